@@ -1,0 +1,53 @@
+# The BSS suite. `make run` starts everything on the embedded default; `make test` runs the tests.
+# Both create .venv and install what they need on first use.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PACKAGES := libs/bss services/catalog services/subscriptions services/billing services/support-sla gateway
+PROJECT_FILES := $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.txt constraints.txt
+PYTEST_ARGS ?=
+B ?=
+
+.PHONY: install run test test-unit lint typecheck importlint migrate seed bench schemas clean help
+
+help:
+	@echo "make run      start broker, services and gateway on the embedded default (SQLite + embedded Kafka)"
+	@echo "make test     run the whole test suite (DATABASE_URL=postgresql+asyncpg://... for PostgreSQL)"
+	@echo "make lint     ruff, mypy and the import-linter contracts"
+	@echo "make migrate  apply every service's migrations (production-style)"
+	@echo "make bench    run the benchmarks (B=name for one)"
+
+install: $(STAMP)
+
+$(STAMP): $(PROJECT_FILES)
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or set PYTHON=..."; exit 2; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt $(foreach p,$(PACKAGES),-e $(p))
+	@touch $(STAMP)
+
+run: install
+	$(BIN)/python -m deploy.local.run
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy libs/bss/bss services/catalog/catalog services/subscriptions/subscriptions services/billing/billing services/support-sla/support_sla gateway/gateway
+	$(BIN)/lint-imports
+
+migrate: install
+	@for pkg in catalog subscriptions billing support_sla; do $(BIN)/python -m $$pkg migrate || exit $$?; done
+
+schemas: install
+	$(BIN)/python -m bss.events.schemagen
+
+bench: install
+	$(BIN)/python -m bench $(B)
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Version 1 event contracts, one module per producing service (catalog, subscriptions, billing, support)."""

@@ -1,0 +1,231 @@
+"""The consumer runner: Kafka -> inbox + effects in one transaction -> offset commit.
+
+Each event is applied in its own transaction with its inbox row, so a redelivered event changes nothing.
+Offsets are committed only after the batch's transactions committed: a crash in between redelivers, and
+the inbox absorbs it. A message that cannot be parsed, or whose handler keeps failing, goes to the topic's
+dead-letter topic with the error in its headers, and the consumer carries on. A database that is down is
+not the message's fault: that is retried until the database is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bss.clock import Clock
+from bss.events.envelope import CloudEvent
+from bss.events.topics import dead_letter_topic
+from bss.kafka import KafkaError, new_consumer
+from bss.messaging.inbox import Inbox
+from bss.messaging.log_marks import ID_HEADER, LogMark, Verdict, check_marks
+from bss.metrics import EVENTS_CONSUMED
+
+log = structlog.get_logger("bss.consumer")
+
+Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+
+
+class PoisonMessage(Exception):
+    """A handler's verdict that this event can never be applied (retrying will not help)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerSpec:
+    """Which events a consumer group applies and how: `handlers` maps a CloudEvents type to its use case."""
+
+    name: str
+    topics: tuple[str, ...]
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerConfig:
+    bootstrap_servers: str
+    client_id: str
+    max_attempts: int = 3
+    batch_size: int = 500
+    rewind_check_interval_s: float = 2.0
+    retry_backoff_s: float = 0.2
+    max_backoff_s: float = 5.0
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        spec: ConsumerSpec,
+        config: ConsumerConfig,
+        session_factory: async_sessionmaker[AsyncSession],
+        inbox: Inbox,
+        producer: AIOKafkaProducer,
+        clock: Clock,
+    ) -> None:
+        self.spec = spec
+        self._config = config
+        self._sessions = session_factory
+        self._inbox = inbox
+        self._producer = producer
+        self._clock = clock
+        self._stopping = asyncio.Event()
+        self._marks: dict[TopicPartition, LogMark] = {}
+        self._lost_verdicts = 0
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    async def run(self) -> None:
+        consumer = await self._start_consumer()
+        try:
+            loop = asyncio.get_running_loop()
+            next_check = loop.time() + self._config.rewind_check_interval_s
+            while not self._stopping.is_set():
+                batch = await consumer.getmany(timeout_ms=200, max_records=self._config.batch_size)
+                for tp, records in batch.items():
+                    for record in records:
+                        await self._process(record)
+                    self._remember(tp, records[-1])
+                if batch:
+                    await consumer.commit()
+                if loop.time() >= next_check:
+                    await self._rewind_if_broker_emptied(consumer)
+                    next_check = loop.time() + self._config.rewind_check_interval_s
+        finally:
+            await consumer.stop()
+
+    async def _start_consumer(self) -> AIOKafkaConsumer:
+        backoff = self._config.retry_backoff_s
+        while True:
+            consumer = new_consumer(
+                self._config.bootstrap_servers,
+                *self.spec.topics,
+                group_id=self.spec.name,
+                client_id=self._config.client_id,
+                max_records=self._config.batch_size,
+            )
+            try:
+                await consumer.start()
+                return consumer
+            except (KafkaError, OSError) as exc:
+                await consumer.stop()
+                log.warning("broker not reachable; consumer retrying", consumer=self.spec.name, error=str(exc))
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._config.max_backoff_s)
+
+    async def _process(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        try:
+            event = CloudEvent.from_json(record.value or b"")
+        except (ValidationError, ValueError) as exc:
+            await self._dead_letter(record, f"not a CloudEvents JSON envelope: {_first_line(exc)}")
+            return
+        handler = self.spec.handlers.get(event.type)
+        if handler is None:
+            EVENTS_CONSUMED.labels(self.spec.name, "ignored").inc()
+            return
+        structlog.contextvars.bind_contextvars(event_id=event.id, event_type=event.type)
+        try:
+            await self._apply(record, event, handler)
+        finally:
+            structlog.contextvars.unbind_contextvars("event_id", "event_type")
+
+    async def _apply(self, record: ConsumerRecord[bytes, bytes], event: CloudEvent, handler: Handler) -> None:
+        attempts = 0
+        backoff = self._config.retry_backoff_s
+        while True:
+            try:
+                async with self._sessions() as session, session.begin():
+                    if not await self._inbox.claim(session, self.spec.name, event, now=self._clock.now()):
+                        EVENTS_CONSUMED.labels(self.spec.name, "duplicate").inc()
+                        return
+                    await handler(session, event)
+                EVENTS_CONSUMED.labels(self.spec.name, "applied").inc()
+                return
+            except (PoisonMessage, ValidationError) as exc:
+                await self._dead_letter(record, f"{type(exc).__name__}: {_first_line(exc)}")
+                return
+            except (OperationalError, DBAPIError, OSError) as exc:
+                if _is_connection_problem(exc):
+                    log.warning("database unavailable; retrying event", error=_first_line(exc), backoff_s=backoff)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, self._config.max_backoff_s)
+                    continue
+                attempts += 1
+                error: Exception = exc
+            except Exception as exc:
+                attempts += 1
+                error = exc
+            if attempts >= self._config.max_attempts:
+                await self._dead_letter(record, f"{type(error).__name__}: {_first_line(error)}")
+                return
+            log.warning("handler failed; retrying", attempt=attempts, error=_first_line(error))
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self._config.max_backoff_s)
+
+    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
+        EVENTS_CONSUMED.labels(self.spec.name, "dead_lettered").inc()
+        log.error("event sent to the dead-letter topic", topic=record.topic, offset=record.offset, reason=reason)
+        headers = [
+            *list(record.headers or ()),
+            ("dlq_reason", reason[:1000].encode()),
+            ("dlq_consumer", self.spec.name.encode()),
+            ("dlq_topic", record.topic.encode()),
+            ("dlq_partition", str(record.partition).encode()),
+            ("dlq_offset", str(record.offset).encode()),
+        ]
+        await self._producer.send_and_wait(
+            dead_letter_topic(record.topic), value=record.value, key=record.key, headers=headers
+        )
+
+    def _remember(self, tp: TopicPartition, record: ConsumerRecord[bytes, bytes]) -> None:
+        event_id = dict(record.headers or ()).get(ID_HEADER)
+        if event_id:
+            self._marks[tp] = LogMark(tp, record.offset, event_id.decode())
+
+    async def _rewind_if_broker_emptied(self, consumer: AIOKafkaConsumer) -> None:
+        """An emptied broker restarts its logs at 0: read the assigned partitions again from the start.
+
+        Usually the fetch position falls off the new log and `auto_offset_reset` rewinds by itself; this
+        covers a new log that already grew past our position. The inbox drops what was applied before.
+        """
+        assigned = consumer.assignment()
+        marks = [mark for tp, mark in self._marks.items() if tp in assigned][:1]
+        verdict = await check_marks(self._config.bootstrap_servers, marks)
+        if verdict is not Verdict.LOST:
+            self._lost_verdicts = 0
+            return
+        self._lost_verdicts += 1
+        if self._lost_verdicts < 2:
+            return
+        log.warning("the broker lost its log; reading the assigned partitions again", consumer=self.spec.name)
+        self._lost_verdicts = 0
+        self._marks.clear()
+        await consumer.seek_to_beginning(*assigned)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _is_connection_problem(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    message = str(exc).lower()
+    return any(
+        marker in message
+        for marker in ("database is locked", "connection", "could not connect", "server closed", "timeout")
+    )
+
+
+__all__ = ["ConsumerConfig", "ConsumerSpec", "EventConsumer", "Handler", "PoisonMessage", "TopicPartition"]

@@ -1,0 +1,89 @@
+"""The outbox writer: a use case adds its events to the outbox inside its own transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from bss.events.envelope import CloudEvent, EventData, make_event
+from bss.messaging.tables import MessagingTables
+
+_PENDING_FLAG = "bss_outbox_pending"
+_wake_callbacks: list[Callable[[], None]] = []
+
+
+class Outbox:
+    """Writes events beside the state change that causes them; they leave only if the transaction commits."""
+
+    def __init__(self, tables: MessagingTables, source: str) -> None:
+        self._table = tables.outbox
+        self.source = source
+
+    async def add(
+        self,
+        session: AsyncSession,
+        data: EventData,
+        *,
+        now: datetime,
+        event_id: str | None = None,
+        key: str | None = None,
+    ) -> CloudEvent:
+        """Record one event; the Kafka key defaults to the contract's aggregate id."""
+        envelope = make_event(data, source=self.source, time=now, event_id=event_id)
+        await self.add_envelopes(session, [(envelope, data.topic, key or envelope.subject)], now=now)
+        return envelope
+
+    async def add_envelopes(
+        self,
+        session: AsyncSession,
+        envelopes: Iterable[tuple[CloudEvent, str, str | None]],
+        *,
+        now: datetime,
+    ) -> None:
+        """Record ready-made envelopes as (event, topic, key): for bulk writers that build their own."""
+        rows: list[dict[str, Any]] = [
+            {
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "topic": topic,
+                "key": key,
+                "payload": envelope.to_json(),
+                "created_at": now,
+            }
+            for envelope, topic, key in envelopes
+        ]
+        if not rows:
+            return
+        await session.execute(insert(self._table), rows)
+        session.sync_session.info[_PENDING_FLAG] = True
+
+
+def on_outbox_commit(callback: Callable[[], None]) -> Callable[[], None]:
+    """Call `callback` after any commit that wrote outbox rows (the relay wakes instead of polling).
+
+    Returns a function that unregisters it.
+    """
+    _wake_callbacks.append(callback)
+
+    def unregister() -> None:
+        if callback in _wake_callbacks:
+            _wake_callbacks.remove(callback)
+
+    return unregister
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_relays(session: Session) -> None:
+    if session.info.pop(_PENDING_FLAG, False):
+        for callback in list(_wake_callbacks):
+            callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    session.info.pop(_PENDING_FLAG, None)

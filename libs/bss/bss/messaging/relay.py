@@ -1,0 +1,263 @@
+"""The outbox relay: publishes committed outbox rows to Kafka, at least once, in commit order.
+
+Rows are marked sent only after the broker acknowledged them (acks=all), so a broker that is down
+loses nothing: the relay backs off and tries again. Sent rows are kept for a retention window; when
+the relay sees the broker came back empty (acknowledged offsets went backwards, or the last records
+it acknowledged are gone: see `log_marks`), it marks that window unsent again and re-sends it.
+Consumers' inboxes make the replay harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.structs import RecordMetadata
+from sqlalchemy import Row, delete, select, update
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bss.clock import Clock
+from bss.db import insert_for
+from bss.events.topics import spec_for
+from bss.kafka import KafkaError, ensure_topics
+from bss.messaging.log_marks import LogMark, Verdict, check_marks
+from bss.messaging.outbox import on_outbox_commit
+from bss.messaging.tables import MessagingTables
+from bss.metrics import OUTBOX_ERRORS, OUTBOX_PUBLISHED, OUTBOX_REPLAYS
+
+log = structlog.get_logger("bss.outbox")
+
+_TRANSIENT = (KafkaError, OSError, TimeoutError, OperationalError, DBAPIError)
+
+
+@dataclass(frozen=True, slots=True)
+class RelayConfig:
+    service: str
+    bootstrap_servers: str
+    batch_size: int = 500
+    poll_interval_s: float = 0.2
+    retention_s: float = 3600.0
+    broker_check_interval_s: float = 2.0
+    max_backoff_s: float = 5.0
+    cleanup_interval_s: float = 60.0
+
+
+class BrokerEmptied(Exception):
+    """The broker acknowledged an offset below one it acknowledged before: it lost its log."""
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        config: RelayConfig,
+        session_factory: async_sessionmaker[AsyncSession],
+        tables: MessagingTables,
+        producer: AIOKafkaProducer,
+        clock: Clock,
+        row_locking: bool,
+    ) -> None:
+        self._config = config
+        self._sessions = session_factory
+        self._outbox = tables.outbox
+        self._offsets_table = tables.outbox_offsets
+        self._producer = producer
+        self._clock = clock
+        self._row_locking = row_locking  # PostgreSQL: FOR UPDATE SKIP LOCKED, so replicas never share a batch
+        self._wakeup = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._marks: dict[TopicPartition, LogMark] = {}
+        self._lost_verdicts = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def wake(self) -> None:
+        """Called after a commit that wrote outbox rows; safe from any thread."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wakeup.set)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wakeup.set()
+
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        unregister = on_outbox_commit(self.wake)
+        backoff = 0.1
+        next_check = next_cleanup = 0.0
+        try:
+            await self._load_offsets()
+            while not self._stopping.is_set():
+                try:
+                    now = self._loop.time()
+                    if now >= next_check:
+                        await self.check_broker()
+                        next_check = now + self._config.broker_check_interval_s
+                    if now >= next_cleanup:
+                        await self.delete_expired()
+                        next_cleanup = now + self._config.cleanup_interval_s
+                    sent = await self.publish_once()
+                    backoff = 0.1
+                except BrokerEmptied as exc:
+                    await self._replay(str(exc))
+                    continue
+                except _TRANSIENT as exc:
+                    OUTBOX_ERRORS.labels(self._config.service).inc()
+                    log.warning("outbox relay round failed; retrying", error=str(exc), backoff_s=backoff)
+                    await self._sleep(backoff)
+                    backoff = min(backoff * 2, self._config.max_backoff_s)
+                    continue
+                if sent < self._config.batch_size:
+                    await self._sleep(self._config.poll_interval_s)
+        finally:
+            unregister()
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), timeout=seconds)
+        self._wakeup.clear()
+
+    async def publish_once(self) -> int:
+        """Publish the oldest unsent rows; return how many were published."""
+        query = (
+            select(
+                self._outbox.c.seq,
+                self._outbox.c.topic,
+                self._outbox.c.key,
+                self._outbox.c.payload,
+                self._outbox.c.event_type,
+                self._outbox.c.event_id,
+            )
+            .where(self._outbox.c.sent_at.is_(None))
+            .order_by(self._outbox.c.seq)
+            .limit(self._config.batch_size)
+        )
+        if self._row_locking:
+            query = query.with_for_update(skip_locked=True)
+            async with self._sessions() as session, session.begin():
+                rows = (await session.execute(query)).all()
+                if rows:
+                    acks = await self._send(rows)
+                    await self._mark_sent(session, rows, acks)
+                return len(rows)
+        # SQLite: one writer; the read transaction ends before sending so the later write is never refused.
+        async with self._sessions() as session, session.begin():
+            rows = (await session.execute(query)).all()
+        if not rows:
+            return 0
+        acks = await self._send(rows)
+        async with self._sessions() as session, session.begin():
+            await self._mark_sent(session, rows, acks)
+        return len(rows)
+
+    async def _send(self, rows: Sequence[Row[Any, Any, Any, Any, Any, Any]]) -> list[RecordMetadata]:
+        pending = [
+            await self._producer.send(
+                row.topic,
+                value=row.payload,
+                key=row.key.encode() if row.key else None,
+                headers=[
+                    ("ce_id", row.event_id.encode()),
+                    ("ce_type", row.event_type.encode()),
+                    ("content-type", b"application/cloudevents+json"),
+                ],
+            )
+            for row in rows
+        ]
+        return list(await asyncio.gather(*pending))
+
+    async def _mark_sent(
+        self, session: AsyncSession, rows: Sequence[Row[Any, Any, Any, Any, Any, Any]], acks: Sequence[RecordMetadata]
+    ) -> None:
+        latest: dict[TopicPartition, LogMark] = {}
+        for row, ack in zip(rows, acks, strict=True):
+            tp = TopicPartition(ack.topic, ack.partition)
+            if tp not in latest or ack.offset > latest[tp].offset:
+                latest[tp] = LogMark(tp, ack.offset, row.event_id)
+        await self._mark_rows(session, rows)
+        went_back = [tp for tp, mark in latest.items() if tp in self._marks and mark.offset <= self._marks[tp].offset]
+        if went_back:
+            # These rows are on the new log and stay sent; the replay re-sends the window before them.
+            raise BrokerEmptied(f"acknowledged offsets went backwards on {sorted(map(str, went_back))}")
+        insert = insert_for(session)
+        for tp, mark in latest.items():
+            statement = insert(self._offsets_table).values(
+                topic=tp.topic, partition=tp.partition, high_offset=mark.offset, event_id=mark.event_id
+            )
+            statement = statement.on_conflict_do_update(
+                index_elements=["topic", "partition"],
+                set_={"high_offset": statement.excluded.high_offset, "event_id": statement.excluded.event_id},
+            )
+            await session.execute(statement)
+            self._marks[tp] = mark
+        OUTBOX_PUBLISHED.labels(self._config.service).inc(len(rows))
+
+    async def _mark_rows(self, session: AsyncSession, rows: Sequence[Row[Any, Any, Any, Any, Any, Any]]) -> None:
+        await session.execute(
+            update(self._outbox)
+            .where(self._outbox.c.seq.in_([row.seq for row in rows]))
+            .values(sent_at=self._clock.now(), attempts=self._outbox.c.attempts + 1)
+        )
+
+    async def _load_offsets(self) -> None:
+        async with self._sessions() as session:
+            rows = (await session.execute(select(self._offsets_table))).all()
+        self._marks = {
+            TopicPartition(row.topic, row.partition): LogMark(
+                TopicPartition(row.topic, row.partition), row.high_offset, row.event_id
+            )
+            for row in rows
+        }
+
+    async def check_broker(self) -> None:
+        """Raise `BrokerEmptied` if the broker no longer has the last records it acknowledged to us.
+
+        One mark per topic is enough (an emptied broker loses every topic; a recreated topic loses all its
+        partitions). Two lost verdicts in a row are required, so one slow fetch never triggers a replay.
+        """
+        per_topic: dict[str, LogMark] = {}
+        for mark in self._marks.values():
+            if mark.partition.topic not in per_topic or mark.offset > per_topic[mark.partition.topic].offset:
+                per_topic[mark.partition.topic] = mark
+        verdict = await check_marks(self._config.bootstrap_servers, list(per_topic.values()))
+        if verdict is Verdict.LOST:
+            self._lost_verdicts += 1
+            if self._lost_verdicts >= 2:
+                self._lost_verdicts = 0
+                raise BrokerEmptied("records the broker acknowledged are gone from its log")
+        elif verdict is Verdict.INTACT:
+            self._lost_verdicts = 0
+
+    async def _replay(self, reason: str) -> None:
+        OUTBOX_REPLAYS.labels(self._config.service).inc()
+        cutoff = self._clock.now() - timedelta(seconds=self._config.retention_s)
+        log.warning("broker lost its log; re-sending the retention window", reason=reason, since=cutoff.isoformat())
+        topics = {tp.topic for tp in self._marks}
+        try:
+            await ensure_topics(self._config.bootstrap_servers, [spec_for(topic) for topic in topics])
+            async with self._sessions() as session, session.begin():
+                await session.execute(update(self._outbox).where(self._outbox.c.sent_at >= cutoff).values(sent_at=None))
+                await session.execute(delete(self._offsets_table))
+        except _TRANSIENT as exc:
+            log.warning("replay could not start yet; will retry", error=str(exc))
+            await self._sleep(self._config.max_backoff_s)
+            return
+        self._marks.clear()
+
+    async def delete_expired(self) -> int:
+        """Drop sent rows older than the retention window."""
+        cutoff = self._clock.now() - timedelta(seconds=self._config.retention_s)
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                delete(self._outbox).where(self._outbox.c.sent_at.is_not(None), self._outbox.c.sent_at < cutoff)
+            )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,257 @@
+"""`create_service_app`: the one way a service becomes a FastAPI app.
+
+The lifespan opens the database (and migrates it in the embedded default), then connects to the broker in
+the background: a broker that is down delays publishing and consuming, never the start or the API.
+Once connected it runs the outbox relay and the service's consumers, and stops them in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bss.clock import Clock, SystemClock
+from bss.db import check_reachable, create_engine, is_sqlite, ping, session_factory
+from bss.kafka import KafkaError, ensure_topics, new_producer
+from bss.messaging.consumer import ConsumerConfig, ConsumerSpec, EventConsumer
+from bss.messaging.inbox import Inbox
+from bss.messaging.outbox import Outbox
+from bss.messaging.relay import OutboxRelay, RelayConfig
+from bss.messaging.tables import MessagingTables
+from bss.migrations import upgrade_to_head
+from bss.observability import RequestContextMiddleware, configure_logging
+from bss.problems import install_problem_handlers
+from bss.settings import ServiceSettings
+
+log = structlog.get_logger("bss.service")
+
+
+@dataclass
+class ServiceDefinition:
+    """What makes one service: its settings, tables, migrations, routes and consumers."""
+
+    name: str
+    title: str
+    description: str
+    settings: ServiceSettings
+    metadata: MetaData
+    tables: MessagingTables
+    migrations_dir: Path
+    routers: Sequence[APIRouter] = ()
+    consumers: Callable[[Runtime], Sequence[ConsumerSpec]] = lambda _runtime: ()
+    version: str = "0.1.0"
+    openapi_tags: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Runtime:
+    """A running service's parts, at `app.state.runtime`; use cases get what they need from here."""
+
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    outbox: Outbox
+    inbox: Inbox
+    relay: OutboxRelay | None = None
+    consumers: list[EventConsumer] = field(default_factory=list)
+    broker_connected: bool = False
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def create_service_app(definition: ServiceDefinition, *, clock: Clock | None = None) -> FastAPI:
+    settings = definition.settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level, json=settings.log_json)
+        settings.check_production_ready()
+        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        try:
+            await check_reachable(engine, definition.name, settings.env_var("database_url"))
+            if settings.migrate_on_start:
+                await upgrade_to_head(engine, definition.migrations_dir)
+            runtime = Runtime(
+                settings=settings,
+                engine=engine,
+                sessions=session_factory(engine),
+                clock=clock or SystemClock(),
+                outbox=Outbox(definition.tables, source=f"/bss/{definition.name}"),
+                inbox=Inbox(definition.tables),
+            )
+            app.state.runtime = runtime
+            connector = asyncio.create_task(_run_messaging(definition, runtime), name=f"{definition.name}-messaging")
+            log.info("service started", **settings.summary())
+            try:
+                yield
+            finally:
+                await _stop_messaging(runtime, connector)
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        version=definition.version,
+        lifespan=lifespan,
+        openapi_tags=definition.openapi_tags or None,
+    )
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware, service=definition.name)
+    app.include_router(_health_router(definition.name))
+    for router in definition.routers:
+        app.include_router(router)
+    return app
+
+
+async def _run_messaging(definition: ServiceDefinition, runtime: Runtime) -> None:
+    """Connect to the broker (retrying while it is down), then run the relay and the consumers."""
+    settings = runtime.settings
+    backoff = 0.2
+    while True:
+        producer = new_producer(
+            settings.kafka_bootstrap_servers,
+            idempotent=bool(settings.kafka_idempotent_producer),
+            client_id=f"{definition.name}{settings.kafka_client_id_suffix}",
+        )
+        try:
+            await ensure_topics(settings.kafka_bootstrap_servers)
+            await producer.start()
+            break
+        except (KafkaError, OSError, TimeoutError) as exc:
+            await producer.stop()
+            log.warning("broker not reachable yet; retrying", error=str(exc) or type(exc).__name__, backoff_s=backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, settings.outbox_max_backoff_s)
+    runtime.broker_connected = True
+    runtime.relay = OutboxRelay(
+        config=RelayConfig(
+            service=definition.name,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            batch_size=settings.outbox_batch_size,
+            poll_interval_s=settings.outbox_poll_interval_s,
+            retention_s=settings.outbox_retention_s,
+            broker_check_interval_s=settings.outbox_broker_check_interval_s,
+            max_backoff_s=settings.outbox_max_backoff_s,
+        ),
+        session_factory=runtime.sessions,
+        tables=definition.tables,
+        producer=producer,
+        clock=runtime.clock,
+        row_locking=not is_sqlite(settings.database_url),
+    )
+    consumer_config = ConsumerConfig(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_id=f"{definition.name}{settings.kafka_client_id_suffix}",
+        max_attempts=settings.consumer_max_attempts,
+        batch_size=settings.consumer_batch_size,
+        rewind_check_interval_s=settings.outbox_broker_check_interval_s,
+    )
+    runtime.consumers = [
+        EventConsumer(
+            spec=spec,
+            config=consumer_config,
+            session_factory=runtime.sessions,
+            inbox=runtime.inbox,
+            producer=producer,
+            clock=runtime.clock,
+        )
+        for spec in definition.consumers(runtime)
+    ]
+    try:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(_supervise("outbox relay", runtime.relay.run, runtime.relay.stopping))
+            for consumer in runtime.consumers:
+                group.create_task(_supervise(f"consumer {consumer.spec.name}", consumer.run, consumer.stopping))
+    finally:
+        await producer.stop()
+
+
+async def _supervise(what: str, run: Callable[[], Any], stopping: Callable[[], bool]) -> None:
+    """Keep a background loop alive: an unexpected crash is logged and the loop restarts after a pause."""
+    pause = 0.5
+    while not stopping():
+        try:
+            await run()
+        except Exception:
+            log.exception("background loop crashed; restarting", loop=what, pause_s=pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 30.0)
+
+
+async def _stop_messaging(runtime: Runtime, connector: asyncio.Task[None]) -> None:
+    if runtime.relay is not None:
+        runtime.relay.stop()
+    for consumer in runtime.consumers:
+        consumer.stop()
+    try:
+        await asyncio.wait_for(asyncio.shield(connector), timeout=10)
+    except (TimeoutError, asyncio.CancelledError):
+        connector.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await connector
+    except Exception as exc:  # a crashed relay or consumer must not hide the shutdown
+        log.error("messaging stopped with an error", error=str(exc))
+
+
+def _health_router(service: str) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @router.get(
+        "/readyz",
+        summary="Readiness: the database and the broker are reachable",
+        responses={503: {"description": "A dependency is unreachable"}},
+    )
+    async def readyz(request: Request) -> JSONResponse:
+        runtime: Runtime = request.app.state.runtime
+        checks = {"database": await _check(ping(runtime.engine)), "broker": await _broker_reachable(runtime)}
+        ready = all(value == "ok" for value in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "service": service, "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+async def _check(awaitable: Any) -> str:
+    try:
+        await awaitable
+    except Exception as exc:
+        return f"unreachable: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    return "ok"
+
+
+async def _broker_reachable(runtime: Runtime) -> str:
+    if not runtime.broker_connected:
+        return "not connected yet"
+    for server in runtime.settings.kafka_bootstrap_servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            async with asyncio.timeout(1.0):
+                _reader, writer = await asyncio.open_connection(host or "127.0.0.1", int(port))
+            writer.close()
+            return "ok"
+        except (OSError, TimeoutError, ValueError):
+            continue
+    return "unreachable"

@@ -1,0 +1,5 @@
+"""Billing service.
+
+Usage ingestion and rating, monthly invoices with the Minimum Commitment Amount Fee, multi-currency, credit
+notes and consumption views.
+"""

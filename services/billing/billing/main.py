@@ -1,0 +1,31 @@
+"""`create_app()`: the billing service as an ASGI app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+import billing
+from billing.models import Base, messaging
+from billing.settings import BillingSettings, get_settings
+from bss.clock import Clock
+from bss.service_app import ServiceDefinition, create_service_app
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+
+
+def create_app(settings: BillingSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    return create_service_app(
+        ServiceDefinition(
+            name="billing",
+            title="BSS Billing",
+            description=(billing.__doc__ or "").strip(),
+            settings=settings,
+            metadata=Base.metadata,
+            tables=messaging,
+            migrations_dir=settings.migrations_dir or MIGRATIONS_DIR,
+        ),
+        clock=clock,
+    )
