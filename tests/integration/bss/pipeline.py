@@ -23,7 +23,7 @@ from bss.embedded_broker import EmbeddedBroker
 from bss.events.envelope import CloudEvent, EventData, make_event
 from bss.events.topics import TopicSpec, dead_letter_topic
 from bss.kafka import ensure_topics, new_consumer, new_producer
-from bss.messaging.consumer import ConsumerConfig, ConsumerSpec, EventConsumer, Handler
+from bss.messaging.consumer import BatchHandler, ConsumerConfig, ConsumerSpec, EventConsumer, Handler
 from bss.messaging.inbox import Inbox
 from bss.messaging.outbox import Outbox
 from bss.messaging.relay import OutboxRelay, RelayConfig
@@ -123,11 +123,19 @@ class Pipeline:
         self.tasks.append(asyncio.create_task(relay.run()))
         return relay
 
-    async def start_consumer(self, handler: Handler | None = None) -> tuple[EventConsumer, asyncio.Task[None]]:
-        consumer = EventConsumer(
-            spec=ConsumerSpec(
+    async def start_consumer(
+        self, handler: Handler | None = None, *, batch_handler: BatchHandler | None = None
+    ) -> tuple[EventConsumer, asyncio.Task[None]]:
+        if batch_handler is not None:
+            spec = ConsumerSpec(
+                name=self.group, topics=(self.topic,), batch_handlers={ThingHappenedV1.event_type: batch_handler}
+            )
+        else:
+            spec = ConsumerSpec(
                 name=self.group, topics=(self.topic,), handlers={ThingHappenedV1.event_type: handler or add_amount}
-            ),
+            )
+        consumer = EventConsumer(
+            spec=spec,
             config=ConsumerConfig(
                 bootstrap_servers=self.broker.bootstrap_servers,
                 client_id="test-consumer",
@@ -194,6 +202,12 @@ async def add_amount(session: AsyncSession, event: CloudEvent) -> None:
     await session.execute(
         update(counter).where(counter.c.name == "total").values(value=counter.c.value + payload.amount)
     )
+
+
+async def add_amounts(session: AsyncSession, events: list[CloudEvent]) -> None:
+    """The batched effect: one update for the whole batch."""
+    total = sum(event.payload(ThingHappenedV1).amount for event in events)
+    await session.execute(update(counter).where(counter.c.name == "total").values(value=counter.c.value + total))
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 30.0, what: str = "condition") -> None:

@@ -30,6 +30,7 @@ from bss.metrics import EVENTS_CONSUMED
 log = structlog.get_logger("bss.consumer")
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, list[CloudEvent]], Awaitable[None]]
 
 
 class PoisonMessage(Exception):
@@ -38,11 +39,18 @@ class PoisonMessage(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ConsumerSpec:
-    """Which events a consumer group applies and how: `handlers` maps a CloudEvents type to its use case."""
+    """Which events a consumer group applies and how.
+
+    `handlers` maps a CloudEvents type to a use case applied one event per transaction. `batch_handlers` maps
+    high-volume types to a use case applied to many events in one transaction (the inbox claims them together
+    and passes only the new ones); if a batch fails, its events are applied one by one, so one poison event is
+    dead-lettered alone. Within a partition, events keep their order.
+    """
 
     name: str
     topics: tuple[str, ...]
     handlers: Mapping[str, Handler] = field(default_factory=dict)
+    batch_handlers: Mapping[str, BatchHandler] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +98,22 @@ class EventConsumer:
             next_check = loop.time() + self._config.rewind_check_interval_s
             while not self._stopping.is_set():
                 batch = await consumer.getmany(timeout_ms=200, max_records=self._config.batch_size)
+                run: list[tuple[ConsumerRecord[bytes, bytes], CloudEvent]] = []
                 for tp, records in batch.items():
                     for record in records:
-                        await self._process(record)
+                        event = await self._parse(record)
+                        if event is None:
+                            continue
+                        if event.type in self.spec.batch_handlers:
+                            run.append((record, event))
+                            continue
+                        if run:  # keep this partition's order: earlier batched events go first
+                            await self._apply_batch(run)
+                            run = []
+                        await self._process(record, event)
                     self._remember(tp, records[-1])
+                if run:
+                    await self._apply_batch(run)
                 if batch:
                     await consumer.commit()
                 if loop.time() >= next_check:
@@ -121,12 +141,47 @@ class EventConsumer:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._config.max_backoff_s)
 
-    async def _process(self, record: ConsumerRecord[bytes, bytes]) -> None:
+    async def _parse(self, record: ConsumerRecord[bytes, bytes]) -> CloudEvent | None:
         try:
-            event = CloudEvent.from_json(record.value or b"")
+            return CloudEvent.from_json(record.value or b"")
         except (ValidationError, ValueError) as exc:
             await self._dead_letter(record, f"not a CloudEvents JSON envelope: {_first_line(exc)}")
-            return
+            return None
+
+    async def _apply_batch(self, run: list[tuple[ConsumerRecord[bytes, bytes], CloudEvent]]) -> None:
+        """Apply many events in one transaction; on a failure, fall back to one transaction per event."""
+        events = [event for _, event in run]
+        backoff = self._config.retry_backoff_s
+        while True:
+            try:
+                async with self._sessions() as session, session.begin():
+                    fresh = await self._inbox.claim_many(session, self.spec.name, events, now=self._clock.now())
+                    by_type: dict[str, list[CloudEvent]] = {}
+                    for event in fresh:
+                        by_type.setdefault(event.type, []).append(event)
+                    for event_type, group in by_type.items():
+                        await self.spec.batch_handlers[event_type](session, group)
+                EVENTS_CONSUMED.labels(self.spec.name, "applied").inc(len(fresh))
+                EVENTS_CONSUMED.labels(self.spec.name, "duplicate").inc(len(events) - len(fresh))
+                return
+            except (OperationalError, DBAPIError, OSError) as exc:
+                if not _is_connection_problem(exc):
+                    break
+                log.warning("database unavailable; retrying batch", error=_first_line(exc), backoff_s=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._config.max_backoff_s)
+            except Exception as exc:
+                log.warning("batch failed; applying its events one by one", size=len(run), error=_first_line(exc))
+                break
+        for record, event in run:
+            batch_handler = self.spec.batch_handlers[event.type]
+
+            async def one(session: AsyncSession, single: CloudEvent, apply: BatchHandler = batch_handler) -> None:
+                await apply(session, [single])
+
+            await self._apply(record, event, one)
+
+    async def _process(self, record: ConsumerRecord[bytes, bytes], event: CloudEvent) -> None:
         handler = self.spec.handlers.get(event.type)
         if handler is None:
             EVENTS_CONSUMED.labels(self.spec.name, "ignored").inc()
@@ -228,4 +283,12 @@ def _is_connection_problem(exc: BaseException) -> bool:
     )
 
 
-__all__ = ["ConsumerConfig", "ConsumerSpec", "EventConsumer", "Handler", "PoisonMessage", "TopicPartition"]
+__all__ = [
+    "BatchHandler",
+    "ConsumerConfig",
+    "ConsumerSpec",
+    "EventConsumer",
+    "Handler",
+    "PoisonMessage",
+    "TopicPartition",
+]
