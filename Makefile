@@ -37,7 +37,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy libs/bss/bss services/catalog/catalog services/subscriptions/subscriptions services/billing/billing services/support-sla/support_sla gateway/gateway
+	$(BIN)/mypy bench libs/bss/bss services/catalog/catalog services/subscriptions/subscriptions services/billing/billing services/support-sla/support_sla gateway/gateway
 	$(BIN)/lint-imports
 
 migrate: install
