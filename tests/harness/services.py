@@ -44,6 +44,7 @@ async def service_settings(
         log_json=False,
         outbox_poll_interval_s=0.05,
         outbox_broker_check_interval_s=0.5,
+        kafka_session_timeout_ms=2000,
         **overrides,
     )
 

@@ -28,7 +28,12 @@ def new_producer(bootstrap_servers: str, *, idempotent: bool, client_id: str) ->
 
 
 def new_consumer(
-    bootstrap_servers: str, *topics: str, group_id: str | None, client_id: str, max_records: int = 500
+    bootstrap_servers: str,
+    *topics: str,
+    group_id: str | None,
+    client_id: str,
+    max_records: int = 500,
+    session_timeout_ms: int = 10_000,
 ) -> AIOKafkaConsumer:
     """Offsets are committed by hand, after the batch's effects committed in the database."""
     return AIOKafkaConsumer(
@@ -39,8 +44,8 @@ def new_consumer(
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=max_records,
-        session_timeout_ms=10_000,
-        heartbeat_interval_ms=2_000,
+        session_timeout_ms=session_timeout_ms,
+        heartbeat_interval_ms=max(100, session_timeout_ms // 10),
         request_timeout_ms=15_000,
         retry_backoff_ms=200,
         metadata_max_age_ms=5_000,

@@ -158,6 +158,7 @@ async def _run_messaging(definition: ServiceDefinition, runtime: Runtime) -> Non
         max_attempts=settings.consumer_max_attempts,
         batch_size=settings.consumer_batch_size,
         rewind_check_interval_s=settings.outbox_broker_check_interval_s,
+        session_timeout_ms=settings.kafka_session_timeout_ms or 10_000,
     )
     runtime.consumers = [
         EventConsumer(

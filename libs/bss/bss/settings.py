@@ -53,6 +53,12 @@ class ServiceSettings(BaseSettings):
         description="Kafka idempotent producer; default on in production, off for the embedded broker",
     )
     kafka_client_id_suffix: str = ""
+    kafka_session_timeout_ms: int | None = Field(
+        default=None,
+        ge=1000,
+        description="Consumer group session timeout; default 10 s in production, 4 s on the embedded broker "
+        "(which holds a group join for half of it)",
+    )
     identity_secret: SecretStr = SecretStr(DEV_IDENTITY_SECRET)
     log_level: str = "INFO"
     log_json: bool = True
@@ -86,6 +92,8 @@ class ServiceSettings(BaseSettings):
             self.database_url = f"sqlite+aiosqlite:///{VAR_DIR / (self.service_name + '.db')}"
         if self.migrate_on_start is None:
             self.migrate_on_start = embedded
+        if self.kafka_session_timeout_ms is None:
+            self.kafka_session_timeout_ms = 4000 if embedded else 10_000
         if self.kafka_idempotent_producer is None:
             self.kafka_idempotent_producer = not embedded
         if self.port == 0:

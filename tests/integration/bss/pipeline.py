@@ -140,6 +140,7 @@ class Pipeline:
                 bootstrap_servers=self.broker.bootstrap_servers,
                 client_id="test-consumer",
                 rewind_check_interval_s=0.3,
+                session_timeout_ms=2000,
                 retry_backoff_s=0.02,
                 max_backoff_s=0.2,
             ),

@@ -276,3 +276,13 @@ def test_summary_names_the_service_environment_database_broker_and_producer_mode
         "kafka": EMBEDDED_BROKER,
         "idempotent_producer": False,
     }
+
+
+def test_consumer_session_timeout_is_short_on_the_embedded_broker_and_kafka_like_in_production(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert DemoSettings().kafka_session_timeout_ms == 4000  # Tansu holds a group join for half of it
+    monkeypatch.setenv("DEMOSVC_ENVIRONMENT", "production")
+    assert DemoSettings().kafka_session_timeout_ms == 10_000
+    monkeypatch.setenv("BSS_KAFKA_SESSION_TIMEOUT_MS", "30000")
+    assert DemoSettings().kafka_session_timeout_ms == 30_000

@@ -62,6 +62,7 @@ class ConsumerConfig:
     rewind_check_interval_s: float = 2.0
     retry_backoff_s: float = 0.2
     max_backoff_s: float = 5.0
+    session_timeout_ms: int = 10_000
 
 
 class EventConsumer:
@@ -131,6 +132,7 @@ class EventConsumer:
                 group_id=self.spec.name,
                 client_id=self._config.client_id,
                 max_records=self._config.batch_size,
+                session_timeout_ms=self._config.session_timeout_ms,
             )
             try:
                 await consumer.start()
