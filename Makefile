@@ -10,13 +10,14 @@ PROJECT_FILES := $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.t
 PYTEST_ARGS ?=
 B ?=
 
-.PHONY: install run test test-unit lint typecheck importlint migrate seed bench schemas clean help
+.PHONY: install run test lint migrate seed bench schemas clean help
 
 help:
 	@echo "make run      start broker, services and gateway on the embedded default (SQLite + embedded Kafka)"
 	@echo "make test     run the whole test suite (DATABASE_URL=postgresql+asyncpg://... for PostgreSQL)"
 	@echo "make lint     ruff, mypy and the import-linter contracts"
 	@echo "make migrate  apply every service's migrations (production-style)"
+	@echo "make seed     load the Acronis catalog into the catalog database (idempotent)"
 	@echo "make bench    run the benchmarks (B=name for one)"
 
 install: $(STAMP)
@@ -42,6 +43,9 @@ lint: install
 
 migrate: install
 	@for pkg in catalog subscriptions billing support_sla; do $(BIN)/python -m $$pkg migrate || exit $$?; done
+
+seed: install
+	$(BIN)/python -m catalog.seed
 
 schemas: install
 	$(BIN)/python -m bss.events.schemagen

@@ -49,6 +49,7 @@ class Runner:
         self.env = env
         self.broker: EmbeddedBroker | None = None
         self.processes: list[tuple[Component, subprocess.Popen[bytes]]] = []
+        self.envs: dict[str, dict[str, str]] = {}
 
     def start(self) -> None:
         LOGS.mkdir(parents=True, exist_ok=True)
@@ -72,6 +73,21 @@ class Runner:
         self._spawn(GATEWAY, base_env)
         for component, _ in self.processes:
             self._wait_healthy(component)
+        self._seed_catalog()
+
+    def _seed_catalog(self) -> None:
+        """Load the Acronis catalog (idempotent: a second run changes nothing); the catalog's relay publishes it."""
+        result = subprocess.run(
+            [sys.executable, "-m", "catalog.seed"],
+            cwd=ROOT,
+            env=self.envs["catalog"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise ConfigurationError(f"seeding the catalog failed:\n{(result.stderr or result.stdout).strip()}")
+        print("  catalog seed  the Acronis contract tiers, SKUs and price books are loaded")
 
     def _check_ports(self) -> None:
         for component in (*SERVICES, GATEWAY):
@@ -83,6 +99,7 @@ class Runner:
                 )
 
     def _spawn(self, component: Component, env: dict[str, str]) -> None:
+        self.envs[component.name] = env
         log = open(LOGS / f"{component.name}.log", "ab")  # noqa: SIM115 - closed when the child exits
         process = subprocess.Popen(
             [sys.executable, "-m", component.module], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT

@@ -1,0 +1,1 @@
+"""The catalog's HTTP API: routers and their request/response schemas."""

@@ -1,0 +1,118 @@
+"""Request and response schemas of product groups and the storefront catalog."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bss.events.contracts.value_types import Name, Uuid
+from catalog.api.schemas import RequestedAt
+
+
+class GroupCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "name": "Acronis Cyber Cloud for Service Providers",
+                "category": "Cloud Backup & Cyber Protection",
+                "marketing_text": "Pick your commitment, pay per use.",
+                "product_ids": ["<uuid>"],
+            }
+        },
+    )
+
+    name: Name
+    category: Name
+    marketing_text: str = ""
+    product_ids: list[Uuid] = Field(default_factory=list)
+    requested_at: RequestedAt = None
+
+
+class GroupPublish(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    requested_at: RequestedAt = None
+
+
+class GroupRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": "3c2a…",
+                "name": "Acronis Cyber Cloud for Service Providers",
+                "category": "Cloud Backup & Cyber Protection",
+                "marketing_text": "…",
+                "published": True,
+                "published_at": "2024-01-01T00:00:00Z",
+                "product_ids": ["8a1d…"],
+            }
+        }
+    )
+
+    id: str
+    name: str
+    category: str
+    marketing_text: str
+    published: bool
+    published_at: datetime | None
+    product_ids: list[str]
+
+
+class StorefrontCommitment(BaseModel):
+    currency: str
+    amount: Decimal
+
+
+class StorefrontProduct(BaseModel):
+    id: str
+    code: str
+    name: str
+    tier: str
+    description: str
+    marketing_text: str
+    commitments: list[StorefrontCommitment]
+
+
+class StorefrontGroup(BaseModel):
+    id: str
+    name: str
+    category: str
+    marketing_text: str
+    products: list[StorefrontProduct]
+
+
+class StorefrontCatalog(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "catalog_version": 42,
+                "as_of": "2024-02-01",
+                "groups": [
+                    {
+                        "id": "…",
+                        "name": "Acronis Cyber Cloud for Service Providers",
+                        "category": "Cloud Backup & Cyber Protection",
+                        "marketing_text": "…",
+                        "products": [
+                            {
+                                "id": "…",
+                                "code": "csp-commit-1000",
+                                "name": "Acronis Cyber Cloud for Service Providers - Tier 3",
+                                "tier": "Tier 3",
+                                "description": "…",
+                                "marketing_text": "…",
+                                "commitments": [{"currency": "USD", "amount": "1000"}],
+                            }
+                        ],
+                    }
+                ],
+            }
+        }
+    )
+
+    catalog_version: int
+    as_of: date
+    groups: list[StorefrontGroup]

@@ -1,0 +1,67 @@
+"""Routes of product groups and the storefront catalog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from bss.api.caller import Admin, require_roles
+from bss.api.idempotency import IdempotencyKey, IdempotentRequest
+from bss.identity import Role
+from catalog.api.group_schemas import GroupCreate, GroupPublish, GroupRead, StorefrontCatalog
+from catalog.api.responses import READ, WRITE
+from catalog.deps import RuntimeDep, Session, StorefrontCacheDep, writer
+from catalog.usecases import groups as use
+
+router = APIRouter(prefix="/v1", tags=["groups and storefront"])
+
+
+@router.post("/groups", status_code=201, summary="Create a product group", response_model=GroupRead, responses=WRITE)
+async def post_group(body: GroupCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None) -> Any:
+    request = IdempotentRequest.of(key, caller=caller.subject, route="create-group", body=body.model_dump(mode="json"))
+    return await use.create_group(writer(runtime, caller, body.requested_at), body, request)
+
+
+@router.post(
+    "/groups/{group_id}/publish", summary="Publish a group to the storefront", response_model=GroupRead, responses=WRITE
+)
+async def post_publish(group_id: str, body: GroupPublish, runtime: RuntimeDep, caller: Admin) -> Any:
+    return await use.set_published(writer(runtime, caller, body.requested_at), group_id, True)
+
+
+@router.post(
+    "/groups/{group_id}/unpublish",
+    summary="Withdraw a group from the storefront",
+    response_model=GroupRead,
+    responses=WRITE,
+)
+async def post_unpublish(group_id: str, body: GroupPublish, runtime: RuntimeDep, caller: Admin) -> Any:
+    return await use.set_published(writer(runtime, caller, body.requested_at), group_id, False)
+
+
+@router.get("/groups", summary="Product groups (published or not)", response_model=list[GroupRead], responses=READ)
+async def get_groups(session: Session, _caller: Admin) -> Any:
+    return await use.list_groups(session)
+
+
+@router.get(
+    "/storefront/catalog",
+    summary="The storefront catalog: published groups with their orderable products",
+    response_model=StorefrontCatalog,
+    responses=READ,
+    dependencies=[Depends(require_roles(Role.STOREFRONT, Role.ADMIN))],
+)
+async def get_storefront(
+    session: Session, runtime: RuntimeDep, cache: StorefrontCacheDep, request: Request
+) -> Response:
+    answer = await cache.get(session, runtime.clock.now().date())
+    headers = {"ETag": answer.etag, "Vary": "Accept-Encoding", "Cache-Control": "no-cache"}
+    if request.headers.get("if-none-match") == answer.etag:
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(
+            content=answer.gzipped, media_type="application/json", headers={**headers, "Content-Encoding": "gzip"}
+        )
+    return Response(content=answer.body, media_type="application/json", headers=headers)

@@ -1,0 +1,259 @@
+"""Request and response schemas of SKUs, price books, custom price lists and FX rates."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from bss.events.contracts.value_types import (
+    Aggregation,
+    Currency,
+    Name,
+    NonNegativeAmount,
+    Percent,
+    PositiveRate,
+    Sku,
+    Uuid,
+)
+from catalog.api.schemas import PriceListCurrency, RequestedAt
+
+
+class SkuCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {"sku": "CSP-NOTARY", "name": "Notarizations", "unit": "notarization", "aggregation": "sum"}
+        },
+    )
+
+    sku: Sku
+    name: Name
+    unit: Name
+    aggregation: Aggregation
+    product_type: str = "acronis-ccsp"
+    description: str = ""
+    effective_from: date | None = Field(default=None, description="First day it is billed; default today.")
+    requested_at: RequestedAt = None
+
+
+class SkuRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "sku": "CSP-SERVERS",
+                "name": "Servers",
+                "unit": "workload",
+                "aggregation": "max",
+                "product_type": "acronis-ccsp",
+                "description": "Protected physical servers, peak count.",
+                "effective_from": "2022-01-01",
+            }
+        }
+    )
+
+    sku: str
+    name: str
+    unit: str
+    aggregation: str
+    product_type: str
+    description: str
+    effective_from: date
+
+
+class SellPriceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: Uuid
+    sku: Sku
+    currency: PriceListCurrency
+    unit_price: NonNegativeAmount
+
+
+class SellPricesCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "effective_from": "2025-01-01",
+                "entries": [{"product_id": "<uuid>", "sku": "CSP-SERVERS", "currency": "USD", "unit_price": "20.50"}],
+            }
+        },
+    )
+
+    effective_from: date
+    entries: list[SellPriceIn] = Field(min_length=1)
+    requested_at: RequestedAt = None
+
+
+class AdjustmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["markup", "margin", "discount"]
+    percent: Percent
+
+    @field_validator("percent")
+    @classmethod
+    def _margin_below_100(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        if info.data.get("kind") == "margin" and value >= 100:
+            raise ValueError("a margin must be below 100 percent (the price would be infinite)")
+        return value
+
+
+class CustomPriceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: Uuid
+    sku: Sku
+    unit_price: NonNegativeAmount
+
+
+class CustomPriceListCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "currency": "EUR",
+                "effective_from": "2024-03-01",
+                "adjustment": {"kind": "discount", "percent": "5"},
+                "entries": [{"product_id": "<uuid>", "sku": "CSP-SERVERS", "unit_price": "19.00"}],
+            }
+        },
+    )
+
+    currency: PriceListCurrency
+    effective_from: date
+    adjustment: AdjustmentIn | None = None
+    entries: list[CustomPriceIn] = Field(default_factory=list)
+    requested_at: RequestedAt = None
+
+
+class PublicationRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "price_book_id": "0b3c…",
+                "publication_id": "5e1f…",
+                "effective_from": "2025-01-01",
+                "entries": 1,
+                "batches": 1,
+            }
+        }
+    )
+
+    price_book_id: str
+    publication_id: str
+    effective_from: date
+    entries: int
+    batches: int
+
+
+class PriceRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "product_id": "8a1d…",
+                "tier": "Tier 3",
+                "sku": "CSP-SERVERS",
+                "currency": "EUR",
+                "unit_price": "21.896",
+                "source": "sell_price",
+                "effective_from": "2022-01-01",
+            }
+        }
+    )
+
+    product_id: str
+    tier: str
+    sku: str
+    currency: str
+    unit_price: Decimal
+    source: str = Field(description="'sell_price', 'custom_price', or 'custom_<adjustment kind>'.")
+    effective_from: date
+
+
+class FxRateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    currency: Currency
+    units_per_usd: PositiveRate
+
+
+class FxRatesCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "effective_from": "2024-01-01",
+                "rates": [{"currency": "CHF", "units_per_usd": "0.8412"}],
+                "source": "ECB reference rates",
+            }
+        },
+    )
+
+    effective_from: date
+    rates: list[FxRateIn] = Field(min_length=1)
+    source: Name | None = None
+    requested_at: RequestedAt = None
+
+
+class FxRateRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "currency": "CHF",
+                "units_per_usd": "0.8412",
+                "effective_from": "2024-01-01",
+                "source": "ECB reference rates",
+            }
+        }
+    )
+
+    currency: str
+    units_per_usd: Decimal
+    effective_from: date
+    source: str | None
+
+
+class FxRatesRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "rate_table_id": "2f0c…",
+                "effective_from": "2024-01-01",
+                "rates": [{"currency": "CHF", "units_per_usd": "0.8412"}],
+                "source": "ECB reference rates",
+            }
+        }
+    )
+
+    rate_table_id: str
+    effective_from: date
+    rates: list[FxRateIn]
+    source: str | None
+
+
+class ConversionRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "amount": "100",
+                "currency": "EUR",
+                "converted": "94.44",
+                "to_currency": "CHF",
+                "rate": "0.9444444",
+                "on": "2024-01-15",
+                "rates_used": [],
+            }
+        }
+    )
+
+    amount: Decimal
+    currency: str
+    converted: Decimal
+    to_currency: str
+    rate: Decimal
+    on: date
+    rates_used: list[FxRateRead]

@@ -1,0 +1,175 @@
+"""Routes of usage SKUs, sell prices, reseller custom price lists and FX rates."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from bss.api.caller import Admin, CurrentCaller, tenant_scope
+from bss.api.idempotency import IdempotencyKey, IdempotentRequest
+from bss.money import UnknownCurrency, currency_code
+from catalog.api.price_schemas import (
+    ConversionRead,
+    CustomPriceListCreate,
+    FxRateRead,
+    FxRatesCreate,
+    FxRatesRead,
+    PriceRead,
+    PublicationRead,
+    SellPricesCreate,
+    SkuCreate,
+    SkuRead,
+)
+from catalog.api.responses import READ, WRITE
+from catalog.api.schemas import price_list_currency
+from catalog.deps import RuntimeDep, Session, writer
+from catalog.errors import InvalidField
+from catalog.models import ProductType, UsageSkuRow
+from catalog.usecases import prices as use
+from catalog.usecases.price_reads import conversion, fx_rates_on, reseller_prices
+
+router = APIRouter(prefix="/v1", tags=["prices"])
+On = Annotated[date | None, Query(description="As of this date (YYYY-MM-DD); default today.")]
+
+
+def _currency(value: str, field: str, *, price_list: bool) -> str:
+    try:
+        return price_list_currency(value) if price_list else currency_code(value)
+    except (UnknownCurrency, ValueError) as exc:
+        raise InvalidField(field, str(exc)) from exc
+
+
+@router.post("/skus", status_code=201, summary="Create a usage SKU", response_model=SkuRead, responses=WRITE)
+async def post_sku(body: SkuCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None) -> Any:
+    request = IdempotentRequest.of(key, caller=caller.subject, route="create-sku", body=body.model_dump(mode="json"))
+    return await use.create_sku(writer(runtime, caller, body.requested_at), body, request)
+
+
+@router.get("/skus", summary="Usage SKUs with unit and aggregation rule", response_model=list[SkuRead], responses=READ)
+async def get_skus(session: Session, _caller: CurrentCaller) -> list[SkuRead]:
+    rows = (
+        await session.execute(select(UsageSkuRow, ProductType.code).join(ProductType).order_by(UsageSkuRow.sku))
+    ).all()
+    return [
+        SkuRead(
+            sku=s.sku,
+            name=s.name,
+            unit=s.unit,
+            aggregation=s.aggregation,
+            product_type=code,
+            description=s.description,
+            effective_from=s.effective_from,
+        )
+        for s, code in rows
+    ]
+
+
+@router.post(
+    "/price-books/vendor-sell/prices",
+    status_code=201,
+    summary="Publish sell prices from a date",
+    response_model=PublicationRead,
+    responses=WRITE,
+)
+async def post_sell_prices(
+    body: SellPricesCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None
+) -> Any:
+    request = IdempotentRequest.of(key, caller=caller.subject, route="sell-prices", body=body.model_dump(mode="json"))
+    return await use.publish_sell_prices(writer(runtime, caller, body.requested_at), body, request)
+
+
+@router.get("/prices", summary="Sell prices in force on a date", response_model=list[PriceRead], responses=READ)
+async def get_sell_prices(
+    session: Session,
+    runtime: RuntimeDep,
+    _caller: CurrentCaller,
+    currency: str = "USD",
+    product_id: str | None = None,
+    on: On = None,
+) -> list[PriceRead]:
+    code = _currency(currency, "currency", price_list=True)
+    return await reseller_prices(session, None, code, on or runtime.clock.now().date(), product_id)
+
+
+@router.post(
+    "/resellers/{reseller_id}/price-lists",
+    status_code=201,
+    summary="Publish a reseller's custom price list in one currency from a date",
+    response_model=PublicationRead,
+    responses=WRITE,
+)
+async def post_custom_price_list(
+    reseller_id: uuid.UUID, body: CustomPriceListCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None
+) -> Any:
+    request = IdempotentRequest.of(
+        key, caller=caller.subject, route=f"price-list:{reseller_id}", body=body.model_dump(mode="json")
+    )
+    return await use.publish_custom_price_list(
+        writer(runtime, caller, body.requested_at), str(reseller_id), body, request
+    )
+
+
+@router.get(
+    "/resellers/{reseller_id}/prices",
+    summary="The unit prices a reseller pays on a date (custom list, else sell price)",
+    response_model=list[PriceRead],
+    responses=READ,
+)
+async def get_reseller_prices(
+    reseller_id: str,
+    session: Session,
+    runtime: RuntimeDep,
+    caller: CurrentCaller,
+    currency: str = "USD",
+    product_id: str | None = None,
+    on: On = None,
+) -> list[PriceRead]:
+    scoped = tenant_scope(caller, reseller_id) or reseller_id
+    code = _currency(currency, "currency", price_list=True)
+    return await reseller_prices(session, scoped, code, on or runtime.clock.now().date(), product_id)
+
+
+@router.post(
+    "/fx-rates",
+    status_code=201,
+    summary="Publish FX rates to USD from a date",
+    response_model=FxRatesRead,
+    responses=WRITE,
+)
+async def post_fx_rates(body: FxRatesCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None) -> Any:
+    request = IdempotentRequest.of(key, caller=caller.subject, route="fx-rates", body=body.model_dump(mode="json"))
+    return await use.publish_fx_rates(writer(runtime, caller, body.requested_at), body, request)
+
+
+@router.get("/fx-rates", summary="FX rates in force on a date", response_model=list[FxRateRead], responses=READ)
+async def get_fx_rates(
+    session: Session, runtime: RuntimeDep, _caller: CurrentCaller, on: On = None
+) -> list[FxRateRead]:
+    return await fx_rates_on(session, on or runtime.clock.now().date())
+
+
+@router.get(
+    "/fx-rates/convert",
+    summary="Convert an amount, recording the rates used",
+    response_model=ConversionRead,
+    responses=READ,
+)
+async def get_conversion(
+    session: Session,
+    runtime: RuntimeDep,
+    _caller: CurrentCaller,
+    amount: Decimal,
+    from_currency: str,
+    to_currency: str,
+    on: On = None,
+) -> ConversionRead:
+    source = _currency(from_currency, "from_currency", price_list=False)
+    target = _currency(to_currency, "to_currency", price_list=False)
+    if not amount.is_finite():
+        raise InvalidField("amount", "must be a finite decimal")
+    return await conversion(session, amount, source, target, on or runtime.clock.now().date())

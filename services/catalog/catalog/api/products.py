@@ -1,0 +1,179 @@
+"""Routes of products: as-of reads, eligibility, and the admin writes (create, update, version, deactivate)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from bss.api.caller import Admin, CurrentCaller
+from bss.api.idempotency import IdempotencyKey, IdempotentRequest
+from bss.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from catalog.api.responses import READ, WRITE
+from catalog.api.schemas import (
+    CommitmentsCreate,
+    Deactivation,
+    EligibilityRead,
+    ExclusionSetPut,
+    ExclusionSetRead,
+    ProductCreate,
+    ProductRead,
+    ProductUpdate,
+    ReasonRead,
+    SyncReport,
+    SyncRequest,
+    VersionCreate,
+)
+from catalog.deps import ProductId, RuntimeDep, Session, writer
+from catalog.domain.eligibility import ResellerProfile
+from catalog.usecases import products as use
+from catalog.usecases.context import in_transaction
+from catalog.usecases.product_reads import eligibility, list_products, product_read
+from catalog.usecases.seed import sync_services_definition
+
+router = APIRouter(prefix="/v1", tags=["products"])
+AsOf = Annotated[date | None, Query(description="Answer as of this date (YYYY-MM-DD); default today.")]
+
+
+@router.get("/products", summary="Products as of a date", response_model=Page[ProductRead], responses=READ)
+async def get_products(
+    session: Session,
+    runtime: RuntimeDep,
+    _caller: CurrentCaller,
+    as_of: AsOf = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[ProductRead]:
+    after = decode_cursor(cursor)
+    on = as_of or runtime.clock.now().date()
+    found = await list_products(session, on, str(after[0]) if after else None, limit)
+    next_cursor = encode_cursor([found[limit - 1].code]) if len(found) > limit else None
+    return Page[ProductRead](items=found[:limit], next_cursor=next_cursor)
+
+
+@router.get("/products/{product_id}", summary="One product as of a date", response_model=ProductRead, responses=READ)
+async def get_product(
+    session: Session, runtime: RuntimeDep, _caller: CurrentCaller, product_id: ProductId, as_of: AsOf = None
+) -> Any:
+    return await product_read(session, product_id, as_of or runtime.clock.now().date())
+
+
+@router.get(
+    "/products/{product_id}/eligibility",
+    summary="Whether a reseller may order the product on a date, with every reason when not",
+    response_model=EligibilityRead,
+    responses=READ,
+)
+async def get_eligibility(
+    session: Session,
+    runtime: RuntimeDep,
+    _caller: CurrentCaller,
+    product_id: ProductId,
+    reseller_country: Annotated[str, Query(pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2")],
+    partner_since: Annotated[date, Query(description="When the reseller became a partner")],
+    on: Annotated[date | None, Query(description="Order date; default today")] = None,
+) -> EligibilityRead:
+    day = on or runtime.clock.now().date()
+    result = await eligibility(session, product_id, ResellerProfile(reseller_country.upper(), partner_since), day)
+    return EligibilityRead(
+        product_id=product_id,
+        on=day,
+        orderable=result.orderable,
+        reasons=[ReasonRead(code=r.code.value, message=r.message) for r in result.reasons],
+    )
+
+
+@router.post("/products", status_code=201, summary="Create a product", response_model=ProductRead, responses=WRITE)
+async def post_product(body: ProductCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None) -> Any:
+    request = IdempotentRequest.of(
+        key, caller=caller.subject, route="create-product", body=body.model_dump(mode="json")
+    )
+    return await use.create_product(writer(runtime, caller, body.requested_at), body, request)
+
+
+@router.patch(
+    "/products/{product_id}",
+    summary="Update description or marketing text",
+    response_model=ProductRead,
+    responses=WRITE,
+)
+async def patch_product(product_id: ProductId, body: ProductUpdate, runtime: RuntimeDep, caller: Admin) -> Any:
+    return await use.update_product(writer(runtime, caller, body.requested_at), product_id, body)
+
+
+@router.post(
+    "/products/{product_id}/versions",
+    status_code=201,
+    summary="Add an effective-dated version (name, tier, availability)",
+    response_model=ProductRead,
+    responses=WRITE,
+)
+async def post_version(
+    product_id: ProductId, body: VersionCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None
+) -> Any:
+    request = IdempotentRequest.of(
+        key, caller=caller.subject, route=f"version:{product_id}", body=body.model_dump(mode="json")
+    )
+    return await use.add_version(writer(runtime, caller, body.requested_at), product_id, body, request)
+
+
+@router.post(
+    "/products/{product_id}/commitments",
+    status_code=201,
+    summary="Set minimum commitments from a date",
+    response_model=ProductRead,
+    responses=WRITE,
+)
+async def post_commitments(
+    product_id: ProductId, body: CommitmentsCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None
+) -> Any:
+    request = IdempotentRequest.of(
+        key, caller=caller.subject, route=f"commitments:{product_id}", body=body.model_dump(mode="json")
+    )
+    return await use.add_commitments(writer(runtime, caller, body.requested_at), product_id, body, request)
+
+
+@router.post(
+    "/products/{product_id}/deactivate",
+    summary="Deactivate a product from a date",
+    response_model=ProductRead,
+    responses=WRITE,
+)
+async def post_deactivate(product_id: ProductId, body: Deactivation, runtime: RuntimeDep, caller: Admin) -> Any:
+    return await use.deactivate_product(writer(runtime, caller, body.requested_at), product_id, body)
+
+
+@router.put(
+    "/exclusion-sets/{name}",
+    summary="Create or replace a mutually exclusive set",
+    response_model=ExclusionSetRead,
+    responses=WRITE,
+)
+async def put_exclusion_set(
+    name: Annotated[str, Path(min_length=1, max_length=200)], body: ExclusionSetPut, runtime: RuntimeDep, caller: Admin
+) -> Any:
+    return await use.put_exclusion_set(writer(runtime, caller, body.requested_at), name, body)
+
+
+@router.post(
+    "/admin/services-definition/sync",
+    summary="Load the Acronis services definition (idempotent)",
+    response_model=SyncReport,
+    responses=WRITE,
+)
+async def post_sync(body: SyncRequest, runtime: RuntimeDep, caller: Admin) -> Any:
+    ctx = writer(runtime, caller, body.requested_at)
+
+    async def work(session: Any) -> dict[str, Any]:
+        counts = await sync_services_definition(
+            session,
+            runtime.outbox,
+            actor=caller.subject,
+            effective_at=ctx.instants.effective,
+            now=ctx.now,
+            known_on=body.known_on,
+        )
+        return counts.as_dict()
+
+    return await in_transaction(ctx, work)

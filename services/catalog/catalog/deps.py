@@ -1,0 +1,62 @@
+"""FastAPI dependencies of the catalog: the runtime, a read session, write contexts and "load or 404" ids."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bss.api.backdating import resolve_instants
+from bss.identity import Caller
+from bss.service_app import Runtime
+from catalog.errors import ProductNotFound
+from catalog.models import Product
+from catalog.usecases.context import WriteContext
+from catalog.usecases.storefront import StorefrontCache
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    """A session for reads (use cases that write open their own transaction)."""
+    async with runtime.sessions() as session:
+        yield session
+
+
+Session = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_storefront_cache(request: Request) -> StorefrontCache:
+    cache: StorefrontCache = request.app.state.storefront_cache
+    return cache
+
+
+StorefrontCacheDep = Annotated[StorefrontCache, Depends(get_storefront_cache)]
+
+
+def writer(runtime: Runtime, caller: Caller, requested_at: datetime | None) -> WriteContext:
+    """The context of an admin write: backdated to `requested_at` when given (admins only)."""
+    return WriteContext(runtime, caller, resolve_instants(caller, requested_at, runtime.clock.now()))
+
+
+async def existing_product(session: Session, product_id: Annotated[str, Path(description="Product id (uuid).")]) -> str:
+    try:
+        canonical = str(uuid.UUID(product_id))
+    except ValueError as exc:
+        raise ProductNotFound(product_id) from exc
+    if await session.get(Product, canonical) is None:
+        raise ProductNotFound(canonical)
+    return canonical
+
+
+ProductId = Annotated[str, Depends(existing_product)]

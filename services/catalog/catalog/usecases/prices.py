@@ -1,0 +1,230 @@
+"""Use cases of usage SKUs, the vendor sell prices, reseller custom price lists and FX rates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bss.api.idempotency import IdempotentRequest
+from bss.events.contracts.catalog import FxRatesPublishedV1
+from bss.problems import field_error
+from catalog.api.price_schemas import CustomPriceListCreate, FxRatesCreate, SellPricesCreate, SkuCreate
+from catalog.domain.pricing import Adjustment
+from catalog.domain.product_identity import FX_RATE_TABLE_ID, VENDOR_SELL_PRICE_BOOK_ID, derived_id
+from catalog.errors import AlreadyExists, OverlappingPeriod, UnknownReference
+from catalog.models import FxRateRow, PriceBook, PriceEntryRow, PricePublication, Product, ProductType, UsageSkuRow
+from catalog.publisher import publish_definitions
+from catalog.repository import load_records
+from catalog.usecases.context import WriteContext, create_once
+from catalog.usecases.price_publication import NewPrice, publish_prices
+
+VENDOR_SELL_NAME = "Acronis sell prices"
+
+
+async def create_sku(ctx: WriteContext, data: SkuCreate, request: IdempotentRequest | None) -> dict[str, Any]:
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        if await session.get(UsageSkuRow, data.sku) is not None:
+            raise AlreadyExists(f"SKU {data.sku} exists already.", errors=[field_error("sku", "taken")])
+        type_id = await session.scalar(select(ProductType.id).where(ProductType.code == data.product_type))
+        if type_id is None:
+            raise UnknownReference("product_type", f"no product type '{data.product_type}'")
+        start = data.effective_from or ctx.today
+        session.add(
+            UsageSkuRow(
+                sku=data.sku,
+                product_type_id=type_id,
+                name=data.name,
+                unit=data.unit,
+                aggregation=data.aggregation,
+                description=data.description,
+                effective_from=start,
+            )
+        )
+        await session.flush()
+        product_ids = (await session.scalars(select(Product.id).where(Product.product_type_id == type_id))).all()
+        await publish_definitions(session, ctx.runtime.outbox, product_ids, now=ctx.now)
+        ctx.note(session, "sku_created", data.sku)
+        return data.model_dump(mode="json", exclude={"requested_at"}) | {"effective_from": start.isoformat()}
+
+    return await create_once(ctx, request, work)
+
+
+async def vendor_sell_book(session: AsyncSession, ctx_now: Any) -> PriceBook:
+    book = await session.get(PriceBook, VENDOR_SELL_PRICE_BOOK_ID)
+    if book is None:
+        book = PriceBook(id=VENDOR_SELL_PRICE_BOOK_ID, name=VENDOR_SELL_NAME, kind="vendor_sell", created_at=ctx_now)
+        session.add(book)
+        await session.flush()
+    return book
+
+
+async def _check_references(session: AsyncSession, product_ids: Sequence[str], skus: Sequence[str]) -> None:
+    known_products = set((await session.scalars(select(Product.id).where(Product.id.in_(set(product_ids))))).all())
+    known_skus = set((await session.scalars(select(UsageSkuRow.sku).where(UsageSkuRow.sku.in_(set(skus))))).all())
+    for index, (product_id, sku) in enumerate(zip(product_ids, skus, strict=True)):
+        if product_id not in known_products:
+            raise UnknownReference(f"entries.{index}.product_id", f"no product {product_id}")
+        if sku not in known_skus:
+            raise UnknownReference(f"entries.{index}.sku", f"no usage SKU {sku}")
+
+
+async def publish_sell_prices(
+    ctx: WriteContext, data: SellPricesCreate, request: IdempotentRequest | None
+) -> dict[str, Any]:
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        prices = [NewPrice(e.product_id, e.sku, e.currency, e.unit_price) for e in data.entries]
+        await _check_references(session, [p.product_id for p in prices], [p.sku for p in prices])
+        book = await vendor_sell_book(session, ctx.now)
+        await _refuse_overlaps(session, book.id, data.effective_from, prices)
+        records = {r.id: r for r in await load_records(session, {p.product_id for p in prices})}
+        publication_id, batches = await publish_prices(
+            session,
+            ctx.runtime.outbox,
+            book,
+            data.effective_from,
+            prices,
+            records,
+            adjustment=None,
+            effective_at=ctx.instants.effective,
+            now=ctx.now,
+        )
+        ctx.note(session, "sell_prices_published", publication_id)
+        return _publication(book.id, publication_id, data.effective_from.isoformat(), len(prices), batches)
+
+    return await create_once(ctx, request, work)
+
+
+async def publish_custom_price_list(
+    ctx: WriteContext, reseller_id: str, data: CustomPriceListCreate, request: IdempotentRequest | None
+) -> dict[str, Any]:
+    """A reseller's own list in one currency from a date; SKUs it does not price fall back to the sell price."""
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        prices = [NewPrice(e.product_id, e.sku, data.currency, e.unit_price) for e in data.entries]
+        await _check_references(session, [p.product_id for p in prices], [p.sku for p in prices])
+        book = await _custom_book(session, reseller_id, data, ctx)
+        book_id = book.id
+        await _refuse_overlaps(session, book_id, data.effective_from, prices)
+        records = {r.id: r for r in await load_records(session, {p.product_id for p in prices})}
+        adjustment = Adjustment(data.adjustment.kind, data.adjustment.percent) if data.adjustment else None
+        publication_id, batches = await publish_prices(
+            session,
+            ctx.runtime.outbox,
+            book,
+            data.effective_from,
+            prices,
+            records,
+            adjustment=adjustment,
+            effective_at=ctx.instants.effective,
+            now=ctx.now,
+        )
+        ctx.note(session, "custom_price_list_published", book_id)
+        return _publication(book_id, publication_id, data.effective_from.isoformat(), len(prices), batches)
+
+    return await create_once(ctx, request, work)
+
+
+async def _custom_book(
+    session: AsyncSession, reseller_id: str, data: CustomPriceListCreate, ctx: WriteContext
+) -> PriceBook:
+    """The reseller's book in that currency (created on first use); one version per start date."""
+    book_id = derived_id("price-book", "reseller", reseller_id, data.currency)
+    book = await session.get(PriceBook, book_id)
+    if book is None:
+        book = PriceBook(
+            id=book_id,
+            name=f"Custom {data.currency} prices of reseller {reseller_id}",
+            kind="reseller_custom",
+            reseller_id=reseller_id,
+            currency=data.currency,
+            created_at=ctx.now,
+        )
+        session.add(book)
+        await session.flush()
+    clash = await session.scalar(
+        select(PricePublication.id).where(
+            PricePublication.price_book_id == book_id, PricePublication.effective_from == data.effective_from
+        )
+    )
+    if clash is not None:
+        raise OverlappingPeriod(
+            "effective_from",
+            f"this reseller's {data.currency} list already starts a version on {data.effective_from}",
+        )
+    return book
+
+
+async def _refuse_overlaps(
+    session: AsyncSession, book_id: str, effective_from: Any, prices: Sequence[NewPrice]
+) -> None:
+    existing = {
+        (row.product_id, row.sku, row.currency)
+        for row in (
+            await session.execute(
+                select(PriceEntryRow.product_id, PriceEntryRow.sku, PriceEntryRow.currency).where(
+                    PriceEntryRow.price_book_id == book_id, PriceEntryRow.effective_from == effective_from
+                )
+            )
+        ).all()
+    }
+    seen: set[tuple[str, str, str]] = set()
+    for index, price in enumerate(prices):
+        key = (price.product_id, price.sku, price.currency)
+        if key in existing or key in seen:
+            raise OverlappingPeriod(
+                f"entries.{index}", f"a price for this product, SKU and currency from {effective_from} exists already"
+            )
+        seen.add(key)
+
+
+def _publication(book_id: str, publication_id: str, effective_from: str, entries: int, batches: int) -> dict[str, Any]:
+    return {
+        "price_book_id": book_id,
+        "publication_id": publication_id,
+        "effective_from": effective_from,
+        "entries": entries,
+        "batches": batches,
+    }
+
+
+async def publish_fx_rates(ctx: WriteContext, data: FxRatesCreate, request: IdempotentRequest | None) -> dict[str, Any]:
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        seen: set[str] = set()
+        for index, rate in enumerate(data.rates):
+            field = f"rates.{index}.currency"
+            if rate.currency == "USD":
+                raise UnknownReference(field, "rates are quoted against USD; USD has no rate against itself")
+            if rate.currency in seen or await session.get(FxRateRow, (rate.currency, data.effective_from)) is not None:
+                raise OverlappingPeriod(field, f"a {rate.currency} rate from {data.effective_from} exists already")
+            seen.add(rate.currency)
+            session.add(
+                FxRateRow(
+                    currency=rate.currency,
+                    effective_from=data.effective_from,
+                    units_per_usd=rate.units_per_usd,
+                    source=data.source,
+                    effective_at=ctx.instants.effective,
+                    recorded_at=ctx.now,
+                )
+            )
+        event = FxRatesPublishedV1.model_validate(
+            {
+                "rate_table_id": FX_RATE_TABLE_ID,
+                "effective_from": data.effective_from,
+                "rates": [{"currency": r.currency, "units_per_usd": r.units_per_usd} for r in data.rates],
+                "source": data.source,
+            }
+        )
+        await ctx.runtime.outbox.add(session, event, now=ctx.now)
+        ctx.note(session, "fx_rates_published", data.effective_from.isoformat())
+        return {
+            "rate_table_id": FX_RATE_TABLE_ID,
+            "effective_from": data.effective_from.isoformat(),
+            "rates": [{"currency": r.currency, "units_per_usd": str(r.units_per_usd)} for r in data.rates],
+            "source": data.source,
+        }
+
+    return await create_once(ctx, request, work)

@@ -1,0 +1,256 @@
+"""Use cases that change products: create, update, version, commit, deactivate, group into exclusion sets."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bss.api.idempotency import IdempotentRequest
+from bss.events.contracts.catalog import ProductDeactivatedV1
+from bss.problems import field_error
+from catalog.api.schemas import (
+    CommitmentIn,
+    CommitmentsCreate,
+    Deactivation,
+    ExclusionSetPut,
+    ProductCreate,
+    ProductTypeCreate,
+    ProductUpdate,
+    RestrictionIn,
+    VersionCreate,
+)
+from catalog.domain.product_identity import derived_id, product_id_for
+from catalog.errors import AlreadyDeactivated, AlreadyExists, OverlappingPeriod, ProductNotFound, UnknownReference
+from catalog.models import CommitmentRow, ExclusionSet, Product, ProductType, ProductVersionRow
+from catalog.publisher import publish_definitions
+from catalog.usecases.context import WriteContext, create_once, in_transaction
+from catalog.usecases.product_reads import product_read
+
+
+async def create_product(ctx: WriteContext, data: ProductCreate, request: IdempotentRequest | None) -> dict[str, Any]:
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        product_id = product_id_for(data.code)
+        if await session.get(Product, product_id) is not None:
+            raise AlreadyExists(
+                f"A product with code {data.code} exists already.", errors=[field_error("code", "taken")]
+            )
+        type_id = await session.scalar(select(ProductType.id).where(ProductType.code == data.product_type))
+        if type_id is None:
+            raise UnknownReference("product_type", f"no product type '{data.product_type}'")
+        set_id = await _exclusion_set_id(session, data.exclusion_set, "exclusion_set")
+        start = data.effective_from or ctx.today
+        session.add(
+            Product(
+                id=product_id,
+                code=data.code,
+                product_type_id=type_id,
+                description=data.description,
+                marketing_text=data.marketing_text,
+                exclusion_set_id=set_id,
+                created_at=ctx.now,
+            )
+        )
+        await session.flush()
+        _check_currencies_once(data.commitments)
+        _add_version(
+            session, ctx, product_id, start, data.name, data.tier, data.orderable_before, data.new_partner_restriction
+        )
+        for commitment in data.commitments:
+            session.add(
+                CommitmentRow(
+                    product_id=product_id,
+                    currency=commitment.currency,
+                    effective_from=start,
+                    amount=commitment.amount,
+                    recorded_at=ctx.now,
+                )
+            )
+        await session.flush()
+        await publish_definitions(session, ctx.runtime.outbox, [product_id], now=ctx.now)
+        ctx.note(session, "product_created", product_id)
+        return await product_read(session, product_id, start)
+
+    return await create_once(ctx, request, work)
+
+
+async def create_product_type(
+    ctx: WriteContext, data: ProductTypeCreate, request: IdempotentRequest | None
+) -> dict[str, Any]:
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        taken = await session.scalar(
+            select(ProductType.id).where((ProductType.code == data.code) | (ProductType.name == data.name))
+        )
+        if taken is not None:
+            raise AlreadyExists(
+                f"A product type {data.code} or named {data.name} exists already.",
+                errors=[field_error("code", "taken")],
+            )
+        type_id = derived_id("product-type", data.code)
+        session.add(ProductType(id=type_id, code=data.code, name=data.name, characteristics=list(data.characteristics)))
+        ctx.note(session, "product_type_created", type_id)
+        return {"id": type_id, "code": data.code, "name": data.name, "characteristics": list(data.characteristics)}
+
+    return await create_once(ctx, request, work)
+
+
+async def update_product(ctx: WriteContext, product_id: str, data: ProductUpdate) -> dict[str, Any]:
+    """Description and marketing text are not effective-dated and not part of the published definition."""
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        product = await _product(session, product_id)
+        if data.description is not None:
+            product.description = data.description
+        if data.marketing_text is not None:
+            product.marketing_text = data.marketing_text
+        ctx.note(session, "product_updated", product_id)
+        return await product_read(session, product_id, ctx.today)
+
+    result: dict[str, Any] = await in_transaction(ctx, work)
+    return result
+
+
+async def add_version(
+    ctx: WriteContext, product_id: str, data: VersionCreate, request: IdempotentRequest | None
+) -> dict[str, Any]:
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        await _product(session, product_id)
+        if await session.get(ProductVersionRow, (product_id, data.effective_from)) is not None:
+            raise OverlappingPeriod("effective_from", f"the product already has a version from {data.effective_from}")
+        _add_version(
+            session,
+            ctx,
+            product_id,
+            data.effective_from,
+            data.name,
+            data.tier,
+            data.orderable_before,
+            data.new_partner_restriction,
+        )
+        await session.flush()
+        await publish_definitions(session, ctx.runtime.outbox, [product_id], now=ctx.now)
+        ctx.note(session, "product_version_added", product_id)
+        return await product_read(session, product_id, data.effective_from)
+
+    return await create_once(ctx, request, work)
+
+
+async def add_commitments(
+    ctx: WriteContext, product_id: str, data: CommitmentsCreate, request: IdempotentRequest | None
+) -> dict[str, Any]:
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        await _product(session, product_id)
+        _check_currencies_once(data.commitments)
+        for index, commitment in enumerate(data.commitments):
+            key = (product_id, commitment.currency, data.effective_from)
+            if await session.get(CommitmentRow, key) is not None:
+                raise OverlappingPeriod(
+                    f"commitments.{index}.currency",
+                    f"a {commitment.currency} commitment from {data.effective_from} exists already",
+                )
+            session.add(
+                CommitmentRow(
+                    product_id=product_id,
+                    currency=commitment.currency,
+                    effective_from=data.effective_from,
+                    amount=commitment.amount,
+                    recorded_at=ctx.now,
+                )
+            )
+        await session.flush()
+        await publish_definitions(session, ctx.runtime.outbox, [product_id], now=ctx.now)
+        ctx.note(session, "commitments_added", product_id)
+        return await product_read(session, product_id, data.effective_from)
+
+    return await create_once(ctx, request, work)
+
+
+async def deactivate_product(ctx: WriteContext, product_id: str, data: Deactivation) -> dict[str, Any]:
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        product = await _product(session, product_id)
+        if product.deactivated_on is not None:
+            raise AlreadyDeactivated(product_id)
+        product.deactivated_on = data.effective_from or ctx.today
+        product.deactivation_reason = data.reason
+        event = ProductDeactivatedV1(product_id=product_id, effective_from=product.deactivated_on, reason=data.reason)
+        await ctx.runtime.outbox.add(session, event, now=ctx.now)
+        ctx.note(session, "product_deactivated", product_id)
+        return await product_read(session, product_id, product.deactivated_on)
+
+    result: dict[str, Any] = await in_transaction(ctx, work)
+    return result
+
+
+async def put_exclusion_set(ctx: WriteContext, name: str, data: ExclusionSetPut) -> dict[str, Any]:
+    """Replace a set's members (creating the set if new); members and former members are republished."""
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        ids = [str(pid) for pid in data.product_ids]
+        for index, pid in enumerate(ids):
+            if await session.get(Product, pid) is None:
+                raise UnknownReference(f"product_ids.{index}", f"no product {pid}")
+        set_id = await session.scalar(select(ExclusionSet.id).where(ExclusionSet.name == name))
+        if set_id is None:
+            set_id = str(uuid.uuid4())
+            session.add(ExclusionSet(id=set_id, name=name, created_at=ctx.now))
+            await session.flush()
+        former = set((await session.scalars(select(Product.id).where(Product.exclusion_set_id == set_id))).all())
+        await session.execute(update(Product).where(Product.exclusion_set_id == set_id).values(exclusion_set_id=None))
+        await session.execute(update(Product).where(Product.id.in_(ids)).values(exclusion_set_id=set_id))
+        await publish_definitions(session, ctx.runtime.outbox, former | set(ids), now=ctx.now)
+        ctx.note(session, "exclusion_set_replaced", name)
+        return {"name": name, "product_ids": sorted(ids)}
+
+    result: dict[str, Any] = await in_transaction(ctx, work)
+    return result
+
+
+async def _product(session: AsyncSession, product_id: str) -> Product:
+    product = await session.get(Product, product_id)
+    if product is None:
+        raise ProductNotFound(product_id)
+    return product
+
+
+async def _exclusion_set_id(session: AsyncSession, name: str | None, field: str) -> str | None:
+    if name is None:
+        return None
+    set_id = await session.scalar(select(ExclusionSet.id).where(ExclusionSet.name == name))
+    if set_id is None:
+        raise UnknownReference(field, f"no exclusion set '{name}'")
+    return set_id
+
+
+def _check_currencies_once(commitments: list[CommitmentIn]) -> None:
+    seen: set[str] = set()
+    for index, commitment in enumerate(commitments):
+        if commitment.currency in seen:
+            raise OverlappingPeriod(f"commitments.{index}.currency", f"{commitment.currency} is given twice")
+        seen.add(commitment.currency)
+
+
+def _add_version(
+    session: AsyncSession,
+    ctx: WriteContext,
+    product_id: str,
+    start: date,
+    name: str,
+    tier: str,
+    orderable_before: date | None,
+    restriction: RestrictionIn | None,
+) -> None:
+    session.add(
+        ProductVersionRow(
+            product_id=product_id,
+            effective_from=start,
+            name=name,
+            tier=tier,
+            orderable_before=orderable_before,
+            restricted_countries=",".join(sorted(c.upper() for c in restriction.countries)) if restriction else None,
+            restricted_partners_since=restriction.partners_since if restriction else None,
+            recorded_at=ctx.now,
+        )
+    )
