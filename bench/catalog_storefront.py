@@ -171,7 +171,6 @@ async def run(options: Options) -> int:
             server = uvicorn.Server(
                 uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None, access_log=False)
             )
-            server.install_signal_handlers = lambda: None  # type: ignore[attr-defined,method-assign]
             task = asyncio.create_task(server.serve())
             while not server.started:
                 if task.done():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,14 @@ async def service_settings(
     )
 
 
+class EmbeddedServer(uvicorn.Server):
+    """A uvicorn server inside another program: Ctrl-C and SIGTERM stay that program's to handle."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 @dataclass
 class RunningServer:
     base_url: str
@@ -65,8 +73,7 @@ async def serve(app: Any, port: int | None = None) -> RunningServer:
     """Serve an ASGI app with uvicorn on 127.0.0.1 in this event loop; returns once it accepts requests."""
     port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    server = EmbeddedServer(config)
     task = asyncio.create_task(server.serve())
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 30
