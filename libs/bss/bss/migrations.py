@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
@@ -17,6 +18,8 @@ from sqlalchemy import Connection, MetaData, pool
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bss.db import create_engine
+from bss.exact_numeric import ExactDecimal
+from bss.utc_datetime import UtcDateTime
 
 
 def alembic_config(migrations_dir: Path, url: str) -> Config:
@@ -42,6 +45,15 @@ def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Autogenerate renders the suite's column types with their import, so new migrations run unedited."""
+    if type_ == "type" and isinstance(obj, UtcDateTime | ExactDecimal):
+        module = type(obj).__module__
+        autogen_context.imports.add(f"import {module}")
+        return f"{module}.{type(obj).__name__}()"
+    return False
+
+
 def run_env(metadata: MetaData) -> None:
     """The body of every service's `env.py`."""
     from alembic import context
@@ -52,6 +64,7 @@ def run_env(metadata: MetaData) -> None:
             target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            render_item=render_item,
         )
         with context.begin_transaction():
             context.run_migrations()
