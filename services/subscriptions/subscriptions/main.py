@@ -9,7 +9,11 @@ from fastapi import FastAPI
 import subscriptions
 from bss.clock import Clock
 from bss.service_app import ServiceDefinition, create_service_app
+from subscriptions.api import operations, resellers
+from subscriptions.api import subscriptions as subscription_routes
+from subscriptions.consumers import consumers
 from subscriptions.models import Base, messaging
+from subscriptions.scheduler import with_trial_scheduler
 from subscriptions.settings import SubscriptionsSettings, get_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
@@ -17,7 +21,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
 def create_app(settings: SubscriptionsSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
-    return create_service_app(
+    app = create_service_app(
         ServiceDefinition(
             name="subscriptions",
             title="BSS Subscriptions",
@@ -26,6 +30,10 @@ def create_app(settings: SubscriptionsSettings | None = None, *, clock: Clock | 
             metadata=Base.metadata,
             tables=messaging,
             migrations_dir=settings.migrations_dir or MIGRATIONS_DIR,
+            routers=(resellers.router, subscription_routes.router, operations.router),
+            consumers=consumers,
         ),
         clock=clock,
     )
+    app.router.lifespan_context = with_trial_scheduler(app.router.lifespan_context)
+    return app

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import ClassVar
+from typing import ClassVar, Literal
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from bss.events import topics
 from bss.settings import ServiceSettings
 
 
@@ -15,6 +17,30 @@ class SubscriptionsSettings(ServiceSettings):
 
     service_name: ClassVar[str] = "subscriptions"
     default_port: ClassVar[int] = 8002
+
+    trial_days: int = Field(default=30, ge=1, le=365, description="Length of a trial in whole UTC days.")
+    trial_auto_convert: bool = Field(
+        default=False, description="At the end of a trial, convert it to paid instead of letting it expire."
+    )
+    trial_sweep_interval_s: float = Field(
+        default=60.0, gt=0, description="How often the trial scheduler looks for trials that reached their end."
+    )
+    upgrade_timing: Literal["current_period", "next_period"] = Field(
+        default="current_period", description="Billing period an upgrade applies to."
+    )
+    downgrade_timing: Literal["current_period", "next_period"] = Field(
+        default="next_period", description="Billing period a downgrade applies from."
+    )
+    cancel_at_period_end: bool = Field(
+        default=True, description="A cancellation ends the subscription at the end of the current billing period."
+    )
+    order_start_grace_hours: int = Field(
+        default=24, ge=0, description="How far in the past a non-admin order may start (admins backdate freely)."
+    )
+    catalog_topic: str = Field(default=topics.CATALOG, description="Topic the catalog read model is built from.")
+    catalog_consumer_group: str = Field(
+        default="subscriptions.catalog", description="Consumer group of the catalog read model."
+    )
 
 
 @lru_cache

@@ -63,6 +63,10 @@ class ResellerRegisteredV1(EventData):
         default=None, description="The reseller's partner tenant in Acronis Cyber Cloud, once provisioned."
     )
     registered_at: UtcDatetime = Field(description="When the reseller was registered (may be backdated).")
+    contract_signed_on: date | None = Field(
+        default=None,
+        description="When the reseller signed its contract: starts the support incident quota windows.",
+    )
 
     def subject(self) -> str:
         return self.reseller_id
@@ -85,6 +89,7 @@ class ResellerRegisteredV1(EventData):
                 },
                 "tax_id": "DE123456789",
                 "registered_at": datetime(2022, 5, 2, 9, 30, tzinfo=UTC),
+                "contract_signed_on": date(2022, 5, 2),
             }
         )
 

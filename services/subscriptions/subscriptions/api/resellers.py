@@ -1,0 +1,117 @@
+"""Reseller routes: registration (admin, idempotent, backdatable), reads, state and ramp-up grants."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from bss.api.backdating import resolve_instants
+from bss.api.caller import Admin, Staff, tenant_scope
+from bss.api.idempotency import IdempotencyKey, IdempotentRequest
+from bss.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from subscriptions.api.responses import problems, reseller_read
+from subscriptions.api.schemas import RampUpGrant, RampUpPolicyRead, ResellerCreate, ResellerRead
+from subscriptions.deps import RuntimeDep, StaffOrReseller
+from subscriptions.usecases import resellers as usecases
+
+router = APIRouter(prefix="/v1", tags=["resellers"])
+ResellerId = Annotated[str, Path(description="The reseller id (its tenant id).", max_length=36)]
+
+
+@router.post(
+    "/resellers",
+    status_code=201,
+    summary="Register a reseller (service provider)",
+    response_model=ResellerRead,
+    responses=problems(401, 403, 409, 422),
+)
+async def register(
+    body: ResellerCreate, caller: Admin, runtime: RuntimeDep, key: IdempotencyKey = None
+) -> ResellerRead:
+    instants = resolve_instants(caller, body.requested_at, runtime.clock.now())
+    request = IdempotentRequest.of(
+        key, caller=caller.subject, route="register-reseller", body=body.model_dump(mode="json")
+    )
+    command = usecases.RegisterReseller(
+        legal_name=body.legal_name,
+        billing_email=body.billing_email,
+        billing_address=body.billing_address.model_dump(mode="json"),
+        country=body.country,
+        partner_since=body.partner_since,
+        billing_currency=body.billing_currency,
+        contract_signed_on=body.contract_signed_on,
+        tax_id=body.tax_id,
+        reseller_id=body.reseller_id,
+    )
+    return reseller_read(await usecases.register_reseller(runtime, command, instants, request))
+
+
+@router.get(
+    "/resellers", summary="List resellers", response_model=Page[ResellerRead], responses=problems(401, 403, 422)
+)
+async def list_resellers(
+    _caller: Staff,
+    runtime: RuntimeDep,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[ResellerRead]:
+    key = decode_cursor(cursor)
+    found = await usecases.list_resellers(runtime, str(key[0]) if key else None, limit)
+    next_cursor = encode_cursor([found[-1].id]) if len(found) == limit else None
+    return Page[ResellerRead](items=[reseller_read(r) for r in found], next_cursor=next_cursor)
+
+
+@router.get(
+    "/resellers/{reseller_id}",
+    summary="Read a reseller (a reseller reads only itself)",
+    response_model=ResellerRead,
+    responses=problems(401, 403, 404),
+)
+async def read(reseller_id: ResellerId, caller: StaffOrReseller, runtime: RuntimeDep) -> ResellerRead:
+    scope = tenant_scope(caller, reseller_id)
+    return reseller_read(await usecases.get_reseller(runtime, scope or reseller_id))
+
+
+@router.post(
+    "/resellers/{reseller_id}/suspension",
+    summary="Suspend a reseller: it can no longer order",
+    response_model=ResellerRead,
+    responses=problems(401, 403, 404),
+)
+async def suspend(reseller_id: ResellerId, _caller: Admin, runtime: RuntimeDep) -> ResellerRead:
+    return reseller_read(await usecases.set_reseller_status(runtime, reseller_id, "suspended", runtime.clock.now()))
+
+
+@router.post(
+    "/resellers/{reseller_id}/reactivation",
+    summary="Reactivate a suspended reseller",
+    response_model=ResellerRead,
+    responses=problems(401, 403, 404),
+)
+async def reactivate(reseller_id: ResellerId, _caller: Admin, runtime: RuntimeDep) -> ResellerRead:
+    return reseller_read(await usecases.set_reseller_status(runtime, reseller_id, "active", runtime.clock.now()))
+
+
+@router.put(
+    "/resellers/{reseller_id}/ramp-up",
+    summary="Grant a reseller a ramp-up for its new subscriptions (0..3 cycles)",
+    response_model=ResellerRead,
+    responses=problems(401, 403, 404, 422),
+)
+async def grant_ramp_up(
+    reseller_id: ResellerId, body: RampUpGrant, _caller: Admin, runtime: RuntimeDep
+) -> ResellerRead:
+    now = runtime.clock.now()
+    return reseller_read(await usecases.grant_reseller_ramp_up(runtime, reseller_id, body.cycles, now))
+
+
+@router.put(
+    "/ramp-up-policy",
+    summary="Ramp-up for all new subscriptions (0..3 cycles; a reseller's own grant takes precedence)",
+    response_model=RampUpPolicyRead,
+    responses=problems(401, 403, 422),
+)
+async def set_policy(body: RampUpGrant, _caller: Admin, runtime: RuntimeDep) -> RampUpPolicyRead:
+    cycles = await usecases.set_ramp_up_policy(runtime, body.cycles or 0, runtime.clock.now())
+    return RampUpPolicyRead(cycles=cycles)

@@ -1,0 +1,216 @@
+"""Request and response schemas: `XCreate` inputs forbid unknown fields; money is a decimal string + currency."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+
+from bss.events.contracts.value_types import CountryCode, Currency, Email, Name, Text, Uuid
+from subscriptions.domain.countries import country_refusal
+
+DecimalText = Annotated[Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str)]
+_INPUT = ConfigDict(extra="forbid")
+
+
+def _iso_country(code: str) -> str:
+    if problem := country_refusal(code):
+        raise ValueError(problem)
+    return code
+
+
+Country = Annotated[CountryCode, AfterValidator(_iso_country)]
+
+
+class PostalAddressIn(BaseModel):
+    model_config = _INPUT
+
+    lines: list[Name] = Field(min_length=1, max_length=4)
+    city: Name
+    postal_code: Name | None = None
+    region: Name | None = None
+    country: Country
+
+
+class ResellerCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "legal_name": "Northwind Managed Services GmbH",
+                "billing_email": "billing@northwind.example",
+                "billing_address": {"lines": ["Hafenstrasse 12"], "city": "Hamburg", "country": "DE"},
+                "country": "DE",
+                "partner_since": "2022-05-01",
+                "billing_currency": "EUR",
+                "contract_signed_on": "2022-05-02",
+            }
+        },
+    )
+
+    reseller_id: Uuid | None = Field(default=None, description="Keep an existing tenant id (imports); else new.")
+    legal_name: Name
+    billing_email: Email
+    billing_address: PostalAddressIn
+    country: Country = Field(description="ISO 3166-1 alpha-2 (the UK is 'GB').")
+    partner_since: date = Field(description="Start of the partnership with the vendor (region rule cut-off).")
+    billing_currency: Currency
+    contract_signed_on: date
+    tax_id: Name | None = None
+    requested_at: AwareDatetime | None = Field(default=None, description="Admin backdating (RFC 3339).")
+
+
+class ResellerRead(BaseModel):
+    id: str
+    legal_name: str
+    billing_email: str
+    billing_address: dict[str, object]
+    country: str
+    partner_since: date
+    billing_currency: str
+    contract_signed_on: date
+    tax_id: str | None
+    status: Literal["active", "suspended"]
+    ramp_up_cycles: int | None
+    registered_at: datetime
+
+
+class RampUpGrant(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"cycles": 1}})
+
+    cycles: int | None = Field(description="0..3 cycles; the start date caps it (1 from 2023-11-01). null: none.")
+
+
+class RampUpPolicyRead(BaseModel):
+    cycles: int
+
+
+class SubscriptionCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"product_id": "0190c3a0-0003-7000-8000-000000000003", "kind": "trial"}},
+    )
+
+    reseller_id: Uuid | None = Field(default=None, description="Required for admins; a reseller orders for itself.")
+    product_id: Uuid
+    kind: Literal["trial", "paid"] = "paid"
+    start_at: AwareDatetime | None = Field(default=None, description="Default: now (or `requested_at`).")
+    ramp_up_cycles: int | None = Field(default=None, description="Admin only: overrides the standing grants.")
+    requested_at: AwareDatetime | None = Field(default=None, description="Admin backdating (RFC 3339).")
+
+
+class Commitment(BaseModel):
+    amount: DecimalText
+    currency: str
+
+
+class PendingChange(BaseModel):
+    to_product_id: str
+    direction: str
+    effective_from: date
+
+
+class SubscriptionRead(BaseModel):
+    id: str
+    reseller_id: str
+    product_id: str = Field(description="The product ordered.")
+    current_product_id: str = Field(description="The product (tier) in force in the current period.")
+    current_tier: str | None
+    current_product_name: str | None
+    status: Literal["trial", "active", "suspended", "cancelled", "expired"]
+    kind: Literal["trial", "paid"]
+    billing_currency: str
+    started_at: datetime
+    trial_ends_at: datetime | None
+    trial_last_day: date | None
+    auto_convert: bool
+    paid_from: datetime | None
+    ramp_up_cycles: int
+    ramp_up_first_period: date | None
+    ends_at: datetime | None
+    pending_change: PendingChange | None
+
+
+class BackdatedAction(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {}})
+
+    requested_at: AwareDatetime | None = Field(default=None, description="Admin backdating (RFC 3339).")
+
+
+class SuspensionCreate(BackdatedAction):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"reason": "non_payment"}})
+
+    reason: Literal["non_payment", "other"] = "non_payment"
+    detail: Text | None = None
+
+
+class CancellationCreate(BackdatedAction):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"reason": "Moving on."}})
+
+    at_period_end: bool | None = Field(default=None, description="Admin only; default: the service setting.")
+    reason: Text | None = None
+
+
+class TierChangeCreate(BackdatedAction):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"product_id": "0190c3a0-0004-7000-8000-000000000004"}}
+    )
+
+    product_id: Uuid
+
+
+class RefusalRead(BaseModel):
+    rule: str
+    field: str
+    message: str
+
+
+class TierChangePreview(BaseModel):
+    allowed: bool
+    refusals: list[RefusalRead]
+    direction: Literal["upgrade", "downgrade"] | None
+    effective_from: date | None = Field(description="First billing period at the new tier.")
+    from_product_id: str | None
+    from_tier: str | None
+    to_product_id: str
+    to_tier: str | None
+    from_commitment: Commitment | None
+    to_commitment: Commitment | None
+    replaces: list[PendingChange]
+
+
+class TierChangeRead(TierChangePreview):
+    subscription: SubscriptionRead
+
+
+class PeriodRead(BaseModel):
+    period: date = Field(description="First day of the billing month.")
+    product_id: str
+    product_name: str = Field(description="Name of the product as of the 1st of that month.")
+    tier: str
+    commitment: Commitment | None
+    ramp_up: bool
+    state: str = Field(description="The state the month ended in.")
+    commitment_applies: bool = Field(description="The minimum commitment is owed: a paid month outside ramp-up.")
+
+
+class SweepRead(BaseModel):
+    expired: int
+    converted: int
+
+
+class CatalogProductRead(BaseModel):
+    product_id: str
+    effective_from: date
+    code: str
+    name: str
+    tier: str
+    commitments: list[Commitment]
+    upgrade_product_ids: list[str]
+    exclusion_set: str | None
+    orderable_before: date | None
+    deactivated_from: date | None
+    new_partner_countries: list[str]
+    new_partner_since: date | None

@@ -1,0 +1,106 @@
+"""The catalog read model, built only from catalog events (`bss.catalog`); no call to the catalog service.
+
+Every definition is kept by effective date. A version received twice, or an older event arriving after a newer
+one for the same product and date, changes nothing: the event with the later envelope time wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bss.db import insert_for
+from bss.events.contracts.catalog import (
+    FxRatesPublishedV1,
+    ProductChangedV1,
+    ProductDeactivatedV1,
+    ProductPublishedV1,
+)
+from bss.events.envelope import CloudEvent
+from bss.messaging.consumer import ConsumerSpec
+from bss.service_app import Runtime
+from subscriptions.models import CatalogDeactivation, CatalogFxRate, CatalogProductVersion
+from subscriptions.settings import SubscriptionsSettings
+
+
+async def _upsert(session: AsyncSession, model: Any, keys: Sequence[str], values: dict[str, Any]) -> None:
+    """Insert, or overwrite only when this event is at least as recent as the one stored."""
+    table = model.__table__
+    statement = insert_for(session)(table).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: statement.excluded[name] for name in values if name not in keys},
+        where=table.c.event_time <= statement.excluded.event_time,
+    )
+    await session.execute(statement)
+
+
+async def on_product_definition(session: AsyncSession, event: CloudEvent) -> None:
+    """ProductPublished and ProductChanged both carry a whole definition from `effective_from`."""
+    contract = ProductPublishedV1 if event.type == ProductPublishedV1.event_type else ProductChangedV1
+    data = event.payload(contract)
+    restriction = data.new_partner_restriction
+    await _upsert(
+        session,
+        CatalogProductVersion,
+        ("product_id", "effective_from"),
+        {
+            "product_id": data.product_id,
+            "effective_from": data.effective_from,
+            "code": data.code,
+            "name": data.name,
+            "tier": data.tier,
+            "commitments": {c.currency: str(c.amount) for c in data.commitments},
+            "upgrade_product_ids": list(data.upgrade_product_ids),
+            "exclusion_set": data.exclusion_set,
+            "orderable_before": data.orderable_before,
+            "restricted_countries": list(restriction.countries) if restriction else [],
+            "restricted_partners_since": restriction.partners_since if restriction else None,
+            "event_time": event.time,
+        },
+    )
+
+
+async def on_product_deactivated(session: AsyncSession, event: CloudEvent) -> None:
+    data = event.payload(ProductDeactivatedV1)
+    await _upsert(
+        session,
+        CatalogDeactivation,
+        ("product_id",),
+        {"product_id": data.product_id, "effective_from": data.effective_from, "event_time": event.time},
+    )
+
+
+async def on_fx_rates(session: AsyncSession, event: CloudEvent) -> None:
+    data = event.payload(FxRatesPublishedV1)
+    for rate in data.rates:
+        await _upsert(
+            session,
+            CatalogFxRate,
+            ("currency", "effective_from"),
+            {
+                "currency": rate.currency,
+                "effective_from": data.effective_from,
+                "units_per_usd": rate.units_per_usd,
+                "event_time": event.time,
+            },
+        )
+
+
+def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
+    settings = runtime.settings
+    assert isinstance(settings, SubscriptionsSettings)
+    return [
+        ConsumerSpec(
+            name=settings.catalog_consumer_group,
+            topics=(settings.catalog_topic,),
+            handlers={
+                ProductPublishedV1.event_type: on_product_definition,
+                ProductChangedV1.event_type: on_product_definition,
+                ProductDeactivatedV1.event_type: on_product_deactivated,
+                FxRatesPublishedV1.event_type: on_fx_rates,
+            },
+        )
+    ]

@@ -1,0 +1,185 @@
+"""Placing an order: validate every rule as of the start date, then create the subscription and its events.
+
+The exclusion set is checked twice: by `order_refusals` (a clear answer naming every broken rule) and by the
+partial unique index on live subscriptions, which decides between two concurrent orders on both databases.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bss.api.backdating import Instants
+from bss.api.idempotency import IdempotencyStore, IdempotentRequest, StoredAnswer
+from bss.events.contracts.subscriptions import RampUpGrantedV1, SubscriptionCreatedV1
+from bss.service_app import Runtime
+from subscriptions.domain.catalog_model import Product
+from subscriptions.domain.ordering import Refusal, order_refusals
+from subscriptions.domain.periods import next_period, period_of
+from subscriptions.domain.ramp_up import cycles_at_creation, ramp_up_refusal
+from subscriptions.domain.trials import trial_ends_at
+from subscriptions.errors import ExclusionSetTaken, RuleRefused
+from subscriptions.models import Reseller, Subscription, messaging
+from subscriptions.repository import (
+    held_subscriptions,
+    load_product,
+    priceable_currencies,
+    ramp_up_policy,
+    reseller_facts,
+)
+from subscriptions.settings import SubscriptionsSettings
+from subscriptions.usecases.recording import enter_status, publish, settings_of
+
+idempotency = IdempotencyStore(messaging)
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceOrder:
+    reseller_id: str
+    product_id: str
+    kind: Literal["trial", "paid"]
+    start_at: datetime | None
+    ramp_up_cycles: int | None
+    by_admin: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RampUp:
+    cycles: int
+    scope: Literal["reseller", "all_new_resellers"]
+
+
+def _start_refusals(command: PlaceOrder, started_at: datetime, instants: Instants, grace_hours: int) -> list[Refusal]:
+    if command.by_admin or started_at >= instants.effective - timedelta(hours=grace_hours):
+        return []
+    return [
+        Refusal(
+            "start_in_the_past",
+            "start_at",
+            f"A subscription cannot start more than {grace_hours} hours in the past; start it now or later.",
+        )
+    ]
+
+
+async def _ramp_up(
+    session: AsyncSession, command: PlaceOrder, reseller: Reseller | None, started_at: datetime
+) -> RampUp:
+    on = started_at.date()
+    if command.ramp_up_cycles is not None:
+        if problem := ramp_up_refusal(command.ramp_up_cycles, on):
+            raise RuleRefused([Refusal("ramp_up_cap", "ramp_up_cycles", problem)])
+        return RampUp(command.ramp_up_cycles, "reseller")
+    if reseller is not None and reseller.ramp_up_cycles is not None:
+        return RampUp(cycles_at_creation(reseller.ramp_up_cycles, on), "reseller")
+    return RampUp(cycles_at_creation(await ramp_up_policy(session), on), "all_new_resellers")
+
+
+async def place_order(
+    runtime: Runtime, command: PlaceOrder, instants: Instants, request: IdempotentRequest | None
+) -> Subscription:
+    """A reseller orders a contract product (quantity 1) as a trial or paid, from `start_at` (default: now)."""
+    settings = settings_of(runtime)
+    started_at = (command.start_at or instants.effective).astimezone(UTC)
+    async with runtime.sessions() as session, session.begin():
+        stored = await idempotency.find(session, request)
+        if stored is not None:
+            found = await session.get(Subscription, stored.body["id"])
+            assert found is not None
+            return found
+        reseller = await session.get(Reseller, command.reseller_id)
+        product = await load_product(session, command.product_id)
+        refusals = _start_refusals(command, started_at, instants, settings.order_start_grace_hours)
+        refusals += order_refusals(
+            reseller=reseller_facts(reseller) if reseller else None,
+            product=product,
+            start_on=started_at.date(),
+            started_at=started_at,
+            held=await held_subscriptions(session, command.reseller_id) if reseller else [],
+            priceable_currencies=await priceable_currencies(session, next_period(period_of(started_at))),
+        )
+        if refusals:
+            raise RuleRefused(refusals)
+        assert reseller is not None
+        assert product is not None
+        ramp_up = await _ramp_up(session, command, reseller, started_at)
+        subscription = _new_subscription(command, reseller, product, started_at, instants, ramp_up, settings)
+        session.add(subscription)
+        try:  # the partial unique index decides between concurrent orders; the whole transaction rolls back
+            await session.flush()
+        except IntegrityError as exc:
+            raise ExclusionSetTaken() from exc
+        await enter_status(session, subscription, subscription.status, at=started_at, recorded=instants.recorded)
+        await _publish_created(runtime, session, subscription, product, ramp_up, instants)
+        await idempotency.remember(session, request, StoredAnswer(201, {"id": subscription.id}), now=instants.recorded)
+    return subscription
+
+
+def _new_subscription(
+    command: PlaceOrder,
+    reseller: Reseller,
+    product: Product,
+    started_at: datetime,
+    instants: Instants,
+    ramp_up: RampUp,
+    settings: SubscriptionsSettings,
+) -> Subscription:
+    trial = command.kind == "trial"
+    version = product.as_of(started_at.date())
+    assert version is not None
+    return Subscription(
+        id=str(uuid.uuid4()),
+        reseller_id=reseller.id,
+        product_id=product.product_id,
+        exclusion_set=version.exclusion_set or f"product:{product.product_id}",
+        status="trial" if trial else "active",
+        kind=command.kind,
+        billing_currency=reseller.billing_currency,
+        started_at=started_at,
+        trial_ends_at=trial_ends_at(started_at, settings.trial_days) if trial else None,
+        auto_convert=bool(settings.trial_auto_convert) if trial else False,
+        paid_from=None if trial else started_at,
+        ramp_up_cycles=ramp_up.cycles,
+        ramp_up_scope=ramp_up.scope if ramp_up.cycles else None,
+        ramp_up_first_period=None if trial or not ramp_up.cycles else period_of(started_at),
+        created_at=instants.effective,
+        recorded_at=instants.recorded,
+    )
+
+
+async def _publish_created(
+    runtime: Runtime,
+    session: AsyncSession,
+    subscription: Subscription,
+    product: Product,
+    ramp_up: RampUp,
+    instants: Instants,
+) -> None:
+    version = product.as_of(subscription.started_at.date())
+    assert version is not None
+    created = SubscriptionCreatedV1(
+        subscription_id=subscription.id,
+        reseller_id=subscription.reseller_id,
+        product_id=subscription.product_id,
+        tier=version.tier,
+        kind="trial" if subscription.kind == "trial" else "paid",
+        started_at=subscription.started_at,
+        trial_ends_at=subscription.trial_ends_at,
+        auto_convert=subscription.auto_convert,
+        billing_currency=subscription.billing_currency,
+    )
+    await publish(runtime, session, created, recorded=instants.recorded)
+    if ramp_up.cycles:
+        granted = RampUpGrantedV1(
+            subscription_id=subscription.id,
+            reseller_id=subscription.reseller_id,
+            cycles=ramp_up.cycles,
+            first_period=subscription.ramp_up_first_period,
+            scope=ramp_up.scope,
+            granted_at=instants.effective,
+        )
+        await publish(runtime, session, granted, recorded=instants.recorded)

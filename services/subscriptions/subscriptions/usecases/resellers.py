@@ -1,0 +1,140 @@
+"""Reseller use cases: registration, suspension and reactivation, and ramp-up grants."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bss.api.backdating import Instants
+from bss.api.idempotency import IdempotencyStore, IdempotentRequest, StoredAnswer
+from bss.events.contracts.subscriptions import PostalAddress, ResellerRegisteredV1
+from bss.problems import Conflict
+from bss.service_app import Runtime
+from subscriptions.domain.ramp_up import grant_refusal
+from subscriptions.errors import ResellerNotFound, refuse
+from subscriptions.models import RampUpPolicy, Reseller, messaging
+from subscriptions.usecases.recording import publish
+
+idempotency = IdempotencyStore(messaging)
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterReseller:
+    legal_name: str
+    billing_email: str
+    billing_address: dict[str, Any]
+    country: str
+    partner_since: date
+    billing_currency: str
+    contract_signed_on: date
+    tax_id: str | None = None
+    reseller_id: str | None = None
+
+
+async def register_reseller(
+    runtime: Runtime, command: RegisterReseller, instants: Instants, request: IdempotentRequest | None
+) -> Reseller:
+    """A reseller joins: stored with its billing details and announced by `ResellerRegistered`."""
+    async with runtime.sessions() as session, session.begin():
+        stored = await idempotency.find(session, request)
+        if stored is not None:
+            found = await session.get(Reseller, stored.body["id"])
+            assert found is not None
+            return found
+        reseller = Reseller(
+            id=command.reseller_id or str(uuid.uuid4()),
+            legal_name=command.legal_name,
+            billing_email=command.billing_email,
+            billing_address=command.billing_address,
+            country=command.country,
+            partner_since=command.partner_since,
+            billing_currency=command.billing_currency,
+            contract_signed_on=command.contract_signed_on,
+            tax_id=command.tax_id,
+            status="active",
+            registered_at=instants.effective,
+            recorded_at=instants.recorded,
+        )
+        if await session.get(Reseller, reseller.id) is not None:
+            raise Conflict(f"Reseller {reseller.id} is already registered.")
+        session.add(reseller)
+        try:
+            await session.flush()
+        except IntegrityError as exc:
+            raise Conflict(f"Reseller {reseller.id} is already registered.") from exc
+        await publish(runtime, session, _registered(reseller), recorded=instants.recorded)
+        await idempotency.remember(session, request, StoredAnswer(201, {"id": reseller.id}), now=instants.recorded)
+    return reseller
+
+
+def _registered(reseller: Reseller) -> ResellerRegisteredV1:
+    return ResellerRegisteredV1(
+        reseller_id=reseller.id,
+        legal_name=reseller.legal_name,
+        country=reseller.country,
+        partner_since=reseller.partner_since,
+        billing_currency=reseller.billing_currency,
+        billing_email=reseller.billing_email,
+        billing_address=PostalAddress.model_validate(reseller.billing_address),
+        tax_id=reseller.tax_id,
+        registered_at=reseller.registered_at,
+        contract_signed_on=reseller.contract_signed_on,
+    )
+
+
+async def set_reseller_status(runtime: Runtime, reseller_id: str, status: str, now: datetime) -> Reseller:
+    """A suspended reseller cannot order; reactivation lets it order again (no event contract exists yet)."""
+    async with runtime.sessions() as session, session.begin():
+        reseller = await session.get(Reseller, reseller_id, with_for_update=True)
+        if reseller is None:
+            raise ResellerNotFound()
+        reseller.status = status
+        reseller.recorded_at = now
+    return reseller
+
+
+async def grant_reseller_ramp_up(runtime: Runtime, reseller_id: str, cycles: int | None, now: datetime) -> Reseller:
+    """The distributor grants one reseller a ramp-up for its new subscriptions (0..3; the start date caps it)."""
+    if cycles is not None and (problem := grant_refusal(cycles)):
+        raise refuse("ramp_up_cap", "cycles", problem)
+    async with runtime.sessions() as session, session.begin():
+        reseller = await session.get(Reseller, reseller_id, with_for_update=True)
+        if reseller is None:
+            raise ResellerNotFound()
+        reseller.ramp_up_cycles = cycles
+        reseller.recorded_at = now
+    return reseller
+
+
+async def set_ramp_up_policy(runtime: Runtime, cycles: int, now: datetime) -> int:
+    """The distributor's ramp-up for all new subscriptions (0..3; the start date caps it)."""
+    if problem := grant_refusal(cycles):
+        raise refuse("ramp_up_cap", "cycles", problem)
+    async with runtime.sessions() as session, session.begin():
+        row = await session.get(RampUpPolicy, 1, with_for_update=True)
+        if row is None:
+            session.add(RampUpPolicy(id=1, cycles=cycles, updated_at=now))
+        else:
+            row.cycles, row.updated_at = cycles, now
+    return cycles
+
+
+async def list_resellers(runtime: Runtime, after: str | None, limit: int) -> list[Reseller]:
+    async with runtime.sessions() as session:
+        query = select(Reseller).order_by(Reseller.id).limit(limit)
+        if after is not None:
+            query = query.where(Reseller.id > after)
+        return list((await session.scalars(query)).all())
+
+
+async def get_reseller(runtime: Runtime, reseller_id: str) -> Reseller:
+    async with runtime.sessions() as session:
+        reseller = await session.get(Reseller, reseller_id)
+    if reseller is None:
+        raise ResellerNotFound()
+    return reseller

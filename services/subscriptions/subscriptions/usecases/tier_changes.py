@@ -1,0 +1,107 @@
+"""Tier changes and their preview: the same decision, written or only described."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bss.api.backdating import Instants
+from bss.events.contracts.subscriptions import SubscriptionTierChangedV1
+from bss.service_app import Runtime
+from subscriptions.domain.periods import period_of
+from subscriptions.domain.tier_changes import TierChangeDecision, decide_tier_change, replaced_by, tier_in_force
+from subscriptions.errors import ResellerNotFound, RuleRefused, SubscriptionNotFound
+from subscriptions.models import Reseller, Subscription, TierChangeRow
+from subscriptions.repository import as_scheduled, load_products, reseller_facts, scheduled_changes
+from subscriptions.usecases.recording import publish, settings_of, tier_policy
+
+
+@dataclass(frozen=True, slots=True)
+class TierChangeView:
+    """A decided (or refused) change, and the pending changes it would replace."""
+
+    subscription: Subscription
+    decision: TierChangeDecision
+    replaces: list[TierChangeRow] = field(default_factory=list)
+
+
+async def _decide(
+    runtime: Runtime, session: AsyncSession, subscription: Subscription, product_id: str, at: datetime
+) -> TierChangeView:
+    reseller = await session.get(Reseller, subscription.reseller_id)
+    if reseller is None:
+        raise ResellerNotFound()
+    rows = await scheduled_changes(session, subscription.id)
+    current_id = tier_in_force(subscription.product_id, as_scheduled(rows), period_of(at))
+    products = await load_products(session, {current_id, product_id})
+    decision = decide_tier_change(
+        status=subscription.status,
+        current=products[current_id],
+        target=products.get(product_id),
+        reseller=reseller_facts(reseller),
+        requested_at=at,
+        policy=tier_policy(settings_of(runtime)),
+    )
+    replaced: list[TierChangeRow] = []
+    if decision.planned is not None:
+        doomed = replaced_by(decision.planned.effective_from, as_scheduled(rows))
+        replaced = [r for r in rows if any(r.effective_from == d.effective_from for d in doomed)]
+    return TierChangeView(subscription, decision, replaced)
+
+
+async def preview_tier_change(runtime: Runtime, subscription_id: str, product_id: str, at: datetime) -> TierChangeView:
+    """What a change would do (period, commitments, refusals), without writing anything."""
+    async with runtime.sessions() as session:
+        subscription = await session.get(Subscription, subscription_id)
+        if subscription is None:
+            raise SubscriptionNotFound()
+        return await _decide(runtime, session, subscription, product_id, at)
+
+
+async def change_tier(runtime: Runtime, subscription_id: str, product_id: str, instants: Instants) -> TierChangeView:
+    """Move to another tier: an upgrade applies to the current period, a downgrade from the next; the change
+    replaces any pending one from its period on, and `SubscriptionTierChanged` says from, to and from when."""
+    async with runtime.sessions() as session, session.begin():
+        subscription = await session.get(Subscription, subscription_id, with_for_update=True)
+        if subscription is None:
+            raise SubscriptionNotFound()
+        view = await _decide(runtime, session, subscription, product_id, instants.effective)
+        planned = view.decision.planned
+        if planned is None:
+            raise RuleRefused(view.decision.refusals)
+        if view.replaces:
+            await session.execute(
+                update(TierChangeRow)
+                .where(TierChangeRow.id.in_([r.id for r in view.replaces]))
+                .values(replaced_at=instants.recorded)
+            )
+        session.add(
+            TierChangeRow(
+                id=str(uuid.uuid4()),
+                subscription_id=subscription.id,
+                from_product_id=planned.from_product_id,
+                to_product_id=planned.to_product_id,
+                direction=planned.direction,
+                effective_from=planned.effective_from,
+                requested_at=instants.effective,
+                recorded_at=instants.recorded,
+            )
+        )
+        subscription.recorded_at = instants.recorded
+        event = SubscriptionTierChangedV1(
+            subscription_id=subscription.id,
+            reseller_id=subscription.reseller_id,
+            from_product_id=planned.from_product_id,
+            from_tier=planned.from_tier,
+            to_product_id=planned.to_product_id,
+            to_tier=planned.to_tier,
+            direction=planned.direction,
+            requested_at=instants.effective,
+            effective_from=planned.effective_from,
+        )
+        await publish(runtime, session, event, recorded=instants.recorded)
+        return view
