@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 from fastapi import Header
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bss.db import insert_for
@@ -83,16 +82,19 @@ class IdempotencyStore:
         """Store the answer in the creating transaction; a concurrent twin with the same key gets a 409."""
         if request is None:
             return
-        statement = insert_for(session)(self._table).values(
-            scope=request.scope,
-            key=request.key,
-            fingerprint=request.fingerprint,
-            status=answer.status,
-            response=json.dumps(answer.body, default=str).encode(),
-            created_at=now,
+        statement = (
+            insert_for(session)(self._table)
+            .values(
+                scope=request.scope,
+                key=request.key,
+                fingerprint=request.fingerprint,
+                status=answer.status,
+                response=json.dumps(answer.body, default=str).encode(),
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["scope", "key"])
+            .returning(self._table.c.key)
         )
-        try:
-            async with session.begin_nested():
-                await session.execute(statement)
-        except IntegrityError as exc:
-            raise Conflict("A request with this Idempotency-Key is being processed; retry in a moment.") from exc
+        # No savepoint: a conflict inserts nothing, and the Conflict rolls the whole creation back.
+        if (await session.execute(statement)).first() is None:
+            raise Conflict("A request with this Idempotency-Key is being processed; retry in a moment.")
