@@ -38,7 +38,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bench libs/bss/bss services/catalog/catalog services/subscriptions/subscriptions services/billing/billing services/support-sla/support_sla gateway/gateway
+	$(BIN)/mypy bench deploy/local libs/bss/bss services/catalog/catalog services/subscriptions/subscriptions services/billing/billing services/support-sla/support_sla gateway/gateway
 	$(BIN)/lint-imports
 
 migrate: install

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bss.embedded_broker import EmbeddedBroker, port_in_use
 from bss.settings import ConfigurationError
+from gateway.settings import DEV_BOOTSTRAP_ADMIN_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 VAR = ROOT / "var"
@@ -195,8 +196,11 @@ def main() -> int:
     try:
         runner.start()
         gateway = f"http://127.0.0.1:{runner.env.get('GATEWAY_PORT', GATEWAY.port)}"
+        admin_key = runner.env.get("GATEWAY_BOOTSTRAP_ADMIN_KEY", DEV_BOOTSTRAP_ADMIN_KEY)
         print(
-            f"\nThe suite is up.\n  gateway       {gateway}\n  API docs      {gateway}/docs\n  logs          {LOGS}/\n"
+            f"\nThe suite is up.\n  gateway       {gateway}\n  API docs      {gateway}/docs\n"
+            f"  admin key     {admin_key}  (X-API-Key; create real keys at POST /gateway/v1/keys)\n"
+            f"  logs          {LOGS}/\n"
         )
         return runner.watch()
     except ConfigurationError as exc:

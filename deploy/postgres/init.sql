@@ -15,9 +15,11 @@ CREATE DATABASE catalog OWNER bss;
 CREATE DATABASE subscriptions OWNER bss;
 CREATE DATABASE billing OWNER bss;
 CREATE DATABASE support OWNER bss;
+CREATE DATABASE gateway OWNER bss;
 
 -- Only the owner (and the superuser) may connect: no other role reads a service's tables.
 REVOKE ALL ON DATABASE catalog FROM PUBLIC;
 REVOKE ALL ON DATABASE subscriptions FROM PUBLIC;
 REVOKE ALL ON DATABASE billing FROM PUBLIC;
 REVOKE ALL ON DATABASE support FROM PUBLIC;
+REVOKE ALL ON DATABASE gateway FROM PUBLIC;

@@ -1,19 +1,19 @@
 """`create_app()`: the gateway. FastAPI serves the gateway's own routes; proxied calls bypass it.
 
 The outer ASGI callable looks at the path once: `/api/v1/<service>/...` goes straight to the proxy,
-everything else (health, docs, the merged OpenAPI) to the FastAPI app.
+everything else (health, docs, the merged OpenAPI, key management) to the FastAPI app.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
-import uuid
-from collections.abc import AsyncIterator, MutableMapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
-import aiohttp
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -21,14 +21,26 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import Receive, Scope, Send
 
-from bss.metrics import HTTP_LATENCY, HTTP_REQUESTS
-from bss.observability import REQUEST_ID_HEADER, RequestContextMiddleware, configure_logging
+from bss.db import check_reachable, create_engine, session_factory
+from bss.migrations import upgrade_to_head
+from bss.observability import RequestContextMiddleware, configure_logging
 from bss.problems import install_problem_handlers
+from gateway.access_log import AccessLog
+from gateway.admin_api import router as keys_router
+from gateway.auth import Authenticator
+from gateway.keystore import KeyStore
 from gateway.openapi_merge import merge_openapi
-from gateway.proxy import Upstream, proxy, send_problem
+from gateway.policy import STOREFRONT_PREFIX, STOREFRONT_SERVICE
+from gateway.proxy import API_PREFIX, Proxy
+from gateway.ratelimit import create_limiter
 from gateway.settings import GatewaySettings, get_settings
+from gateway.upstream import Upstream, UpstreamUnavailable
 
-API_PREFIX = "/api/v1/"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+SECURITY_SCHEMES = {
+    "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    "Bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+}
 log = structlog.get_logger("gateway")
 
 
@@ -38,103 +50,101 @@ class Gateway:
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
         self.upstreams = {
-            name: Upstream(name, url, connections=settings.upstream_connections, timeout_s=settings.upstream_timeout_s)
+            name: Upstream(
+                name,
+                url,
+                connections=settings.upstream_connections,
+                timeout_s=settings.upstream_timeout_s,
+                idle_s=settings.upstream_idle_s,
+            )
             for name, url in settings.upstreams().items()
         }
+        self.engine = create_engine(settings.database_url)
+        self.key_store = KeyStore(session_factory(self.engine))
+        self.authenticator = Authenticator(settings, self.key_store)
+        self.limiter = create_limiter(settings.redis_url)
+        self.access_log = AccessLog(enabled=settings.access_log)
+        self.proxy = Proxy(
+            upstreams=self.upstreams,
+            authenticator=self.authenticator,
+            limiter=self.limiter,
+            identity_secret=settings.identity_secret.get_secret_value().encode(),
+            max_body_bytes=settings.max_body_bytes,
+            anonymous_limit=(settings.anonymous_rate_limit_per_s, settings.anonymous_rate_limit_burst),
+            on_done=self.access_log.record,
+        )
         self.app = _admin_app(self)
         self._openapi: dict[str, Any] | None = None
         self._openapi_at = 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
-            await self._proxy(scope, receive, send)
+            await self.proxy(scope, receive, send)  # type: ignore[arg-type]
             return
         await self.app(scope, receive, send)
 
-    async def _proxy(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = time.perf_counter()
-        rest = scope["path"][len(API_PREFIX) :]
-        service, _, tail = rest.partition("/")
-        upstream = self.upstreams.get(service)
-        request_id = _request_id(scope)
-        status = 404
-
-        async def send_with_id(message: MutableMapping[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k != REQUEST_ID_HEADER]
-                message["headers"] = [*headers, (REQUEST_ID_HEADER, request_id)]
-            await send(message)
-
-        try:
-            if upstream is None:
-                status = await send_problem(
-                    send_with_id,
-                    404,
-                    "not-found",
-                    "Not found",
-                    f"No service '{service}'; the services are {', '.join(sorted(self.upstreams))}.",
-                )
-                return
-            status = await proxy(
-                scope,
-                receive,
-                send_with_id,
-                upstream=upstream,
-                path=f"/v1/{tail}",
-                extra_headers=[(REQUEST_ID_HEADER, request_id)],
-                max_body_bytes=self.settings.max_body_bytes,
-            )
-        finally:
-            HTTP_REQUESTS.labels("gateway", scope["method"], str(status)).inc()
-            HTTP_LATENCY.labels("gateway").observe(time.perf_counter() - started)
+    async def start(self) -> None:
+        await check_reachable(self.engine, "gateway", "GATEWAY_DATABASE_URL")
+        if self.settings.migrate_on_start:
+            await upgrade_to_head(self.engine, self.settings.migrations_dir or MIGRATIONS_DIR)
 
     async def merged_openapi(self) -> dict[str, Any]:
         now = time.monotonic()
         if self._openapi is not None and now - self._openapi_at < self.settings.openapi_cache_s:
             return self._openapi
         names = list(self.upstreams)
-        documents = await asyncio.gather(*(self._fetch_openapi(self.upstreams[name]) for name in names))
+        documents = await asyncio.gather(*(_fetch_openapi(self.upstreams[name]) for name in names))
         merged = merge_openapi(
             dict(zip(names, documents, strict=True)),
             title="BSS suite API",
             version="0.1.0",
-            gateway_paths=self.app.openapi().get("paths", {}),
-            security_schemes={
-                "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-                "Bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-            },
+            gateway_document=self.app.openapi(),
+            security_schemes=SECURITY_SCHEMES,
+            public_paths=("/healthz", "/readyz", "/metrics"),
+            optional_auth_prefixes=(f"{API_PREFIX}{STOREFRONT_SERVICE}/{STOREFRONT_PREFIX}",),
         )
         if all(document is not None for document in documents):
             self._openapi, self._openapi_at = merged, now
         return merged
 
-    async def _fetch_openapi(self, upstream: Upstream) -> dict[str, Any] | None:
-        try:
-            async with upstream.session.get(f"{upstream.base_url}/openapi.json") as response:
-                if response.status != 200:
-                    return None
-                document: dict[str, Any] = await response.json()
-                return document
-        except (aiohttp.ClientError, TimeoutError, ValueError):
-            return None
-
     async def close(self) -> None:
+        self.access_log.flush()
         for upstream in self.upstreams.values():
             await upstream.close()
+        await self.limiter.close()
+        await self.engine.dispose()
 
 
-def _request_id(scope: Scope) -> bytes:
-    for key, value in scope["headers"]:
-        if key == REQUEST_ID_HEADER and 0 < len(value) <= 200:
-            return bytes(value)
-    return uuid.uuid4().hex.encode()
+async def _fetch_openapi(upstream: Upstream) -> dict[str, Any] | None:
+    try:
+        status, body = await upstream.get("/openapi.json")
+        if status != 200:
+            return None
+        document: dict[str, Any] = json.loads(body)
+        return document
+    except (UpstreamUnavailable, ValueError):
+        return None
+
+
+async def _service_ready(upstream: Upstream) -> str:
+    try:
+        status, _ = await upstream.get("/readyz")
+    except UpstreamUnavailable:
+        return "unreachable"
+    return "ok" if status == 200 else f"not ready ({status})"
 
 
 def _admin_app(gateway: Gateway) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         configure_logging(gateway.settings.log_level, json=gateway.settings.log_json)
-        log.info("gateway started", upstreams=gateway.settings.upstreams())
+        await gateway.start()
+        log.info(
+            "gateway started",
+            upstreams=gateway.settings.upstreams(),
+            rate_limits="redis" if gateway.settings.redis_url else "in process",
+            jwt=bool(gateway.settings.jwt_key.get_secret_value()),
+        )
         try:
             yield
         finally:
@@ -148,8 +158,11 @@ def _admin_app(gateway: Gateway) -> FastAPI:
         redoc_url=None,
         openapi_url="/gateway/openapi.json",
     )
+    app.state.authenticator = gateway.authenticator
+    app.state.key_store = gateway.key_store
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, service="gateway")
+    app.include_router(keys_router)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness: the gateway answers")
     async def healthz() -> dict[str, str]:
@@ -175,14 +188,6 @@ def _admin_app(gateway: Gateway) -> FastAPI:
         return get_swagger_ui_html(openapi_url="/openapi.json", title="BSS suite API")
 
     return app
-
-
-async def _service_ready(upstream: Upstream) -> str:
-    try:
-        async with upstream.session.get(f"{upstream.base_url}/readyz") as response:
-            return "ok" if response.status == 200 else f"not ready ({response.status})"
-    except (aiohttp.ClientError, TimeoutError):
-        return "unreachable"
 
 
 def create_app(settings: GatewaySettings | None = None) -> Gateway:

@@ -18,14 +18,24 @@ def merge_openapi(
     *,
     title: str,
     version: str,
-    gateway_paths: dict[str, Any],
+    gateway_document: dict[str, Any],
     security_schemes: dict[str, Any],
+    public_paths: tuple[str, ...] = (),
+    optional_auth_prefixes: tuple[str, ...] = (),
 ) -> dict[str, Any]:
+    """One document: the gateway's own operations, then every available service's under its prefix.
+
+    Operations in `public_paths` need no credentials; those under `optional_auth_prefixes` accept a call
+    with or without them (the storefront's public catalog reads).
+    """
     merged: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version, "description": _description(documents)},
-        "paths": dict(gateway_paths),
-        "components": {"schemas": {}, "securitySchemes": security_schemes},
+        "paths": copy.deepcopy(gateway_document.get("paths", {})),
+        "components": {
+            "schemas": dict(gateway_document.get("components", {}).get("schemas", {})),
+            "securitySchemes": security_schemes,
+        },
         "tags": [],
         "security": [{name: []} for name in security_schemes],
     }
@@ -40,11 +50,28 @@ def merge_openapi(
         merged["components"]["schemas"].update(renamed.get("components", {}).get("schemas", {}))
         for tag in renamed.get("tags", []):
             merged["tags"].append({**tag, "name": f"{service}: {tag['name']}"})
+    optional = [{}, *merged["security"]]
+    for path, item in merged["paths"].items():
+        if path in public_paths:
+            _set_security(item, [])
+        elif path.startswith(optional_auth_prefixes):
+            _set_security(item, optional)
     return merged
 
 
+def _set_security(item: dict[str, Any], security: list[dict[str, Any]]) -> None:
+    for operation in item.values():
+        if isinstance(operation, dict):
+            operation["security"] = security
+
+
 def _description(documents: dict[str, dict[str, Any] | None]) -> str:
-    lines = ["Every service of the BSS suite behind one entry. Services and their state:", ""]
+    lines = [
+        "Every service of the BSS suite behind one entry. Authenticate with an API key (`X-API-Key`) or a JWT",
+        "bearer token: use **Authorize**, then *Try it out* on any operation. The storefront's catalog reads",
+        "need no credentials. Services and their state:",
+        "",
+    ]
     for service, document in documents.items():
         state = "available" if document is not None else "unavailable right now (its operations are missing)"
         lines.append(f"- `/api/v1/{service}/...`: {state}")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import (
@@ -12,15 +14,17 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from bss.settings import DEV_IDENTITY_SECRET, MIN_SECRET_LENGTH, ConfigurationError
+from bss.settings import DEV_IDENTITY_SECRET, MIN_SECRET_LENGTH, VAR_DIR, ConfigurationError
 
 SERVICES = ("catalog", "subscriptions", "billing", "support")
+# The documented development admin key of the embedded default (README); production refuses it.
+DEV_BOOTSTRAP_ADMIN_KEY = "bss-dev-admin-key-embedded-only-change-me"
 
 
 class GatewaySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", validate_default=True)
 
-    environment: str = "embedded"
+    environment: Literal["embedded", "production"] = "embedded"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     catalog_url: str = "http://127.0.0.1:8001"
@@ -30,10 +34,43 @@ class GatewaySettings(BaseSettings):
     identity_secret: SecretStr = SecretStr(DEV_IDENTITY_SECRET)
     upstream_timeout_s: float = Field(default=30.0, gt=0)
     upstream_connections: int = Field(default=256, ge=1)
+    upstream_idle_s: float = Field(
+        default=4.0, gt=0, description="Idle upstream connections are closed after this (below uvicorn's 5 s)"
+    )
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     openapi_cache_s: float = Field(default=30.0, ge=0)
     log_level: str = "INFO"
     log_json: bool = True
+    access_log: bool = True
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Proxies (IPs, CIDRs, or *) whose X-Forwarded-For names the client; empty = use the socket peer",
+    )
+
+    # The gateway's own database: API keys.
+    database_url: str = Field(default="", description="SQLAlchemy async URL; empty = SQLite var/gateway.db")
+    migrations_dir: Path | None = None
+    migrate_on_start: bool | None = Field(default=None, description="default: on in the embedded run")
+    bootstrap_admin_key: SecretStr | None = Field(
+        default=None, description="An admin API key accepted without a database row, so a fresh install can start"
+    )
+    key_cache_ttl_s: float = Field(
+        default=5.0, ge=0, description="Authenticated API keys are cached this long: revocation takes effect within it"
+    )
+
+    # JWT bearer tokens (disabled while jwt_key is empty).
+    jwt_key: SecretStr = SecretStr("")
+    jwt_algorithms: list[str] = Field(default_factory=lambda: ["HS256"])
+    jwt_issuer: str = "https://auth.bss.example/"
+    jwt_audience: str = "bss-gateway"
+    jwt_leeway_s: float = Field(default=30.0, ge=0)
+
+    # Rate limits per key (token bucket); in Redis when redis_url is set, else in this process.
+    rate_limit_per_s: float = Field(default=100.0, gt=0)
+    rate_limit_burst: int = Field(default=200, ge=1)
+    anonymous_rate_limit_per_s: float = Field(default=20.0, gt=0, description="storefront reads without a key, per IP")
+    anonymous_rate_limit_burst: int = Field(default=40, ge=1)
+    redis_url: str = ""
 
     @classmethod
     def settings_customise_sources(
@@ -47,13 +84,34 @@ class GatewaySettings(BaseSettings):
         return (init_settings, env_settings, EnvSettingsSource(settings_cls, env_prefix="BSS_"), file_secret_settings)
 
     @model_validator(mode="after")
-    def _production_ready(self) -> GatewaySettings:
-        secret = self.identity_secret.get_secret_value()
-        if self.environment == "production" and secret == DEV_IDENTITY_SECRET:
-            raise ConfigurationError("gateway: identity_secret is the embedded default; set BSS_IDENTITY_SECRET")
-        if self.environment == "production" and len(secret) < MIN_SECRET_LENGTH:
-            raise ConfigurationError(f"gateway: identity_secret is shorter than {MIN_SECRET_LENGTH} characters")
+    def _derive_and_check(self) -> GatewaySettings:
+        embedded = self.environment == "embedded"
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{VAR_DIR / 'gateway.db'}"
+        if self.migrate_on_start is None:
+            self.migrate_on_start = embedded
+        if self.bootstrap_admin_key is None and embedded:
+            self.bootstrap_admin_key = SecretStr(DEV_BOOTSTRAP_ADMIN_KEY)
+        if not embedded:
+            self._check_production()
         return self
+
+    def _check_production(self) -> None:
+        problems: list[str] = []
+        secret = self.identity_secret.get_secret_value()
+        if secret == DEV_IDENTITY_SECRET:
+            problems.append("identity_secret is the embedded default; set BSS_IDENTITY_SECRET")
+        elif len(secret) < MIN_SECRET_LENGTH:
+            problems.append(f"identity_secret is shorter than {MIN_SECRET_LENGTH} characters")
+        bootstrap = self.bootstrap_admin_key.get_secret_value() if self.bootstrap_admin_key else ""
+        if bootstrap == DEV_BOOTSTRAP_ADMIN_KEY:
+            problems.append("bootstrap_admin_key is the documented development key; set another or none")
+        elif bootstrap and len(bootstrap) < MIN_SECRET_LENGTH:
+            problems.append(f"bootstrap_admin_key is shorter than {MIN_SECRET_LENGTH} characters")
+        if self.database_url.startswith("sqlite"):
+            problems.append("database_url is SQLite; set GATEWAY_DATABASE_URL to a PostgreSQL URL")
+        if problems:
+            raise ConfigurationError("gateway: " + "; ".join(problems))
 
     def upstreams(self) -> dict[str, str]:
         """Service name -> base URL."""

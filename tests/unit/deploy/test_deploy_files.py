@@ -37,7 +37,7 @@ class Component:
     package: str
     port: int
     env_prefix: str
-    database: str | None  # PostgreSQL database name; None for the gateway
+    database: str | None  # PostgreSQL database of a service; None for the gateway (see its own test)
 
     @property
     def folder(self) -> str:
@@ -257,6 +257,18 @@ def test_every_service_runs_after_its_migration_completed(
         assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
 
 
+def test_gateway_keeps_its_api_keys_in_its_own_database_migrated_before_it_serves(
+    compose_services: dict[str, dict[str, Any]],
+) -> None:
+    gateway, migrate = compose_services["gateway"], compose_services["gateway-migrate"]
+    assert gateway["depends_on"]["gateway-migrate"]["condition"] == "service_completed_successfully"
+    assert migrate["command"] == ["python", "-m", "gateway", "migrate"]
+    assert migrate["image"] == gateway["image"]
+    url = gateway["environment"]["GATEWAY_DATABASE_URL"]
+    assert url.startswith("postgresql+asyncpg://bss:") and url.endswith("@postgres:5432/gateway")
+    assert "GATEWAY_BOOTSTRAP_ADMIN_KEY" in gateway["environment"]
+
+
 def test_published_ports_do_not_collide(compose_services: dict[str, dict[str, Any]]) -> None:
     published = Counter(
         (ip, host_port, protocol)
@@ -334,7 +346,7 @@ def test_every_bind_mount_source_exists(compose_services: dict[str, dict[str, An
 def test_postgres_init_sql_creates_each_service_database_owned_by_the_service_user() -> None:
     sql = POSTGRES_INIT.read_text()
     created = set(re.findall(r"^CREATE DATABASE (\w+) OWNER bss;", sql, flags=re.MULTILINE))
-    assert created == {c.database for c in SERVICES}
+    assert created == {c.database for c in SERVICES} | {"gateway"}
     assert re.search(r"^CREATE ROLE bss LOGIN PASSWORD :'\w+';", sql, flags=re.MULTILINE), "password from env"
 
 

@@ -1,0 +1,78 @@
+"""Signed JWT bearer tokens: issuer, audience, expiry and signature are checked; claims carry role and tenant."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+import pytest_asyncio
+
+from tests.harness.services import RunningServer
+from tests.integration.gateway.conftest import StartGateway
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+KEY = "test-only-jwt-signing-key-of-32-chars-or-more"
+ISSUER = "https://auth.test.example/"
+AUDIENCE = "bss-test"
+
+
+def token(key: str = KEY, **overrides: Any) -> str:
+    claims: dict[str, Any] = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "portal-user-9",
+        "role": "reseller",
+        "tenant": "r-9",
+        "exp": int(time.time()) + 300,
+    }
+    claims.update(overrides)
+    claims = {name: value for name, value in claims.items() if value is not None}
+    return jwt.encode(claims, key, algorithm="HS256")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def jwt_gateway(start_gateway: StartGateway) -> RunningServer:
+    return await start_gateway(jwt_key=KEY, jwt_issuer=ISSUER, jwt_audience=AUDIENCE, jwt_leeway_s=0)
+
+
+async def test_a_valid_token_carries_its_role_and_tenant_to_the_service(jwt_gateway: RunningServer) -> None:
+    async with httpx.AsyncClient(base_url=jwt_gateway.base_url) as client:
+        response = await client.get("/api/v1/billing/invoices", headers={"Authorization": f"Bearer {token()}"})
+        refused = await client.post("/api/v1/billing/invoices", headers={"Authorization": f"Bearer {token()}"})
+    assert response.status_code == 200
+    assert response.json()["caller"] == {"role": "reseller", "subject": "portal-user-9", "tenant": "r-9"}
+    assert refused.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (token(iss="https://evil.example/"), "issuer"),
+        (token(aud="someone-else"), "audience"),
+        (token(exp=int(time.time()) - 60), "expired"),
+        (token(key="another-key-another-key-another-key!!"), "Signature"),
+        (token(role="superuser"), "role"),
+        (token(tenant=None), "tenant"),
+        (token(exp=None), "exp"),
+        (jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "role": "admin", "exp": 2**40}, None, "none"), "alg"),
+    ],
+    ids=["issuer", "audience", "expired", "signature", "role", "reseller-without-tenant", "no-expiry", "alg-none"],
+)
+async def test_a_bad_token_is_refused_with_problem_json(jwt_gateway: RunningServer, bad: str, reason: str) -> None:
+    async with httpx.AsyncClient(base_url=jwt_gateway.base_url) as client:
+        response = await client.get("/api/v1/catalog/products", headers={"Authorization": f"Bearer {bad}"})
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert reason.lower() in response.json()["detail"].lower()
+
+
+async def test_tokens_are_refused_where_jwt_is_not_configured(gateway: RunningServer) -> None:
+    async with httpx.AsyncClient(base_url=gateway.base_url) as client:
+        response = await client.get("/api/v1/catalog/products", headers={"Authorization": f"Bearer {token()}"})
+    assert response.status_code == 401
+    assert "JWT is not configured" in response.json()["detail"]

@@ -1,0 +1,108 @@
+"""API key tokens, identity headers, request paths and the production checks of the settings."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from bss.identity import Caller, Role, decode_identity
+from bss.settings import ConfigurationError
+from gateway.keys import Principal, new_token, parse_token, secret_digest, secret_matches
+from gateway.proxy import Incoming, _target
+from gateway.settings import DEV_BOOTSTRAP_ADMIN_KEY, GatewaySettings
+
+PRODUCTION: dict[str, Any] = {
+    "environment": "production",
+    "identity_secret": SecretStr("p" * 40),
+    "database_url": "postgresql+asyncpg://gw@db/gateway",
+}
+
+
+def test_a_token_names_its_key_id_and_carries_a_256_bit_secret() -> None:
+    key_id, secret, token = new_token()
+    assert parse_token(token) == (key_id, secret)
+    assert len(key_id) == 12
+    assert len(secret) == 43
+    assert secret_matches(secret, secret_digest(secret))
+    assert not secret_matches(secret + "x", secret_digest(secret))
+    assert new_token()[2] != token
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "bss_", "bss_xyz_abc", "key_0123456789ab_" + "A" * 43, "bss_0123456789ab_" + "A" * 42]
+)
+def test_malformed_tokens_do_not_parse(bad: str) -> None:
+    assert parse_token(bad) is None
+
+
+def test_identity_headers_are_signed_for_the_caller_and_reused_for_a_minute() -> None:
+    principal = Principal(Caller(Role.RESELLER, "key:1", tenant_id="r-1"), "key:1", 1.0, 1)
+    now = time.time()
+    value, signature = principal.identity_headers(b"s" * 32, now)
+    assert principal.identity_headers(b"s" * 32, now + 30) == (value, signature)
+    assert principal.identity_headers(b"s" * 32, now + 61) != (value, signature)
+    caller = decode_identity(value.decode(), signature.decode(), b"s" * 32, now=now)
+    assert (caller.role, caller.tenant_id) == (Role.RESELLER, "r-1")
+
+
+def test_incoming_headers_drop_credentials_identity_and_hop_by_hop_headers() -> None:
+    incoming = Incoming(
+        [
+            (b"x-api-key", b"bss_k"),
+            (b"x-bss-identity", b"spoof"),
+            (b"x-bss-identity-signature", b"spoof"),
+            (b"x-bss-identity-tenant", b"r-2"),
+            (b"connection", b"keep-alive"),
+            (b"accept", b"application/json"),
+            (b"cookie", b"a=1"),
+            (b"cookie", b"b=2"),
+            (b"content-length", b"12"),
+            (b"x-request-id", b"trace-1"),
+        ]
+    )
+    assert incoming.forward == [(b"accept", b"application/json"), (b"cookie", b"a=1"), (b"cookie", b"b=2")]
+    assert (incoming.token, incoming.content_length, incoming.request_id) == ("bss_k", 12, b"trace-1")
+
+
+def test_bearer_token_is_read_from_authorization() -> None:
+    assert Incoming([(b"authorization", b"Bearer abc.def.ghi")]).token == "abc.def.ghi"
+    assert Incoming([(b"authorization", b"Basic dXNlcg==")]).token is None
+
+
+@pytest.mark.parametrize(
+    ("path", "raw", "expected"),
+    [
+        ("/api/v1/catalog/products/1", b"/api/v1/catalog/products/1", b"/v1/products/1?a=1"),
+        ("/api/v1/catalog/a b", b"/api/v1/catalog/a%20b", b"/v1/a%20b?a=1"),
+        ("/api/v1/catalog/a/../b", b"/api/v1/catalog/a/../b", None),
+        ("/api/v1/catalog/a/./b", b"/api/v1/catalog/a/./b", None),
+        ("/api/v1/catalog/a//b", b"/api/v1/catalog/a//b", None),
+        ("/api/v1/catalog/a/b", b"/api/v1/catalog/a%2Fb", None),
+        ("/api/v1/catalog/..", b"/api/v1/catalog/%2e%2e", None),
+    ],
+)
+def test_only_normalized_paths_are_forwarded(path: str, raw: bytes, expected: bytes | None) -> None:
+    scope = {"path": path, "raw_path": raw, "query_string": b"a=1"}
+    tail = path[len("/api/v1/catalog/") :]
+    assert _target(scope, "catalog", tail) == expected
+
+
+def test_embedded_default_has_the_documented_development_admin_key_and_sqlite() -> None:
+    settings = GatewaySettings()
+    assert settings.bootstrap_admin_key is not None
+    assert settings.bootstrap_admin_key.get_secret_value() == DEV_BOOTSTRAP_ADMIN_KEY
+    assert settings.database_url == "sqlite+aiosqlite:///var/gateway.db"
+    assert settings.migrate_on_start is True
+
+
+def test_production_refuses_the_development_admin_key_and_embedded_defaults() -> None:
+    with pytest.raises(ConfigurationError, match="bootstrap_admin_key"):
+        GatewaySettings(**PRODUCTION, bootstrap_admin_key=SecretStr(DEV_BOOTSTRAP_ADMIN_KEY))
+    with pytest.raises(ConfigurationError, match=r"identity_secret.*database_url"):
+        GatewaySettings(environment="production")
+    settings = GatewaySettings(**PRODUCTION)
+    assert settings.bootstrap_admin_key is None
+    assert settings.migrate_on_start is False
