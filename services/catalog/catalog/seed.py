@@ -56,9 +56,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         counts = asyncio.run(run_seed(get_settings(), args.known_on))
     except ConfigurationError as exc:
-        print(f"error: {exc}", file=sys.stderr)  # noqa: T201 - a CLI's answer
+        print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
-    print(json.dumps({"catalog_seed": counts.as_dict()}))  # noqa: T201 - a CLI's answer
+    print(json.dumps({"catalog_seed": counts.as_dict()}))
 
 
 if __name__ == "__main__":

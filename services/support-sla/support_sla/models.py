@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bss.db import new_metadata
+from bss.exact_numeric import ExactDecimal
 from bss.messaging.tables import MessagingTables
+from bss.utc_datetime import UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -13,3 +20,209 @@ class Base(DeclarativeBase):
 
 
 messaging = MessagingTables.define(Base.metadata)
+
+ID = String(36)
+PLACEHOLDER_COUNTRY = "ZZ"  # a subscription seen before its reseller: replaced by ResellerRegistered
+
+
+class Reseller(Base):
+    """Read model of `ResellerRegistered` (and the contract subscription), plus the reseller's certification."""
+
+    __tablename__ = "resellers"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    legal_name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    signed_on: Mapped[date] = mapped_column(Date)
+    subscription_id: Mapped[str | None] = mapped_column(ID)
+    certified: Mapped[bool] = mapped_column(Boolean, default=False)
+    certified_engineers: Mapped[int] = mapped_column(Integer, default=0)
+    certified_until: Mapped[date | None] = mapped_column(Date)
+
+
+class CertifiedEmployee(Base):
+    __tablename__ = "certified_employees"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    reseller_id: Mapped[str] = mapped_column(ForeignKey("resellers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    certified_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Ticket(Base):
+    """A support ticket; the SLA columns at the end are denormalized for the Tier 1 reports."""
+
+    __tablename__ = "tickets"
+    # Covering indexes for the Tier 1 reports: each report is an index-only scan on PostgreSQL.
+    __table_args__ = (
+        Index(
+            "ix_tickets_opened_at",
+            "opened_at",
+            postgresql_include=["first_response_seconds", "first_response_met"],
+        ),
+        Index(
+            "ix_tickets_reseller_id_opened_at",
+            "reseller_id",
+            "opened_at",
+            postgresql_include=["resolution_seconds", "resolution_met"],
+        ),
+        Index(
+            "ix_tickets_country_opened_at",
+            "country",
+            "opened_at",
+            postgresql_include=["resolution_seconds", "resolution_met"],
+        ),
+        Index(
+            "ix_tickets_severity_resolved_at",
+            "severity",
+            "resolved_at",
+            postgresql_include=["resolution_seconds", "resolution_met"],
+        ),
+        Index("ix_tickets_open_opened_at", "opened_at", postgresql_where=text("resolved_at IS NULL")),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    reseller_id: Mapped[str] = mapped_column(ID)
+    country: Mapped[str] = mapped_column(String(2))
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    product: Mapped[str] = mapped_column(String(200))
+    build_number: Mapped[str | None] = mapped_column(String(50))
+    unsupported_version: Mapped[bool] = mapped_column(Boolean, default=False)
+    opening_severity: Mapped[str] = mapped_column(String(1))
+    severity: Mapped[str] = mapped_column(String(1))
+    state: Mapped[str] = mapped_column(String(40))
+    policy_snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    escalation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    paused_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    temporary_solution_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    confirmed_defect: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_response_seconds: Mapped[int | None] = mapped_column(Integer)
+    first_response_met: Mapped[bool | None] = mapped_column(Boolean)
+    resolution_seconds: Mapped[int | None] = mapped_column(Integer)
+    resolution_met: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class TicketEvent(Base):
+    """The ticket's history: replies, internal notes, severity changes, pauses, state changes."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_ticket_id_at", "ticket_id", "at"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor_role: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(200))
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    body: Mapped[str | None] = mapped_column(Text)
+    from_severity: Mapped[str | None] = mapped_column(String(1))
+    to_severity: Mapped[str | None] = mapped_column(String(1))
+    state: Mapped[str | None] = mapped_column(String(40))
+
+
+class SlaTarget(Base):
+    """Each target's current due time, for the breach scheduler (recomputed on every ticket change)."""
+
+    __tablename__ = "sla_targets"
+    __table_args__ = (
+        Index("ix_sla_targets_pending_breach_at", "breach_at", postgresql_where=text("NOT breached")),
+        Index("ix_sla_targets_pending_warning_at", "warning_at", postgresql_where=text("NOT warned")),
+    )
+
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    target: Mapped[str] = mapped_column(String(30), primary_key=True)
+    severity: Mapped[str] = mapped_column(String(1))
+    state: Mapped[str] = mapped_column(String(20))
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    warning_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    breach_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    breach_severity: Mapped[str | None] = mapped_column(String(1))
+    warned: Mapped[bool] = mapped_column(Boolean, default=False)
+    breached: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SlaAlert(Base):
+    """A warning or breach raised once per (ticket, target, kind): the unique constraint makes it once."""
+
+    __tablename__ = "sla_alerts"
+    __table_args__ = (UniqueConstraint("ticket_id", "target", "kind"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"))
+    target: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[str] = mapped_column(String(10))
+    severity: Mapped[str] = mapped_column(String(1))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_reseller_id_contract_year", "reseller_id", "contract_year"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    reseller_id: Mapped[str] = mapped_column(ID)
+    summary: Mapped[str] = mapped_column(String(200))
+    reported_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    contract_year: Mapped[int] = mapped_column(Integer)
+    counted: Mapped[bool] = mapped_column(Boolean)
+    billable: Mapped[bool] = mapped_column(Boolean)
+    unknown_bug: Mapped[bool] = mapped_column(Boolean, default=False)
+    product_defect: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SupportCharge(Base):
+    """A ticket fee or paid incident; `dedupe_key` makes each charge once. Published once the subscription
+    is known (the contract subscription may arrive after the ticket)."""
+
+    __tablename__ = "support_charges"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(100), unique=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    reseller_id: Mapped[str] = mapped_column(ID, index=True)
+    incident_id: Mapped[str | None] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal)
+    currency: Mapped[str] = mapped_column(String(3))
+    charged_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    reversed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TierOneProgram(Base):
+    __tablename__ = "tier_one_programs"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    accounts: Mapped[int] = mapped_column(Integer)
+    activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class TierOneEngineer(Base):
+    __tablename__ = "tier_one_engineers"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    program_id: Mapped[str] = mapped_column(ForeignKey("tier_one_programs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    languages: Mapped[list[str]] = mapped_column(JSON)
+
+
+class TierOneStep(Base):
+    __tablename__ = "tier_one_steps"
+
+    program_id: Mapped[str] = mapped_column(ForeignKey("tier_one_programs.id"), primary_key=True)
+    step: Mapped[int] = mapped_column(Integer, primary_key=True)
+    completed_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
-from typing import ClassVar
+from typing import ClassVar, Literal
 
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from bss.settings import ServiceSettings
+from support_sla.domain.business_calendar import BusinessCalendar, CalendarError
 
 
 class SupportSLASettings(ServiceSettings):
@@ -15,6 +18,42 @@ class SupportSLASettings(ServiceSettings):
 
     service_name: ClassVar[str] = "support-sla"
     default_port: ClassVar[int] = 8004
+
+    sla_time_zone: str = Field(default="UTC", description="IANA zone of the business calendar")
+    sla_country: str | None = Field(default=None, description="Public holidays of this country (ISO 3166-1)")
+    sla_subdivision: str | None = Field(default=None, description="... and of this subdivision")
+    sla_working_weekdays: list[int] = Field(default=[0, 1, 2, 3, 4], description="0 = Monday")
+    sla_always_open: bool = Field(default=False, description="24x7 calendar: every day is a business day")
+    sla_warning_fraction: float = Field(default=0.8, gt=0, lt=1, description="Warn at this share of a target")
+    sla_severity_change: Literal["recompute_from_opening"] = "recompute_from_opening"
+    reseller_consumer_group: str = Field(
+        default="support-sla-resellers", description="Kafka consumer group of the reseller read model"
+    )
+    scheduler_enabled: bool = True
+    scheduler_max_sleep_s: float = Field(default=30.0, gt=0, description="Re-read due times at least this often")
+    ticket_fee_amount: Decimal = Field(default=Decimal("45.00"), ge=0)
+    ticket_fee_currency: str = "EUR"
+    paid_incident_amount: Decimal = Field(default=Decimal("150.00"), ge=0)
+    paid_incident_currency: str = "EUR"
+    product_releases: list[str] = Field(
+        default=["23.12", "24.1", "24.2", "24.3"], description="Released versions, for the EOL check"
+    )
+
+    @model_validator(mode="after")
+    def _check_calendar(self) -> SupportSLASettings:
+        """Refuse to start on a business calendar the SLA clocks cannot use (unknown zone or country)."""
+        calendar = BusinessCalendar(
+            self.sla_time_zone,
+            frozenset(self.sla_working_weekdays),
+            self.sla_country,
+            self.sla_subdivision,
+            self.sla_always_open,
+        )
+        try:
+            calendar.validate()
+        except CalendarError as exc:
+            raise ValueError(f"SUPPORT_SLA_{exc.field_name.upper()}: {exc.message}") from exc
+        return self
 
 
 @lru_cache

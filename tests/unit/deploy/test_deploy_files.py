@@ -265,7 +265,8 @@ def test_gateway_keeps_its_api_keys_in_its_own_database_migrated_before_it_serve
     assert migrate["command"] == ["python", "-m", "gateway", "migrate"]
     assert migrate["image"] == gateway["image"]
     url = gateway["environment"]["GATEWAY_DATABASE_URL"]
-    assert url.startswith("postgresql+asyncpg://bss:") and url.endswith("@postgres:5432/gateway")
+    assert url.startswith("postgresql+asyncpg://bss:")
+    assert url.endswith("@postgres:5432/gateway")
     assert "GATEWAY_BOOTSTRAP_ADMIN_KEY" in gateway["environment"]
 
 

@@ -1,0 +1,229 @@
+"""Certification, incidents, Tier 1 program and report routes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from bss.api.caller import Admin
+from bss.problems import PROBLEM_JSON
+from support_sla.deps import Ctx, Staff
+from support_sla.domain.tier_one import STEPS, engineers_required
+from support_sla.errors import InvalidField, ResellerNotFound
+from support_sla.models import PLACEHOLDER_COUNTRY, Reseller
+from support_sla.usecases import certification, reports, tier_one
+
+router = APIRouter(tags=["certification", "tier-one", "reports"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Not found", "content": {PROBLEM_JSON: {}}},
+    409: {"description": "Conflict", "content": {PROBLEM_JSON: {}}},
+    422: {"description": "Invalid input", "content": {PROBLEM_JSON: {}}},
+}
+
+
+class CertifiedEmployeeCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"name": "Ana Weber", "certified_on": "2024-05-02"}}
+    )
+    name: str = Field(min_length=1, max_length=200)
+    certified_on: date
+
+
+class CertificationRead(BaseModel):
+    reseller_id: str
+    certified: bool
+    certified_engineers: int
+    valid_until: date | None
+
+
+@router.post(
+    "/v1/resellers/{reseller_id}/certified-employees",
+    status_code=201,
+    summary="Record a certified employee",
+    response_model=CertificationRead,
+    responses=ERRORS,
+)
+async def add_certified_employee(
+    reseller_id: str, body: CertifiedEmployeeCreate, ctx: Ctx, caller: Staff
+) -> CertificationRead:
+    r = await certification.add_certified_employee(ctx, reseller_id, body.name, body.certified_on)
+    return CertificationRead(
+        reseller_id=r.id,
+        certified=r.certified,
+        certified_engineers=r.certified_engineers,
+        valid_until=r.certified_until,
+    )
+
+
+class ResellerRead(CertificationRead):
+    country: str
+    contract_signed_on: date
+    subscription_id: str | None
+
+
+@router.get(
+    "/v1/resellers/{reseller_id}",
+    summary="What support knows of a reseller",
+    response_model=ResellerRead,
+    responses=ERRORS,
+)
+async def get_reseller(reseller_id: str, ctx: Ctx, caller: Staff) -> ResellerRead:
+    async with ctx.sessions() as session:
+        r = await session.get(Reseller, reseller_id)
+    if r is None or r.country == PLACEHOLDER_COUNTRY:
+        raise ResellerNotFound(reseller_id)
+    return ResellerRead(
+        reseller_id=r.id,
+        certified=r.certified,
+        certified_engineers=r.certified_engineers,
+        valid_until=r.certified_until,
+        country=r.country,
+        contract_signed_on=r.signed_on,
+        subscription_id=r.subscription_id,
+    )
+
+
+class ProgramCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"name": "Tier 1 EU", "accounts": 120}})
+    name: str = Field(min_length=1, max_length=200)
+    accounts: int = Field(ge=0)
+
+
+class EngineerCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"name": "Ben Ito", "languages": ["en", "ja"]}}
+    )
+    name: str = Field(min_length=1, max_length=200)
+    languages: list[str] = Field(min_length=1, description="ISO 639-1 codes, e.g. ['en', 'de']")
+
+
+class StepCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"step": 5, "completed_on": "2024-04-02"}})
+    step: int = Field(ge=1, le=7)
+    completed_on: date
+
+
+class ProgramRead(BaseModel):
+    id: str
+    name: str
+    accounts: int
+    engineers_required: int
+    engineers: list[dict[str, Any]]
+    compliant: bool
+    missing: list[str]
+    steps: dict[str, date | None]
+    activated_at: datetime | None
+
+
+async def _program(ctx: Ctx, program_id: str) -> ProgramRead:
+    async with ctx.sessions() as session:
+        program = await tier_one.load_program(session, program_id)
+        engineers, steps, gaps = await tier_one.program_state(session, program)
+    return ProgramRead(
+        id=program.id,
+        name=program.name,
+        accounts=program.accounts,
+        engineers_required=engineers_required(program.accounts),
+        engineers=[{"name": e.name, "languages": e.languages} for e in engineers],
+        compliant=not gaps,
+        missing=gaps,
+        steps={f"{n}_{name}": steps.get(n) for n, name in STEPS.items()},
+        activated_at=program.activated_at,
+    )
+
+
+@router.post(
+    "/v1/tier-one-programs",
+    status_code=201,
+    summary="Start a Tier 1 support program",
+    response_model=ProgramRead,
+    responses=ERRORS,
+)
+async def create_program(body: ProgramCreate, ctx: Ctx, caller: Admin) -> ProgramRead:
+    return await _program(ctx, (await tier_one.create_program(ctx, body.name, body.accounts)).id)
+
+
+@router.get(
+    "/v1/tier-one-programs/{program_id}/compliance",
+    summary="Compliance: what the team is missing",
+    response_model=ProgramRead,
+    responses=ERRORS,
+)
+async def compliance(program_id: str, ctx: Ctx, caller: Staff) -> ProgramRead:
+    return await _program(ctx, program_id)
+
+
+@router.post(
+    "/v1/tier-one-programs/{program_id}/engineers",
+    status_code=201,
+    summary="Add a support engineer",
+    response_model=ProgramRead,
+    responses=ERRORS,
+)
+async def add_engineer(program_id: str, body: EngineerCreate, ctx: Ctx, caller: Admin) -> ProgramRead:
+    await tier_one.add_engineer(ctx, program_id, body.name, [lang.lower() for lang in body.languages])
+    return await _program(ctx, program_id)
+
+
+@router.post(
+    "/v1/tier-one-programs/{program_id}/steps",
+    status_code=201,
+    summary="Complete an onboarding step",
+    response_model=ProgramRead,
+    responses=ERRORS,
+)
+async def complete_step(program_id: str, body: StepCreate, ctx: Ctx, caller: Admin) -> ProgramRead:
+    await tier_one.complete_step(ctx, program_id, body.step, body.completed_on)
+    return await _program(ctx, program_id)
+
+
+@router.get(
+    "/v1/reports/{report}",
+    summary="Tier 1 reports A-E: count, mean, median, p90, SLA attainment; JSON or CSV",
+    response_model=dict[str, Any],
+    responses={**ERRORS, 200: {"content": {"text/csv": {}}}},
+)
+async def report(
+    report: Literal["a", "b", "c", "d", "e"],
+    ctx: Ctx,
+    caller: Staff,
+    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    format: Literal["json", "csv"] = "json",
+) -> Any:
+    if start and end and end <= start:
+        raise InvalidField("to", "the period ends after it starts")
+    period = reports.Period(start, end)
+    now = ctx.clock.now()
+    async with ctx.sessions() as session:
+        if report == "c":
+            rows = await reports.report_c(session, period, now)
+        else:
+            rows = await {"a": reports.report_a, "b": reports.report_b, "d": reports.report_d, "e": reports.report_e}[
+                report
+            ](session, period)
+    if format == "csv":
+        return Response(_csv(rows), media_type="text/csv")
+    return {
+        "report": report.upper(),
+        "title": reports.REPORTS[report],
+        "from": start,
+        "to": end,
+        "as_of": now,
+        "rows": rows,
+    }
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return buffer.getvalue()

@@ -1,0 +1,195 @@
+"""Request and response schemas of the ticket routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+Severity = Literal["A", "B", "C", "D"]
+TicketState = Literal[
+    "new", "open", "waiting_on_reseller", "escalated_to_vendor", "temporary_solution_provided", "resolved", "closed"
+]
+Resolution = Literal["solved", "workaround", "fixed_in_next_release", "cannot_reproduce", "duplicate", "out_of_scope"]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TicketCreate(_Input):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "subject": "Recovery fails with 'Archive is corrupted'",
+                "description": "All Hyper-V machines fail to recover since Monday.",
+                "product": "Acronis Cyber Protect Cloud",
+                "build_number": "24.3.37719",
+                "severity": "A",
+            }
+        },
+    )
+
+    subject: str = Field(min_length=1, max_length=200)
+    description: str = Field(min_length=1, max_length=20_000)
+    product: str = Field(min_length=1, max_length=200)
+    build_number: str | None = Field(default=None, pattern=r"^[0-9]+(\.[0-9]+)*$", max_length=50)
+    severity: Severity
+    incidents: list[str] = Field(
+        default_factory=list, max_length=20, description="One summary per technical issue; default: the subject"
+    )
+    reseller_id: str | None = Field(default=None, description="Staff only: the reseller the ticket is for")
+    requested_at: AwareDatetime | None = Field(default=None, description="Admin only: backdate (imports)")
+
+
+class MessageCreate(_Input):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"body": "Please send the logs of the failed job.", "wait_on_reseller": True}},
+    )
+
+    body: str = Field(min_length=1, max_length=20_000)
+    internal: bool = Field(default=False, description="Staff only: an internal note the reseller never sees")
+    wait_on_reseller: bool = Field(default=False, description="Staff only: ask the reseller; the SLA clock pauses")
+    requested_at: AwareDatetime | None = None
+
+
+class SeverityChange(_Input):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"severity": "C", "reason": "Only one machine affected; a workaround exists."}},
+    )
+
+    severity: Severity
+    reason: str = Field(min_length=1, max_length=4000)
+    requested_at: AwareDatetime | None = None
+
+
+class StateChange(_Input):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"state": "resolved", "resolution": "workaround"}}
+    )
+
+    state: Literal["temporary_solution_provided", "resolved", "closed"]
+    resolution: Resolution | None = Field(default=None, description="Required to resolve")
+    confirmed_defect: bool = Field(default=False, description="A confirmed product defect: no ticket fee")
+    requested_at: AwareDatetime | None = None
+
+
+class EscalationCreate(_Input):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "symptoms": "Recovery fails on all Hyper-V VMs",
+                "error_messages": "Archive is corrupted",
+                "steps_to_reproduce": "Recover any VM from last night's backup",
+                "expected_outcome": "The VM is recovered",
+                "build_number": "24.3.37719",
+                "business_impact": "No restore possible for 40 customers",
+                "first_occurrence": "First time, since Monday",
+                "recent_changes": "Agent updated on Sunday",
+                "contact": "ops@reseller.example, +49 30 1234567",
+            }
+        },
+    )
+
+    symptoms: str | None = None
+    error_messages: str | None = None
+    steps_to_reproduce: str | None = None
+    expected_outcome: str | None = None
+    build_number: str | None = None
+    business_impact: str | None = None
+    first_occurrence: str | None = None
+    recent_changes: str | None = None
+    contact: str | None = None
+    requested_at: AwareDatetime | None = None
+
+
+class CalendarInput(_Input):
+    time_zone: str = Field(default="UTC", description="IANA time zone, e.g. Europe/Berlin")
+    working_weekdays: list[int] = Field(default=[0, 1, 2, 3, 4], description="0 = Monday ... 6 = Sunday")
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="Public holidays of this country")
+    subdivision: str | None = Field(default=None, max_length=10, description="... and of this subdivision")
+    always_open: bool = Field(default=False, description="24x7: every day is a business day")
+
+
+class PolicyReapply(_Input):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "reason": "Holiday calendar corrected",
+                "calendar": {"time_zone": "Europe/Berlin", "country": "DE", "subdivision": "BY"},
+            }
+        },
+    )
+
+    reason: str = Field(min_length=1, max_length=4000)
+    calendar: CalendarInput | None = Field(default=None, description="Default: the service's configured calendar")
+
+
+class TicketEventRead(BaseModel):
+    id: str
+    kind: str
+    at: datetime
+    actor_role: str
+    internal: bool
+    body: str | None
+    from_severity: str | None
+    to_severity: str | None
+    state: str | None
+
+
+class TargetRead(BaseModel):
+    target: str
+    severity: str
+    rule: str
+    due_at: datetime | None
+    remaining_seconds: int | None
+    state: str
+    breached_under: str | None = None
+
+
+class TicketRead(BaseModel):
+    id: str
+    reseller_id: str
+    subject: str
+    description: str
+    product: str
+    build_number: str | None
+    severity: Severity
+    severity_meaning: str
+    state: TicketState
+    unsupported_version: bool
+    eol_notice: str | None
+    opened_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    targets: list[TargetRead]
+
+
+class StepRead(BaseModel):
+    kind: str
+    detail: str
+    at: datetime | None
+    seconds: int | None
+
+
+class TargetExplained(TargetRead):
+    warning_at: datetime | None
+    met_at: datetime | None
+    business_days: bool
+    steps: list[StepRead]
+
+
+class SlaExplanation(BaseModel):
+    ticket_id: str
+    policy: str
+    calendar: str
+    severity: Severity
+    as_of: datetime
+    paused: bool
+    targets: list[TargetExplained]

@@ -1,0 +1,244 @@
+"""Ticket routes: open, read, list, reply, change severity or state, escalate, explain the SLA."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from bss.api.caller import Admin
+from bss.api.idempotency import IdempotencyKey, IdempotentRequest
+from bss.api.pagination import Page, decode_cursor, encode_cursor
+from bss.identity import Role
+from bss.problems import PROBLEM_JSON
+from support_sla.api.schemas import (
+    EscalationCreate,
+    MessageCreate,
+    PolicyReapply,
+    SeverityChange,
+    SlaExplanation,
+    StateChange,
+    TicketCreate,
+    TicketEventRead,
+    TicketRead,
+)
+from support_sla.api.ticket_views import event_read, explanation, ticket_read
+from support_sla.deps import Ctx, Staff, TicketCaller
+from support_sla.models import Incident, Ticket, TicketEvent
+from support_sla.usecases import incidents, tickets
+from support_sla.usecases.sla_sync import current_clocks
+
+router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
+
+
+def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    text = {
+        403: "Not allowed for this role",
+        404: "No such ticket",
+        409: "Not possible in the ticket's state",
+        422: "Invalid input (problem+json naming the fields)",
+    }
+    return {code: {"description": text[code], "content": {PROBLEM_JSON: {}}} for code in codes}
+
+
+async def _read(ctx: Ctx, caller: TicketCaller, ticket_id: str) -> TicketRead:
+    async with ctx.sessions() as session:
+        ticket = await tickets.load_ticket(session, caller, ticket_id)
+        return ticket_read(ticket, await current_clocks(session, ticket, ctx.clock.now()))
+
+
+@router.post(
+    "", status_code=201, summary="Open a ticket", response_model=TicketRead, responses=_problems(403, 404, 422)
+)
+async def open_ticket(body: TicketCreate, ctx: Ctx, caller: TicketCaller, key: IdempotencyKey = None) -> TicketRead:
+    request = IdempotentRequest.of(key, caller=caller.subject, route="open-ticket", body=body.model_dump(mode="json"))
+    ticket_id = await tickets.open_ticket(ctx, caller, body, request)
+    return await _read(ctx, caller, ticket_id)
+
+
+@router.get(
+    "", summary="List tickets (a reseller sees its own)", response_model=Page[TicketRead], responses=_problems(403, 422)
+)
+async def list_tickets(
+    ctx: Ctx,
+    caller: TicketCaller,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    state: str | None = None,
+) -> Page[TicketRead]:
+    key = decode_cursor(cursor)
+    query = select(Ticket).order_by(Ticket.id).limit(limit + 1)
+    if caller.role is Role.RESELLER:
+        query = query.where(Ticket.reseller_id == caller.tenant_id)
+    if state:
+        query = query.where(Ticket.state == state)
+    if key:
+        query = query.where(Ticket.id > str(key[0]))
+    async with ctx.sessions() as session:
+        rows = list(await session.scalars(query))
+        items = [ticket_read(t, await current_clocks(session, t, ctx.clock.now())) for t in rows[:limit]]
+    return Page(items=items, next_cursor=encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None)
+
+
+@router.get(
+    "/{ticket_id}",
+    summary="A ticket with each target's due time, remaining time and state",
+    response_model=TicketRead,
+    responses=_problems(404),
+)
+async def get_ticket(ticket_id: str, ctx: Ctx, caller: TicketCaller) -> TicketRead:
+    return await _read(ctx, caller, ticket_id)
+
+
+@router.get(
+    "/{ticket_id}/sla",
+    summary="Explain the SLA: per target the due time, remaining business time, state and the steps behind it",
+    response_model=SlaExplanation,
+    responses=_problems(404),
+)
+async def explain_sla(ticket_id: str, ctx: Ctx, caller: TicketCaller) -> SlaExplanation:
+    now = ctx.clock.now()
+    async with ctx.sessions() as session:
+        ticket = await tickets.load_ticket(session, caller, ticket_id)
+        return explanation(ticket, await current_clocks(session, ticket, now), now)
+
+
+@router.get(
+    "/{ticket_id}/events",
+    summary="The ticket's history (resellers never see internal notes)",
+    response_model=list[TicketEventRead],
+    responses=_problems(404),
+)
+async def ticket_history(ticket_id: str, ctx: Ctx, caller: TicketCaller) -> list[TicketEventRead]:
+    async with ctx.sessions() as session:
+        await tickets.load_ticket(session, caller, ticket_id)
+        query = (
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket_id)
+            .order_by(TicketEvent.at, TicketEvent.recorded_at)
+        )
+        if caller.role is Role.RESELLER:
+            query = query.where(TicketEvent.internal.is_(False))
+        return [event_read(e) for e in await session.scalars(query)]
+
+
+@router.post(
+    "/{ticket_id}/messages",
+    status_code=201,
+    summary="Reply, write an internal note, or wait on the reseller (pauses the SLA clock)",
+    response_model=TicketEventRead,
+    responses=_problems(404, 409, 422),
+)
+async def post_message(ticket_id: str, body: MessageCreate, ctx: Ctx, caller: TicketCaller) -> TicketEventRead:
+    return event_read(await tickets.post_message(ctx, caller, ticket_id, body))
+
+
+@router.post(
+    "/{ticket_id}/severity",
+    summary="Change the severity, with a reason",
+    response_model=TicketRead,
+    responses=_problems(403, 404, 409, 422),
+)
+async def change_severity(ticket_id: str, body: SeverityChange, ctx: Ctx, caller: Staff) -> TicketRead:
+    await tickets.change_severity(ctx, caller, ticket_id, body)
+    return await _read(ctx, caller, ticket_id)
+
+
+@router.post(
+    "/{ticket_id}/state",
+    summary="Temporary solution provided, resolved or closed",
+    response_model=TicketRead,
+    responses=_problems(403, 404, 409, 422),
+)
+async def change_state(ticket_id: str, body: StateChange, ctx: Ctx, caller: Staff) -> TicketRead:
+    await tickets.change_state(ctx, caller, ticket_id, body)
+    return await _read(ctx, caller, ticket_id)
+
+
+@router.post(
+    "/{ticket_id}/escalation",
+    summary="Escalate to the vendor with the complete template",
+    response_model=TicketRead,
+    responses=_problems(403, 404, 409, 422),
+)
+async def escalate(ticket_id: str, body: EscalationCreate, ctx: Ctx, caller: Staff) -> TicketRead:
+    await tickets.escalate(ctx, caller, ticket_id, body)
+    return await _read(ctx, caller, ticket_id)
+
+
+class IncidentCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"summary": "VSS snapshot fails on SQL Server"}}
+    )
+    summary: str = Field(min_length=1, max_length=200)
+
+
+class FindingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"unknown_bug": True}})
+    unknown_bug: bool = Field(default=False, description="A bug the vendor had not known: the quota is credited")
+    product_defect: bool = Field(default=False, description="A confirmed product defect: no ticket fee")
+
+
+class IncidentRead(BaseModel):
+    id: str
+    ticket_id: str
+    summary: str
+    contract_year: int
+    counted: bool
+    billable: bool
+    unknown_bug: bool
+    product_defect: bool
+
+
+def _incident(i: Incident) -> IncidentRead:
+    return IncidentRead(
+        id=i.id,
+        ticket_id=i.ticket_id,
+        summary=i.summary,
+        contract_year=i.contract_year,
+        counted=i.counted,
+        billable=i.billable,
+        unknown_bug=i.unknown_bug,
+        product_defect=i.product_defect,
+    )
+
+
+@router.post(
+    "/{ticket_id}/incidents",
+    status_code=201,
+    summary="Report another technical issue (incident)",
+    response_model=IncidentRead,
+    responses=_problems(404, 409, 422),
+)
+async def report_incident(ticket_id: str, body: IncidentCreate, ctx: Ctx, caller: TicketCaller) -> IncidentRead:
+    return _incident(await incidents.report_incident(ctx, caller, ticket_id, body.summary))
+
+
+incident_router = APIRouter(prefix="/v1/incidents", tags=["tickets"])
+
+
+@incident_router.post(
+    "/{incident_id}/findings",
+    summary="Record what support found: unknown bug, product defect",
+    response_model=IncidentRead,
+    responses=_problems(403, 404, 422),
+)
+async def record_finding(incident_id: str, body: FindingCreate, ctx: Ctx, caller: Staff) -> IncidentRead:
+    return _incident(
+        await incidents.record_finding(
+            ctx, incident_id, unknown_bug=body.unknown_bug, product_defect=body.product_defect
+        )
+    )
+
+
+@router.post(
+    "/{ticket_id}/policy",
+    summary="Re-apply the current SLA policy (optionally a corrected calendar) to a ticket: admin only, explicit",
+    response_model=SlaExplanation,
+    responses=_problems(403, 404, 422),
+)
+async def reapply_policy(ticket_id: str, body: PolicyReapply, ctx: Ctx, caller: Admin) -> SlaExplanation:
+    await tickets.reapply_policy(ctx, caller, ticket_id, body)
+    return await explain_sla(ticket_id, ctx, caller)

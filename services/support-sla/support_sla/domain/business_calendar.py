@@ -1,0 +1,169 @@
+"""Business calendars: which local days count as business days, and business time on them.
+
+SLA clock conventions (DOMAIN.md "Support and SLA"): a business day is a whole local day (00:00-24:00) on a
+working weekday that is not a public holiday of the calendar's country (and subdivision) as the `holidays`
+package gives them. A 24x7 calendar makes every day a business day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+ONE_DAY = timedelta(days=1)
+MONDAY_TO_FRIDAY = frozenset({0, 1, 2, 3, 4})
+
+
+class CalendarError(ValueError):
+    """A calendar that cannot be used: unknown time zone, country or subdivision, or no working day."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field_name = field_name
+        self.message = message
+
+
+@lru_cache(maxsize=256)
+def _holidays_of(country: str, subdivision: str | None) -> holidays.HolidayBase:
+    return holidays.country_holidays(country, subdiv=subdivision)
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessCalendar:
+    """Time zone, working weekdays (0 = Monday) and public holidays of a country; or 24x7."""
+
+    time_zone: str = "UTC"
+    working_weekdays: frozenset[int] = field(default=MONDAY_TO_FRIDAY)
+    country: str | None = None
+    subdivision: str | None = None
+    always_open: bool = False
+
+    def validate(self) -> BusinessCalendar:
+        """The calendar itself, or `CalendarError` naming the field to fix (seed 002: business days)."""
+        try:
+            _zone(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise CalendarError("time_zone", f"unknown IANA time zone '{self.time_zone}'") from exc
+        if not self.always_open and not self.working_weekdays:
+            raise CalendarError("working_weekdays", "a calendar needs at least one working weekday")
+        if any(day not in range(7) for day in self.working_weekdays):
+            raise CalendarError("working_weekdays", "weekdays are 0 (Monday) to 6 (Sunday)")
+        if self.subdivision is not None and self.country is None:
+            raise CalendarError("subdivision", "a subdivision needs a country")
+        if self.country is not None:
+            try:
+                _holidays_of(self.country, self.subdivision)
+            except NotImplementedError as exc:
+                name = "subdivision" if self.subdivision and "ubdivision" in str(exc) else "country"
+                raise CalendarError(name, f"no public holidays known for {self._where()}") from exc
+        return self
+
+    def _where(self) -> str:
+        return f"{self.country}-{self.subdivision}" if self.subdivision else str(self.country)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The calendar's IANA time zone."""
+        return _zone(self.time_zone)
+
+    def describe(self) -> str:
+        """The calendar in words, for the SLA explanation."""
+        if self.always_open:
+            return f"24x7 in {self.time_zone}"
+        days = ",".join(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][d] for d in sorted(self.working_weekdays))
+        where = f", public holidays of {self._where()}" if self.country else ", no public holidays"
+        return f"business days {days} in {self.time_zone}{where}"
+
+    def holiday_name(self, day: date) -> str | None:
+        """The public holiday on `day`, if the calendar's country has one."""
+        if self.country is None:
+            return None
+        name = _holidays_of(self.country, self.subdivision).get(day)
+        return str(name) if name else None
+
+    def is_business_day(self, day: date) -> bool:
+        """A working weekday that is not a public holiday; every day on a 24x7 calendar (DOMAIN.md)."""
+        if self.always_open:
+            return True
+        return day.weekday() in self.working_weekdays and self.holiday_name(day) is None
+
+    def local_day(self, instant: datetime) -> date:
+        """The calendar's local date at `instant`."""
+        return instant.astimezone(self.zone).date()
+
+    def day_start(self, day: date) -> datetime:
+        """The first instant (local 00:00) of `day`, in UTC."""
+        return self.at_local(day, time(0))
+
+    def at_local(self, day: date, time_of_day: time) -> datetime:
+        """Local wall time on `day` as a UTC instant; a wall time skipped by DST lands just after the gap."""
+        local = datetime.combine(day, time_of_day.replace(tzinfo=None), tzinfo=self.zone)
+        return local.astimezone(UTC)
+
+    def next_business_day(self, day: date) -> date:
+        """The first business day strictly after `day`."""
+        candidate = day + ONE_DAY
+        for _ in range(3660):
+            if self.is_business_day(candidate):
+                return candidate
+            candidate += ONE_DAY
+        raise CalendarError("working_weekdays", "no business day within ten years")
+
+    def business_start(self, instant: datetime) -> datetime:
+        """`instant` on a business day, else 00:00 of the next business day (the 'start day' rule)."""
+        instant = instant.astimezone(UTC)
+        day = self.local_day(instant)
+        if self.is_business_day(day):
+            return instant
+        return self.day_start(self.next_business_day(day))
+
+    def add_business_days(self, start: datetime, days: int) -> datetime:
+        """Same local time of day on the N-th business day after the (business) start day (DOMAIN.md)."""
+        begin = self.business_start(start)
+        local = begin.astimezone(self.zone)
+        day = local.date()
+        for _ in range(days):
+            day = self.next_business_day(day)
+        return self.at_local(day, local.time())
+
+    def business_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """The part of [start, end) that falls on business days (real elapsed time, DST included)."""
+        # Subtracting datetimes that share a tzinfo gives wall-clock differences: compute in UTC only.
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
+        if end <= start:
+            return timedelta(0)
+        total = timedelta(0)
+        day = self.local_day(start)
+        while True:
+            day_begin, day_end = self.day_start(day), self.day_start(day + ONE_DAY)
+            if day_begin >= end:
+                return total
+            if self.is_business_day(day):
+                total += max(timedelta(0), min(end, day_end) - max(start, day_begin))
+            day += ONE_DAY
+
+    def add_business_time(self, instant: datetime, amount: timedelta) -> datetime:
+        """Walk `amount` of business time forward from `instant`, skipping non-business days (DOMAIN.md)."""
+        if amount <= timedelta(0):
+            return instant.astimezone(UTC)
+        current = self.business_start(instant)
+        remaining = amount
+        while True:
+            day = self.local_day(current)
+            available = self.day_start(day + ONE_DAY) - current
+            if remaining < available:
+                return current + remaining
+            remaining -= available
+            current = self.day_start(self.next_business_day(day))
+
+
+TWENTY_FOUR_SEVEN = BusinessCalendar(always_open=True)

@@ -1,0 +1,41 @@
+"""What use cases need from the running service: sessions, clock, outbox, settings, scheduler wake-up."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bss.clock import Clock
+from bss.messaging.outbox import Outbox
+from support_sla.domain.sla_policy import PolicySnapshot, default_policy
+from support_sla.settings import SupportSLASettings
+
+
+@dataclass
+class Context:
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    outbox: Outbox
+    settings: SupportSLASettings
+    due_times_changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def policy(self) -> PolicySnapshot:
+        """The policy a new ticket snapshots: the Acronis table on the configured business calendar."""
+        s = self.settings
+        return default_policy(
+            time_zone=s.sla_time_zone,
+            country=s.sla_country,
+            subdivision=s.sla_subdivision,
+            working_weekdays=frozenset(s.sla_working_weekdays),
+            always_open=s.sla_always_open,
+            warning_fraction=s.sla_warning_fraction,
+        )
+
+
+def context_of(request: Request) -> Context:
+    """The app's use-case context (set up by the app's lifespan)."""
+    context: Context = request.app.state.support_context
+    return context

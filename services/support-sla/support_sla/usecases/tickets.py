@@ -1,0 +1,347 @@
+"""Ticket use cases: open, reply (pausing and resuming the SLA clock), change severity or state, escalate."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bss.api.backdating import resolve_instants
+from bss.api.idempotency import IdempotencyStore, IdempotentRequest, StoredAnswer
+from bss.events.contracts.support import TicketOpenedV1, TicketResolvedV1, TicketSeverityChangedV1
+from bss.identity import Caller, Role
+from bss.problems import Forbidden
+from support_sla.api.schemas import (
+    EscalationCreate,
+    MessageCreate,
+    PolicyReapply,
+    SeverityChange,
+    StateChange,
+    TicketCreate,
+)
+from support_sla.domain.business_calendar import BusinessCalendar, CalendarError
+from support_sla.domain.eol_policy import is_supported
+from support_sla.domain.escalation import missing_template_fields
+from support_sla.domain.sla_policy import PolicySnapshot
+from support_sla.errors import (
+    InvalidField,
+    MissingTemplateFields,
+    ResellerNotFound,
+    TicketNotFound,
+    TicketStateConflict,
+    calendar_problem,
+)
+from support_sla.models import PLACEHOLDER_COUNTRY, Reseller, Ticket, TicketEvent, messaging
+from support_sla.usecases.charges import add_incident, charge_ticket_fee, reverse_ticket_fee
+from support_sla.usecases.context import Context
+from support_sla.usecases.sla_sync import due_times, store_clocks
+
+IDEMPOTENCY = IdempotencyStore(messaging)
+EOL_NOTICE = "Unsupported version, update first: only the latest release and the two before it are supported."
+
+
+async def load_ticket(session: AsyncSession, caller: Caller, ticket_id: str, *, lock: bool = False) -> Ticket:
+    """The ticket, or 404 (also for a reseller naming another reseller's ticket)."""
+    query = select(Ticket).where(Ticket.id == ticket_id)
+    if caller.role is Role.RESELLER:
+        query = query.where(Ticket.reseller_id == caller.tenant_id)
+    elif not caller.is_staff:
+        raise Forbidden("Tickets are for resellers, support agents and admins.")
+    if lock:
+        query = query.with_for_update()
+    ticket = await session.scalar(query)
+    if ticket is None:
+        raise TicketNotFound(ticket_id)
+    return ticket
+
+
+def _event(
+    ticket: Ticket, kind: str, at: datetime, recorded: datetime, caller: Caller, **values: object
+) -> TicketEvent:
+    return TicketEvent(
+        id=str(uuid.uuid4()),
+        ticket_id=ticket.id,
+        kind=kind,
+        at=at,
+        recorded_at=recorded,
+        actor_role=caller.role.value,
+        actor=caller.subject,
+        internal=bool(values.pop("internal", False)),
+        **values,
+    )
+
+
+def _instants(
+    ctx: Context, caller: Caller, requested_at: datetime | None, ticket: Ticket | None
+) -> tuple[datetime, datetime]:
+    instants = resolve_instants(caller, requested_at, ctx.clock.now())
+    if ticket is not None and instants.effective < ticket.opened_at:
+        raise InvalidField("requested_at", "must not be before the ticket was opened")
+    return instants.effective, instants.recorded
+
+
+def _owner(caller: Caller, body: TicketCreate) -> str:
+    """The reseller a new ticket is for: the caller itself, or the one staff name."""
+    if caller.role is Role.RESELLER and caller.tenant_id:
+        if body.reseller_id not in (None, caller.tenant_id):
+            raise Forbidden("A reseller opens tickets for itself only; leave reseller_id out.")
+        return caller.tenant_id
+    if caller.is_staff:
+        if body.reseller_id is None:
+            raise InvalidField("reseller_id", "staff name the reseller the ticket is for")
+        return body.reseller_id
+    raise Forbidden("Tickets are opened by resellers, support agents and admins.")
+
+
+def _new_ticket(
+    body: TicketCreate,
+    reseller: Reseller,
+    policy: PolicySnapshot,
+    releases: list[str],
+    at: datetime,
+    recorded: datetime,
+) -> Ticket:
+    supported = body.build_number is None or is_supported(body.build_number, releases)
+    return Ticket(
+        id=str(uuid.uuid4()),
+        reseller_id=reseller.id,
+        country=reseller.country,
+        subject=body.subject,
+        description=body.description,
+        product=body.product,
+        build_number=body.build_number,
+        unsupported_version=not supported,
+        opening_severity=body.severity,
+        severity=body.severity,
+        state="new",
+        policy_snapshot=policy.to_json(),
+        opened_at=at,
+        recorded_at=recorded,
+        paused_seconds=0,
+        confirmed_defect=False,
+    )
+
+
+async def open_ticket(
+    ctx: Context, caller: Caller, body: TicketCreate, idempotent: IdempotentRequest | None = None
+) -> str:
+    """A reseller opens a ticket: policy snapshot, SLA clocks, incidents against the quota, ticket fee.
+
+    Returns the ticket id; a retry with the same Idempotency-Key and body returns the first ticket's id.
+    """
+    reseller_id = _owner(caller, body)
+    at, recorded = _instants(ctx, caller, body.requested_at, None)
+    try:
+        policy = ctx.policy()
+    except CalendarError as exc:
+        raise calendar_problem(exc) from exc
+    async with ctx.sessions() as session, session.begin():
+        stored = await IDEMPOTENCY.find(session, idempotent)
+        if stored is not None:
+            return str(stored.body["ticket_id"])
+        reseller = await session.get(Reseller, reseller_id)
+        if reseller is None or reseller.country == PLACEHOLDER_COUNTRY:
+            raise ResellerNotFound(str(reseller_id))
+        ticket = _new_ticket(body, reseller, policy, ctx.settings.product_releases, at, recorded)
+        session.add(ticket)
+        await session.flush()
+        clocks = await store_clocks(session, ticket, at)
+        summaries = body.incidents or [body.subject]
+        await ctx.outbox.add(
+            session,
+            TicketOpenedV1(
+                ticket_id=ticket.id,
+                reseller_id=reseller.id,
+                title=ticket.subject,
+                severity=body.severity,
+                opened_at=at,
+                country=reseller.country,
+                incidents=len(summaries),
+                product_build=body.build_number,
+                due=due_times(clocks),
+            ),
+            now=recorded,
+        )
+        await charge_ticket_fee(ctx, session, ticket, reseller, at)
+        for summary in summaries:
+            await add_incident(ctx, session, ticket, reseller, summary[:200], at)
+        await IDEMPOTENCY.remember(session, idempotent, StoredAnswer(201, {"ticket_id": ticket.id}), now=recorded)
+    ctx.due_times_changed.set()
+    return ticket.id
+
+
+async def post_message(ctx: Context, caller: Caller, ticket_id: str, body: MessageCreate) -> TicketEvent:
+    """A public reply or internal note; an agent may wait on the reseller (pause), whose reply resumes."""
+    async with ctx.sessions() as session, session.begin():
+        ticket = await load_ticket(session, caller, ticket_id, lock=True)
+        if ticket.state == "closed":
+            raise TicketStateConflict("The ticket is closed: open a new ticket instead of replying.")
+        at, recorded = _instants(ctx, caller, body.requested_at, ticket)
+        is_reseller = caller.role is Role.RESELLER
+        if is_reseller and (body.internal or body.wait_on_reseller):
+            field = "internal" if body.internal else "wait_on_reseller"
+            raise InvalidField(field, "only support staff write internal notes or wait on the reseller")
+        if body.internal and body.wait_on_reseller:
+            raise InvalidField("wait_on_reseller", "an internal note does not ask the reseller anything")
+        message = _event(
+            ticket, "note" if body.internal else "reply", at, recorded, caller, body=body.body, internal=body.internal
+        )
+        session.add(message)
+        if is_reseller and ticket.paused_since is not None:
+            session.add(_event(ticket, "resume", at, recorded, caller, state="open"))
+            ticket.paused_seconds += max(0, int((at - ticket.paused_since).total_seconds()))
+            ticket.paused_since = None
+            ticket.state = "open"
+        elif not is_reseller and not body.internal:
+            if ticket.first_response_at is None:
+                ticket.first_response_at = at
+            if ticket.state == "new":
+                ticket.state = "open"
+            if body.wait_on_reseller and ticket.paused_since is None:
+                session.add(_event(ticket, "pause", at, recorded, caller, state="waiting_on_reseller"))
+                ticket.paused_since = at
+                ticket.state = "waiting_on_reseller"
+        await session.flush()
+        await store_clocks(session, ticket, recorded)
+    ctx.due_times_changed.set()
+    return message
+
+
+async def change_severity(ctx: Context, caller: Caller, ticket_id: str, body: SeverityChange) -> Ticket:
+    """Support changes the severity with a reason; due times are recomputed from the opening (DOMAIN.md)."""
+    async with ctx.sessions() as session, session.begin():
+        ticket = await load_ticket(session, caller, ticket_id, lock=True)
+        if ticket.state in ("resolved", "closed"):
+            raise TicketStateConflict(f"The ticket is {ticket.state}: its severity no longer matters.")
+        if body.severity == ticket.severity:
+            raise InvalidField("severity", f"the ticket already has severity {body.severity}")
+        at, recorded = _instants(ctx, caller, body.requested_at, ticket)
+        session.add(
+            _event(
+                ticket,
+                "severity_change",
+                at,
+                recorded,
+                caller,
+                body=body.reason,
+                from_severity=ticket.severity,
+                to_severity=body.severity,
+            )
+        )
+        previous, ticket.severity = ticket.severity, body.severity
+        await session.flush()
+        clocks = await store_clocks(session, ticket, recorded)
+        await ctx.outbox.add(
+            session,
+            TicketSeverityChangedV1(
+                ticket_id=ticket.id,
+                reseller_id=ticket.reseller_id,
+                from_severity=previous,  # type: ignore[arg-type]
+                to_severity=body.severity,
+                changed_at=at,
+                reason=body.reason,
+                due=due_times(clocks),
+            ),
+            now=recorded,
+        )
+    ctx.due_times_changed.set()
+    return ticket
+
+
+async def change_state(ctx: Context, caller: Caller, ticket_id: str, body: StateChange) -> Ticket:
+    """Temporary solution provided, resolved (needs a resolution) or closed; resolving ends any pause."""
+    async with ctx.sessions() as session, session.begin():
+        ticket = await load_ticket(session, caller, ticket_id, lock=True)
+        at, recorded = _instants(ctx, caller, body.requested_at, ticket)
+        if ticket.state == "closed" or (ticket.state == "resolved" and body.state != "closed"):
+            raise TicketStateConflict(f"The ticket is {ticket.state}.")
+        if body.state == "closed" and ticket.state != "resolved":
+            raise TicketStateConflict("Resolve the ticket before closing it.")
+        if body.state == "resolved" and body.resolution is None:
+            raise InvalidField("resolution", "say how the ticket was resolved")
+        if ticket.paused_since is not None:
+            session.add(_event(ticket, "resume", at, recorded, caller))
+            ticket.paused_seconds += max(0, int((at - ticket.paused_since).total_seconds()))
+            ticket.paused_since = None
+        session.add(_event(ticket, "state_change", at, recorded, caller, state=body.state))
+        ticket.state = body.state
+        if body.state == "temporary_solution_provided" and ticket.temporary_solution_at is None:
+            ticket.temporary_solution_at = at
+        if body.state == "closed":
+            ticket.closed_at = at
+        if body.state == "resolved":
+            await _resolve(ctx, session, ticket, body, at, recorded)
+        await session.flush()
+        await store_clocks(session, ticket, recorded)
+    ctx.due_times_changed.set()
+    return ticket
+
+
+async def _resolve(
+    ctx: Context, session: AsyncSession, ticket: Ticket, body: StateChange, at: datetime, recorded: datetime
+) -> None:
+    ticket.resolved_at = at
+    ticket.confirmed_defect = body.confirmed_defect
+    await ctx.outbox.add(
+        session,
+        TicketResolvedV1(
+            ticket_id=ticket.id,
+            reseller_id=ticket.reseller_id,
+            severity=ticket.severity,  # type: ignore[arg-type]
+            opened_at=ticket.opened_at,
+            first_response_at=ticket.first_response_at,
+            resolved_at=at,
+            paused_seconds=ticket.paused_seconds,
+            resolution=body.resolution,  # type: ignore[arg-type]
+            confirmed_defect=body.confirmed_defect,
+        ),
+        now=recorded,
+    )
+    if body.confirmed_defect:
+        reseller = await session.get_one(Reseller, ticket.reseller_id)
+        await reverse_ticket_fee(ctx, session, ticket, reseller, at)
+
+
+async def escalate(ctx: Context, caller: Caller, ticket_id: str, body: EscalationCreate) -> Ticket:
+    """Escalate to the vendor: every template field is required; an unsupported build must update first."""
+    missing = missing_template_fields(body.model_dump(exclude={"requested_at"}))
+    if missing:
+        raise MissingTemplateFields(missing)
+    async with ctx.sessions() as session, session.begin():
+        ticket = await load_ticket(session, caller, ticket_id, lock=True)
+        at, recorded = _instants(ctx, caller, body.requested_at, ticket)
+        if ticket.state in ("resolved", "closed"):
+            raise TicketStateConflict(f"The ticket is {ticket.state}.")
+        if ticket.unsupported_version:
+            raise TicketStateConflict(EOL_NOTICE)
+        ticket.escalation = body.model_dump(exclude={"requested_at"})
+        session.add(_event(ticket, "state_change", at, recorded, caller, state="escalated_to_vendor"))
+        ticket.state = "escalated_to_vendor"
+        await session.flush()
+        await store_clocks(session, ticket, recorded)
+    return ticket
+
+
+async def reapply_policy(ctx: Context, caller: Caller, ticket_id: str, body: PolicyReapply) -> Ticket:
+    """An admin explicitly re-snapshots the current policy (and optionally a corrected calendar) on a ticket;
+    nothing else ever moves a running ticket's due times."""
+    policy = ctx.policy()
+    if body.calendar is not None:
+        c = body.calendar
+        calendar = BusinessCalendar(c.time_zone, frozenset(c.working_weekdays), c.country, c.subdivision, c.always_open)
+        try:
+            policy = replace(policy, calendar=calendar.validate())
+        except CalendarError as exc:
+            raise calendar_problem(exc) from exc
+    async with ctx.sessions() as session, session.begin():
+        ticket = await load_ticket(session, caller, ticket_id, lock=True)
+        now = ctx.clock.now()
+        ticket.policy_snapshot = policy.to_json()
+        session.add(_event(ticket, "policy_reapplied", now, now, caller, body=body.reason, internal=True))
+        await session.flush()
+        await store_clocks(session, ticket, now)
+    ctx.due_times_changed.set()
+    return ticket
