@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from bss.settings import ServiceSettings
@@ -15,6 +17,42 @@ class BillingSettings(ServiceSettings):
 
     service_name: ClassVar[str] = "billing"
     default_port: ClassVar[int] = 8003
+
+    usage_batch_limit: int = Field(default=10_000, ge=1, description="Most usage events one POST may carry.")
+    usage_future_tolerance_s: float = Field(
+        default=3600.0, ge=0, description="Usage measured further than this in the future is rejected."
+    )
+    fx_price_list_currency: str = Field(
+        default="USD", description="Price-list currency of resellers billed in a currency the price list lacks."
+    )
+    tax_rates: dict[str, Decimal] = Field(
+        default_factory=dict, description="Tax rate in percent per reseller country (ISO 3166-1 alpha-2)."
+    )
+    default_tax_rate: Decimal = Field(default=Decimal(0), ge=0, le=100, description="For countries not listed.")
+    distributor_discount_percent: Decimal = Field(
+        default=Decimal(0), ge=0, le=100, description="The distributor's discount on the vendor sell price."
+    )
+    usage_consumers: int = Field(
+        default=2,
+        ge=0,
+        le=12,
+        description="Usage consumers in this process; they split bss.usage's partitions. 0: an API-only process "
+        "(scale ingestion and counting separately).",
+    )
+    consumer_group_suffix: str = Field(
+        default="", description="Appended to the consumer group names (separate deployments on one broker)."
+    )
+    month_close_scheduler: bool = Field(default=True, description="Close the previous month on the 1st.")
+    month_close_check_interval_s: float = Field(default=300.0, gt=0)
+    month_close_chunk: int = Field(
+        default=100, ge=1, le=5000, description="Subscriptions invoiced per transaction in a month close."
+    )
+    month_close_grace_s: float = Field(
+        default=7200.0, ge=0, description="Wait this long after a month ends before closing it (last day's usage)."
+    )
+
+    def tax_rate_for(self, country: str) -> Decimal:
+        return self.tax_rates.get(country.upper(), self.default_tax_rate)
 
 
 @lru_cache

@@ -1,0 +1,365 @@
+"""Usage ingestion end to end: HTTP batches -> billing (ledger + outbox) -> broker -> usage consumers -> aggregates.
+
+One run on a private embedded broker and throwaway databases measures, in order:
+
+1. the raw aiokafka baseline on the same broker: messages the size of a UsageRecorded envelope, produced the way
+   the relay sends them, then read back in a consumer group;
+2. the billing service (its own process, `python -m billing`) seeded with one product of `--skus` SKUs and
+   `--subscriptions` paid subscriptions through catalog and subscription events; then `--events` distinct usage
+   events (subscriptions x SKUs x customers) POSTed in batches of `--batch`, with 5% of them sent again in later
+   batches (duplicates). The clock runs from the first POST until every distinct event is counted in the
+   aggregates (the usage consumer's inbox holds all ids).
+
+Then it checks the aggregates against an exact recomputation (every (subscription, SKU, customer) total and
+reading count) and exits 1 if anything was lost or counted twice.
+SQLite files by default; PostgreSQL databases when DATABASE_URL=postgresql+asyncpg://... is set.
+`python -m bench ingest --events 1000000 --subscriptions 1000 --customers 50` is the issue's figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from bench.broker import embedded_broker, measure_raw_rates, messages_like
+from bench.reporting import per_second, print_result_line, print_table, rounded
+from bench.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
+from bss.db import create_engine, session_factory
+from bss.embedded_broker import free_port
+from bss.events.contracts.billing import UsageRecordedV1
+from bss.events.contracts.catalog import ProductPublishedV1
+from bss.events.contracts.subscriptions import SubscriptionCreatedV1
+from bss.events.envelope import EventData, make_event
+from bss.identity import Caller, Role, encode_identity
+from bss.kafka import ensure_topics, new_producer
+from bss.settings import DEV_IDENTITY_SECRET
+
+BENCH = "ingest"
+ROOT = Path(__file__).resolve().parents[1]
+PERIOD_START = datetime(2024, 2, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    events: int
+    subscriptions: int
+    skus: int
+    customers: int
+    batch: int
+    concurrency: int
+    duplicates: float
+    timeout_s: float
+
+
+def parse_options(argv: list[str] | None) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m bench ingest", description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=30_000, help="distinct usage events (default 30,000)")
+    parser.add_argument("--subscriptions", type=int, default=100)
+    parser.add_argument("--skus", type=int, default=20)
+    parser.add_argument("--customers", type=int, default=50)
+    parser.add_argument("--batch", type=int, default=5_000, help="events per POST (at most 10,000)")
+    parser.add_argument("--concurrency", type=int, default=2, help="POSTs in flight")
+    parser.add_argument("--duplicates", type=float, default=0.05, help="share of events sent twice")
+    parser.add_argument("--timeout", type=float, default=900.0, dest="timeout_s")
+    args = parser.parse_args(argv)
+    return Options(**vars(args))
+
+
+@dataclass
+class World:
+    product_id: str
+    skus: list[str]
+    subscriptions: list[tuple[str, str]]  # (reseller, subscription)
+
+
+def build_world(options: Options) -> World:
+    skus = [f"SKU-BENCH-{i:02d}" for i in range(options.skus)]
+    subscriptions = [(str(uuid.uuid4()), str(uuid.uuid4())) for _ in range(options.subscriptions)]
+    return World(str(uuid.uuid4()), skus, subscriptions)
+
+
+def seed_events(world: World) -> list[EventData]:
+    product = ProductPublishedV1.model_validate(
+        {
+            "product_id": world.product_id,
+            "effective_from": date(2023, 1, 1),
+            "code": "ACC-CSP-BENCH",
+            "name": "Bench tier",
+            "tier": "Tier 3",
+            "commitments": [{"currency": "USD", "amount": "1000"}],
+            "usage_skus": [{"sku": s, "name": s, "unit": "unit", "aggregation": "sum"} for s in world.skus],
+        }
+    )
+    created = [
+        SubscriptionCreatedV1(
+            subscription_id=subscription_id,
+            reseller_id=reseller_id,
+            product_id=world.product_id,
+            tier="Tier 3",
+            kind="paid",
+            started_at=datetime(2024, 1, 1, tzinfo=UTC),
+            billing_currency="USD",
+        )
+        for reseller_id, subscription_id in world.subscriptions
+    ]
+    return [product, *created]
+
+
+def usage_bodies(world: World, options: Options) -> list[dict[str, Any]]:
+    """`--events` distinct events cycling over subscription x SKU x customer, with exact decimal quantities."""
+    rng = random.Random(42)
+    customers = [str(uuid.UUID(int=i + 1)) for i in range(options.customers)]
+    bodies = []
+    for i in range(options.events):
+        reseller_id, subscription_id = world.subscriptions[i % len(world.subscriptions)]
+        sku = world.skus[(i // len(world.subscriptions)) % len(world.skus)]
+        customer = customers[(i // (len(world.subscriptions) * len(world.skus))) % len(customers)]
+        bodies.append(
+            {
+                "event_id": str(uuid.uuid4()),
+                "reseller_id": reseller_id,
+                "subscription_id": subscription_id,
+                "customer_id": customer,
+                "sku": sku,
+                "quantity": f"{rng.randint(0, 10**6)}.{rng.randint(0, 999):03d}",
+                "measured_at": (PERIOD_START + timedelta(seconds=rng.randint(0, 27 * 86400))).isoformat(),
+                "source": "bench",
+            }
+        )
+    return bodies
+
+
+def batches_with_duplicates(bodies: list[dict[str, Any]], options: Options) -> list[list[dict[str, Any]]]:
+    rng = random.Random(7)
+    batches = [bodies[i : i + options.batch] for i in range(0, len(bodies), options.batch)]
+    resend = rng.sample(bodies, int(len(bodies) * options.duplicates))
+    for body in resend:  # sent again in the same or a later batch
+        index = rng.randrange(len(batches))
+        batches[index].append(body)
+    return batches
+
+
+def start_billing(database_url: str, bootstrap: str, port: int, usage_consumers: int) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "BILLING_DATABASE_URL": database_url,
+            "BILLING_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "BILLING_PORT": str(port),
+            "BILLING_MIGRATE_ON_START": "true",
+            "BILLING_LOG_LEVEL": "WARNING",
+            "BILLING_MONTH_CLOSE_SCHEDULER": "false",
+            "BILLING_OUTBOX_BATCH_SIZE": "5000",
+            "BILLING_OUTBOX_POLL_INTERVAL_S": "0.05",
+            "BILLING_CONSUMER_BATCH_SIZE": "2000",
+            "BILLING_USAGE_BATCH_LIMIT": "10000",
+            "BILLING_USAGE_CONSUMERS": str(usage_consumers),
+            "PYTHONPATH": os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]),
+        }
+    )
+    return subprocess.Popen([sys.executable, "-m", "billing"], env=env, cwd=ROOT)
+
+
+async def wait_http(base_url: str, timeout_s: float) -> None:
+    deadline = time.perf_counter() + timeout_s
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        while time.perf_counter() < deadline:
+            try:
+                if (await client.get("/readyz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    raise TimeoutError("billing did not become ready")
+
+
+async def publish(bootstrap: str, events: list[EventData]) -> None:
+    producer = new_producer(bootstrap, idempotent=False, client_id="bench-seed")
+    await producer.start()
+    try:
+        now = datetime.now(UTC)
+        pending = []
+        for data in events:
+            envelope = make_event(data, source="/bench", time=now)
+            pending.append(await producer.send(data.topic, envelope.to_json(), key=data.subject().encode()))
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+
+
+async def count_rows(sessions: Any, statement: Any) -> int:
+    async with sessions() as session:
+        return int((await session.execute(statement)).scalar_one())
+
+
+def system_headers() -> dict[str, str]:
+    """The identity headers the gateway would add for a usage collector (the embedded default secret)."""
+    value, signature = encode_identity(Caller(Role.SYSTEM, "bench"), DEV_IDENTITY_SECRET.encode(), now=time.time())
+    return {"x-bss-identity": value, "x-bss-identity-signature": signature}
+
+
+async def until_count(sessions: Any, statement: Any, expected: int, deadline: float) -> None:
+    """Poll a count until it reaches `expected` (the pipeline's end), or fail at the deadline."""
+    while True:
+        if await count_rows(sessions, statement) >= expected:
+            return
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"gave up waiting for {expected:,} rows")
+        await asyncio.sleep(0.25)
+
+
+async def post_all(base_url: str, batches: list[list[dict[str, Any]]], concurrency: int) -> dict[str, int]:
+    totals = {"accepted": 0, "duplicate": 0, "rejected": 0}
+    queue: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue()
+    for batch in batches:
+        queue.put_nowait(batch)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            batch = queue.get_nowait()
+            response = await client.post("/v1/usage", json={"events": batch}, headers=system_headers())
+            response.raise_for_status()
+            answer = response.json()
+            for key in totals:
+                totals[key] += answer[key]
+
+    async with httpx.AsyncClient(base_url=base_url, timeout=300) as client:
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    return totals
+
+
+async def check_totals(sessions: Any, bodies: list[dict[str, Any]]) -> tuple[int, int, int]:
+    """(events lost, events counted twice, aggregate keys whose exact total differs)."""
+    from billing.models import UsageAggregateRow
+
+    expected: dict[tuple[str, str, str], tuple[Decimal, int]] = {}
+    for body in bodies:
+        key = (body["subscription_id"], body["sku"], body["customer_id"])
+        total, readings = expected.get(key, (Decimal(0), 0))
+        expected[key] = (total + Decimal(body["quantity"]), readings + 1)
+    actual: dict[tuple[str, str, str], tuple[Decimal, int]] = {}
+    async with sessions() as session:
+        rows = await session.execute(
+            select(
+                UsageAggregateRow.subscription_id,
+                UsageAggregateRow.sku,
+                UsageAggregateRow.customer_id,
+                UsageAggregateRow.total,
+                UsageAggregateRow.readings,
+            )
+        )
+        for subscription_id, sku, customer_id, total, readings in rows:
+            previous = actual.get((subscription_id, sku, customer_id), (Decimal(0), 0))
+            actual[(subscription_id, sku, customer_id)] = (previous[0] + total, previous[1] + readings)
+    counted = sum(readings for _, readings in actual.values())
+    lost = max(0, len(bodies) - counted)
+    double = max(0, counted - len(bodies))
+    wrong = sum(1 for key in expected.keys() | actual.keys() if expected.get(key) != actual.get(key))
+    return lost, double, wrong
+
+
+async def run(options: Options) -> int:
+    from billing.models import SubscriptionRow, messaging
+
+    databases = ThrowawayDatabases(os.environ.get(DATABASE_URL_ENV))
+    world = build_world(options)
+    bodies = usage_bodies(world, options)
+    batches = batches_with_duplicates(bodies, options)
+    sample = make_event(UsageRecordedV1.model_validate(bodies[0]), source="/bss/billing", time=datetime.now(UTC))
+    async with embedded_broker() as broker:
+        bootstrap = broker.bootstrap_servers
+        await ensure_topics(bootstrap)
+        raw = await measure_raw_rates(
+            bootstrap,
+            messages_like(sample.to_json(), sample.type, min(options.events, 200_000)),
+            partitions=12,
+            send_batch=500,
+            timeout_s=options.timeout_s,
+        )
+        database_url = await databases.create("billing")
+        port, worker_port = free_port(), free_port()
+        # Two processes, as a deployment would scale: one takes HTTP (and relays), one counts usage.
+        children = [start_billing(database_url, bootstrap, port, usage_consumers=0)]
+        engine = create_engine(database_url)
+        sessions = session_factory(engine)
+        try:
+            await wait_http(f"http://127.0.0.1:{port}", 120)  # migrated before the second process starts
+            children.append(start_billing(database_url, bootstrap, worker_port, usage_consumers=2))
+            await wait_http(f"http://127.0.0.1:{worker_port}", 120)
+            await publish(bootstrap, seed_events(world))
+            paid = select(func.count()).select_from(SubscriptionRow)
+            await until_count(sessions, paid, options.subscriptions, time.perf_counter() + 120)
+            inbox = messaging.inbox
+            applied = select(func.count()).select_from(inbox).where(inbox.c.consumer == "billing.usage")
+            started = time.perf_counter()
+            answers = await post_all(f"http://127.0.0.1:{port}", batches, options.concurrency)
+            posted_s = time.perf_counter() - started
+            await until_count(sessions, applied, options.events, started + options.timeout_s)
+            end_to_end_s = time.perf_counter() - started
+            lost, double, wrong = await check_totals(sessions, bodies)
+        finally:
+            for child in children:
+                child.terminate()
+                child.wait(timeout=30)
+            await engine.dispose()
+            await databases.drop_all()
+    sent = sum(len(b) for b in batches)
+    print_table(
+        f"Usage ingestion ({databases.backend}, {options.events:,} distinct events, {sent - options.events:,} resent)",
+        ["stage", "events", "seconds", "events/s"],
+        [
+            ["raw aiokafka produce", raw.messages, raw.produce_s, raw.produce_per_s],
+            ["raw aiokafka consume", raw.messages, raw.consume_s, raw.consume_per_s],
+            ["HTTP accepted (durable)", sent, posted_s, per_second(sent, posted_s)],
+            ["end to end (aggregates)", options.events, end_to_end_s, per_second(options.events, end_to_end_s)],
+        ],
+    )
+    print_table(
+        "Checks",
+        ["check", "value", "ok"],
+        [
+            ["accepted answers", answers["accepted"], answers["accepted"] == options.events],
+            ["duplicate answers", answers["duplicate"], answers["duplicate"] == sent - options.events],
+            ["lost", lost, lost == 0],
+            ["counted twice", double, double == 0],
+            ["aggregate keys off", wrong, wrong == 0],
+        ],
+    )
+    ok = lost == 0 and double == 0 and wrong == 0 and answers["accepted"] == options.events
+    print_result_line(
+        {
+            "bench": BENCH,
+            "database": databases.backend,
+            "events": options.events,
+            "events_per_s": rounded(per_second(options.events, end_to_end_s)),
+            "http_accept_per_s": rounded(per_second(sent, posted_s)),
+            "raw_produce_per_s": rounded(raw.produce_per_s),
+            "raw_consume_per_s": rounded(raw.consume_per_s),
+            "lost": lost,
+            "double_counted": double,
+            "ok": ok,
+        }
+    )
+    return 0 if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    return asyncio.run(run(parse_options(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

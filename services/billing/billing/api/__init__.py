@@ -1,0 +1,1 @@
+"""The billing HTTP API: usage ingestion, invoices, month close and consumption views."""

@@ -1,0 +1,66 @@
+"""Consumption views for resellers and the distributor's monthly margins."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel
+
+from billing.deps import Admin, BillingReader, RuntimeDep, Session
+from billing.settings import BillingSettings
+from billing.views import distributor_margins, reseller_consumption
+from bss.api.caller import tenant_scope
+
+router = APIRouter(prefix="/v1", tags=["views"])
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+
+
+class SubscriptionConsumptionRead(BaseModel):
+    subscription_id: str
+    tier: str
+    currency: str
+    commitment: str
+    usage_total: str
+    estimated_invoice: dict[str, Any] | None
+    projection: dict[str, str] | None
+    skus: list[dict[str, Any]]
+    problem: str | None
+
+
+class MarginsRead(BaseModel):
+    period: date
+    per_reseller: list[dict[str, str]]
+    per_tier: list[dict[str, str]]
+    total: list[dict[str, str]]
+
+
+@router.get(
+    "/resellers/{reseller_id}/consumption",
+    summary="The current month: usage per SKU and customer against the commitment, estimated invoice, projection",
+    response_model=list[SubscriptionConsumptionRead],
+    responses={404: {"description": "Another tenant's reseller", **_PROBLEM}},
+)
+async def get_consumption(
+    reseller_id: Annotated[str, Path(description="The reseller.")],
+    session: Session,
+    runtime: RuntimeDep,
+    caller: BillingReader,
+) -> list[SubscriptionConsumptionRead]:
+    scope = tenant_scope(caller, reseller_id) or reseller_id
+    settings = runtime.settings
+    assert isinstance(settings, BillingSettings)
+    rows = await reseller_consumption(session, settings, scope, now=runtime.clock.now())
+    return [SubscriptionConsumptionRead.model_validate(row, from_attributes=True) for row in rows]
+
+
+@router.get(
+    "/distributor/margins",
+    summary="Revenue, cost and margin of a month's invoices per reseller, per tier and in total",
+    response_model=MarginsRead,
+)
+async def get_margins(
+    session: Session, _caller: Admin, period: Annotated[date, Query(description="The 1st of the month.")]
+) -> MarginsRead:
+    return MarginsRead.model_validate(await distributor_margins(session, period))

@@ -1,0 +1,137 @@
+"""The Acronis daily usage report turned into usage events (DOMAIN.md, Billing: Acronis usage reports).
+
+Acronis reports per tenant and offering item a `value` (current) and an `absolute_value` (accumulated since the
+1st); storage is in bytes and is billed in binary GB (1024^3 bytes). Event ids are derived from the report's
+facts (tenant, offering item, day), so importing a report again yields the same ids and changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Context, Decimal, InvalidOperation
+from typing import Literal
+
+BYTES_PER_GB = Decimal(1024) ** 3
+_EXACT = Context(prec=80)  # bytes / 2^30 is a finite decimal; keep every digit of it
+ACRONIS_NAMESPACE = uuid.UUID("6f1c2b1e-8d4a-5e7b-9c0d-acc0acc0acc0")
+REPORT_COLUMNS = ("date", "tenant_id", "offering_item", "measurement_unit", "value", "absolute_value")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    day: date
+    tenant_id: str
+    offering_item: str
+    unit: str
+    value: Decimal
+    absolute_value: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TenantMapping:
+    reseller_id: str
+    subscription_id: str
+    customer_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OfferingMapping:
+    sku: str
+    value_field: Literal["value", "absolute_value"]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedUsage:
+    event_id: str
+    data: dict[str, str]
+
+
+class ReportError(ValueError):
+    """A report line that cannot be read; `line` is 1-based, counting the header."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+
+
+def parse_report(text: str) -> list[ReportRow]:
+    """The rows of a daily usage report CSV (columns: date, tenant_id, offering_item, measurement_unit, value,
+    absolute_value)."""
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in REPORT_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ReportError(1, f"missing columns: {', '.join(missing)}")
+    rows = []
+    for number, record in enumerate(reader, start=2):
+        try:
+            rows.append(
+                ReportRow(
+                    day=date.fromisoformat(record["date"]),
+                    tenant_id=record["tenant_id"].strip(),
+                    offering_item=record["offering_item"].strip(),
+                    unit=record["measurement_unit"].strip(),
+                    value=_quantity(record["value"]),
+                    absolute_value=_quantity(record["absolute_value"]),
+                )
+            )
+        except (ValueError, InvalidOperation) as exc:
+            raise ReportError(number, str(exc)) from exc
+    return rows
+
+
+def _quantity(text: str) -> Decimal:
+    value = Decimal(text.strip())
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"'{text}' is not a non-negative number")
+    return value
+
+
+def to_billing_unit(amount: Decimal, unit: str) -> Decimal:
+    """Storage reported in bytes is billed in binary GB (1024^3 bytes), exactly; other units pass unchanged."""
+    if unit.lower() == "bytes":
+        return _EXACT.divide(amount, BYTES_PER_GB).normalize(_EXACT)
+    return amount
+
+
+def event_id_for(row: ReportRow) -> str:
+    """The same tenant, offering item and day always give the same event id (re-import changes nothing)."""
+    return str(uuid.uuid5(ACRONIS_NAMESPACE, f"{row.tenant_id}|{row.offering_item}|{row.day.isoformat()}"))
+
+
+def usage_from_report(
+    rows: list[ReportRow],
+    tenants: Mapping[str, TenantMapping],
+    offerings: Mapping[str, OfferingMapping],
+) -> tuple[list[ImportedUsage], list[str]]:
+    """UsageRecorded payloads for the mapped rows (measured at the end of the report day, UTC), and the
+    reasons the unmapped ones were skipped."""
+    usage: list[ImportedUsage] = []
+    skipped: list[str] = []
+    for row in rows:
+        tenant, offering = tenants.get(row.tenant_id), offerings.get(row.offering_item)
+        if tenant is None or offering is None:
+            what = f"tenant {row.tenant_id}" if tenant is None else f"offering item {row.offering_item}"
+            skipped.append(f"{row.day} {row.tenant_id} {row.offering_item}: no mapping for {what}")
+            continue
+        reported = row.absolute_value if offering.value_field == "absolute_value" else row.value
+        measured_at = datetime.combine(row.day, time(23, 59, 59), tzinfo=UTC)
+        usage.append(
+            ImportedUsage(
+                event_id=event_id_for(row),
+                data={
+                    "reseller_id": tenant.reseller_id,
+                    "subscription_id": tenant.subscription_id,
+                    "customer_id": tenant.customer_id,
+                    "sku": offering.sku,
+                    "quantity": format(to_billing_unit(reported, row.unit), "f"),
+                    "measured_at": measured_at.isoformat(),
+                    "source": "acronis-usage-report",
+                },
+            )
+        )
+    return usage, skipped

@@ -1,0 +1,39 @@
+"""The commitment shortfall projection: at the month's daily usage rate so far, where the month will end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from billing.domain.invoice_math import commitment_fee
+from billing.domain.periods import days_in_period, period_end, period_of, period_start
+from bss.money import round_money
+
+_SECONDS_PER_DAY = Decimal(86400)
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    elapsed_days: Decimal
+    projected_usage_total: Decimal
+    projected_fee: Decimal
+
+
+def project_month_end(
+    usage_so_far: Decimal, commitment: Decimal, ramp_up: bool, now: datetime, currency: str
+) -> Projection:
+    """Usage so far / elapsed days x days of the month is the projected usage total; the projected fee is the
+    commitment fee on it (issue 6: commitment shortfall projection)."""
+    period = period_of(now)
+    elapsed_seconds = Decimal(int((min(now, period_end(period)) - period_start(period)).total_seconds()))
+    elapsed_days = elapsed_seconds / _SECONDS_PER_DAY
+    if elapsed_seconds <= 0:
+        projected = usage_so_far
+    else:
+        projected = round_money(usage_so_far / elapsed_days * days_in_period(period), currency)
+    return Projection(
+        elapsed_days=elapsed_days,
+        projected_usage_total=projected,
+        projected_fee=commitment_fee(projected, commitment, ramp_up),
+    )

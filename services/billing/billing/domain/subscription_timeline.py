@@ -1,0 +1,72 @@
+"""What a subscription is billed for in a period: the tier in force, ramp-up, trial and end (DOMAIN.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from billing.domain.periods import months_between, period_end, period_of, period_start
+
+
+@dataclass(frozen=True, slots=True)
+class TierStep:
+    """From period `effective_from` on, the subscription is billed under `product_id`."""
+
+    effective_from: date
+    product_id: str
+
+
+def apply_tier_change(schedule: Sequence[TierStep], change: TierStep) -> tuple[TierStep, ...]:
+    """A tier change replaces every change received before it with the same or a later effective date (an
+    upgrade cancels a pending downgrade; a second downgrade replaces the pending one) (Billing conventions)."""
+    kept = [step for step in schedule if step.effective_from < change.effective_from]
+    return (*sorted(kept, key=lambda s: s.effective_from), change)
+
+
+def product_in_force(initial_product_id: str, schedule: Sequence[TierStep], period: date) -> str:
+    """The product billed for a whole period: the latest change effective on or before its 1st, else the
+    product subscribed to (one tier applies to a whole billing period; DOMAIN.md, Subscriptions)."""
+    in_force = [step for step in schedule if step.effective_from <= period]
+    return max(in_force, key=lambda s: s.effective_from).product_id if in_force else initial_product_id
+
+
+def ramp_up_applies(first_paid_period: date | None, cycles: int, period: date) -> bool:
+    """Ramp-up waives the commitment for the first `cycles` months counted from the month the subscription
+    became paid; a partial first month is cycle 1 (Billing conventions)."""
+    if first_paid_period is None or cycles <= 0:
+        return False
+    cycle = months_between(first_paid_period, period) + 1
+    return 1 <= cycle <= cycles
+
+
+@dataclass(frozen=True, slots=True)
+class PaidWindow:
+    """When usage of a subscription is invoiced: from becoming paid until it ends (None: still running)."""
+
+    paid_from: datetime | None
+    ends_at: datetime | None = None
+    last_billed_period: date | None = None
+
+
+def is_billed_instant(window: PaidWindow, measured_at: datetime) -> bool:
+    """Usage measured while in trial is never invoiced; usage up to the end of the last billed period is
+    (a cancelled subscription's last month is billed in full; Billing conventions)."""
+    if window.paid_from is None or measured_at < window.paid_from:
+        return False
+    return window.last_billed_period is None or measured_at < period_end(window.last_billed_period)
+
+
+def is_billable_period(window: PaidWindow, period: date) -> bool:
+    """A period gets an invoice when the subscription was paid at some instant of it and it is not after the
+    last billed period."""
+    if window.paid_from is None or window.paid_from >= period_end(period):
+        return False
+    if window.last_billed_period is not None and period > window.last_billed_period:
+        return False
+    return window.ends_at is None or window.ends_at > period_start(period)
+
+
+def first_paid_period(window: PaidWindow) -> date | None:
+    """The month the subscription became paid: ramp-up cycle 1."""
+    return period_of(window.paid_from) if window.paid_from is not None else None

@@ -1,0 +1,71 @@
+"""Which usage events billing accepts, and into which bucket an accepted one is counted (DOMAIN.md, Billing)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from billing.domain.aggregation import Aggregation
+from billing.domain.periods import next_period, period_of
+from billing.domain.subscription_timeline import PaidWindow, is_billed_instant
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionFacts:
+    """What the usage rules need to know about the subscription an event names."""
+
+    reseller_id: str
+    status: str
+    started_at: datetime
+    window: PaidWindow
+    skus: Mapping[str, Aggregation]  # SKUs billed under the product in force, with their aggregation
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why an event is refused: a `UsageRejected` reason code and what to fix."""
+
+    reason_code: str
+    detail: str
+
+
+def check_usage(
+    facts: SubscriptionFacts | None,
+    *,
+    subscription_id: str,
+    reseller_id: str,
+    sku: str,
+    measured_at: datetime,
+    now: datetime,
+    future_tolerance: timedelta,
+) -> Rejection | None:
+    """A usage event is refused when its subscription is unknown or another reseller's, its SKU is not billed
+    under the product, it was measured too far in the future, or outside the paid life of the subscription
+    (usage measured in trial is never invoiced) (DOMAIN.md, Billing; issue 6)."""
+    if facts is None:
+        return Rejection("unknown_subscription", f"subscription {subscription_id} is not known to billing")
+    if facts.reseller_id != reseller_id:
+        return Rejection("reseller_mismatch", f"subscription {subscription_id} belongs to another reseller")
+    if sku not in facts.skus:
+        return Rejection("unknown_sku", f"SKU '{sku}' is not billed under the subscription's product")
+    if measured_at > now + future_tolerance:
+        return Rejection("measured_in_future", f"measured_at {measured_at.isoformat()} is in the future")
+    if not is_billed_instant(facts.window, measured_at):
+        if facts.status == "trial" or (facts.window.paid_from and measured_at >= facts.started_at):
+            return Rejection("outside_subscription", "measured while the subscription was in trial: never invoiced")
+        return Rejection("outside_subscription", "measured outside the paid life of the subscription")
+    return None
+
+
+def billed_in(period: date, closed_through: date | None) -> date:
+    """The period whose invoice carries usage of `period`: its own while open, else the next open period, where
+    it becomes an adjustment carrying its original period (Billing conventions: late usage)."""
+    if closed_through is None or period > closed_through:
+        return period
+    return next_period(closed_through)
+
+
+def bucket_day(rule: Aggregation, measured_at: datetime) -> date:
+    """`average` SKUs keep one value per day; the other rules one per period (named by its 1st)."""
+    return measured_at.date() if rule == "average" else period_of(measured_at)

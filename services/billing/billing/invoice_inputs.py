@@ -1,0 +1,278 @@
+"""Resolving one subscription's invoice inputs for a period from the read models and the usage aggregates.
+
+Everything the pure invoice function needs is looked up here: the tier in force for the period and its name
+on the period's 1st, the commitment, the reseller's unit prices, the FX rate of the invoice date, the usage
+quantities per SKU (and late usage of earlier periods as adjustments), support items and the tax rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing.domain.aggregation import Aggregation, CustomerUsage, LatestValue, sku_quantity
+from billing.domain.catalog_view import commitment_on, price_list_currency, reseller_unit_price, tier_name_on
+from billing.domain.distributor_margin import cost_factor, tier_one_program_active
+from billing.domain.fx import FxQuote, NoFxRate, RateTable, quote
+from billing.domain.invoice_math import InvoiceInput, RatedUsage, SupportItem
+from billing.domain.periods import days_in_period, invoice_date_of
+from billing.domain.subscription_timeline import first_paid_period, ramp_up_applies
+from billing.models import ResellerRow, SupportItemRow, TierOneProgramRow, UsageAggregateRow
+from billing.read_model import (
+    PriceSources,
+    ProductInfo,
+    SubscriptionView,
+    load_prices,
+    load_products,
+    load_rate_tables,
+    resellers_with_custom_prices,
+)
+from billing.settings import BillingSettings
+from bss.money import round_money
+
+
+class CannotInvoice(Exception):
+    """The read models lack something the invoice needs (a price, an FX rate, the product)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedInvoice:
+    inputs: InvoiceInput
+    product_id: str
+    tier: str
+    invoice_date: date
+    cost_factor: Decimal
+
+
+@dataclass
+class ReadCache:
+    """Facts shared by the invoices of one close, read once: FX tables, products, prices, cost factors."""
+
+    rate_tables: list[RateTable] | None = None
+    products: dict[str, ProductInfo] = field(default_factory=dict)
+    prices: dict[tuple[str | None, str, str], PriceSources] = field(default_factory=dict)
+    custom_resellers: set[str] | None = None
+    cost_factors: dict[date, Decimal] = field(default_factory=dict)
+
+    async def tables(self, session: AsyncSession) -> list[RateTable]:
+        if self.rate_tables is None:
+            self.rate_tables = await load_rate_tables(session)
+        return self.rate_tables
+
+    async def load_products(self, session: AsyncSession, product_ids: set[str]) -> dict[str, ProductInfo]:
+        missing = product_ids - self.products.keys()
+        if missing:
+            self.products.update(await load_products(session, missing))
+        return {p: self.products[p] for p in product_ids if p in self.products}
+
+    async def price_sources(
+        self, session: AsyncSession, reseller_id: str, product_id: str, currency: str
+    ) -> PriceSources:
+        if self.custom_resellers is None:
+            self.custom_resellers = await resellers_with_custom_prices(session)
+        owner = reseller_id if reseller_id in self.custom_resellers else None
+        key = (owner, product_id, currency)
+        if key not in self.prices:
+            self.prices[key] = await load_prices(session, owner, product_id, currency)
+        return self.prices[key]
+
+
+@dataclass
+class Prefetch:
+    """Rows of a group of subscriptions read together (a month close reads a chunk at a time)."""
+
+    usage: dict[str, list[UsageAggregateRow]]
+    resellers: dict[str, ResellerRow]
+    support: dict[str, list[SupportItemRow]]
+
+
+async def prefetch(
+    session: AsyncSession, subscription_ids: list[str], reseller_ids: set[str], period: date
+) -> Prefetch:
+    """Three queries for the usage, resellers and support items of many subscriptions."""
+    usage: dict[str, list[UsageAggregateRow]] = {s: [] for s in subscription_ids}
+    query = select(UsageAggregateRow).where(
+        UsageAggregateRow.subscription_id.in_(subscription_ids), UsageAggregateRow.billed_in <= period
+    )
+    for row in (await session.execute(query)).scalars():
+        usage[row.subscription_id].append(row)
+    resellers = {
+        row.reseller_id: row
+        for row in (
+            await session.execute(select(ResellerRow).where(ResellerRow.reseller_id.in_(reseller_ids)))
+        ).scalars()
+    }
+    support: dict[str, list[SupportItemRow]] = {s: [] for s in subscription_ids}
+    items = select(SupportItemRow).where(
+        SupportItemRow.subscription_id.in_(subscription_ids), SupportItemRow.period == period
+    )
+    for item in (await session.execute(items.order_by(SupportItemRow.kind, SupportItemRow.item_id))).scalars():
+        support[item.subscription_id].append(item)
+    return Prefetch(usage=usage, resellers=resellers, support=support)
+
+
+async def resolve_invoice(
+    session: AsyncSession,
+    settings: BillingSettings,
+    view: SubscriptionView,
+    period: date,
+    *,
+    billed_after: date | None,
+    cache: ReadCache | None = None,
+    rows: Prefetch | None = None,
+) -> ResolvedInvoice:
+    """The inputs of the invoice of `period`: usage billed on it (aggregates with billed_in in
+    (billed_after, period]) and the facts in force for the period."""
+    row = view.row
+    product_id = view.product_for(period)
+    rows = rows or await prefetch(session, [row.subscription_id], {row.reseller_id}, period)
+    usage_rows = [r for r in rows.usage[row.subscription_id] if billed_after is None or r.billed_in > billed_after]
+    schedule_products = {product_id} | {view.product_for(r.period) for r in usage_rows}
+    cache = cache or ReadCache()
+    products = await cache.load_products(session, schedule_products)
+    product = products.get(product_id)
+    if product is None:
+        raise CannotInvoice(f"product {product_id} is not known to billing")
+    currency = row.billing_currency
+    pl_currency = price_list_currency(currency, _currencies(product), settings.fx_price_list_currency)
+    invoice_date = invoice_date_of(period)
+    tables = await cache.tables(session)
+    fx = _fx(tables, pl_currency, currency, invoice_date)
+    commitment = commitment_on(product.versions, period, pl_currency)
+    if commitment is None:
+        raise CannotInvoice(f"product {product_id} has no commitment in {pl_currency}")
+    usage, adjustments = await _usage(session, view, products, period, usage_rows, pl_currency, cache)
+    reseller = rows.resellers.get(row.reseller_id)
+    support = _support(rows.support[row.subscription_id], currency, tables, invoice_date)
+    inputs = InvoiceInput(
+        price_list_currency=pl_currency,
+        currency=currency,
+        fx=fx,
+        commitment=commitment,
+        ramp_up=ramp_up_applies(first_paid_period(view.window), row.ramp_up_cycles, period),
+        usage=usage,
+        adjustments=adjustments,
+        support=support,
+        tax_rate_percent=settings.tax_rate_for(reseller.country) if reseller else settings.default_tax_rate,
+    )
+    return ResolvedInvoice(
+        inputs=inputs,
+        product_id=product_id,
+        tier=tier_name_on(product.versions, period),
+        invoice_date=invoice_date,
+        cost_factor=await _cost_factor(session, settings, period, cache),
+    )
+
+
+def _currencies(product: ProductInfo) -> list[str]:
+    return sorted({currency for version in product.versions for currency, _ in version.commitments})
+
+
+def _fx(tables: list[RateTable], source: str, target: str, on: date) -> FxQuote | None:
+    if source == target:
+        return None
+    try:
+        return quote(tables, source, target, on)
+    except NoFxRate as exc:
+        raise CannotInvoice(str(exc)) from exc
+
+
+async def _usage(
+    session: AsyncSession,
+    view: SubscriptionView,
+    products: dict[str, ProductInfo],
+    period: date,
+    usage_rows: list[UsageAggregateRow],
+    pl_currency: str,
+    cache: ReadCache,
+) -> tuple[list[RatedUsage], list[RatedUsage]]:
+    grouped: dict[tuple[date, str], dict[str, CustomerUsage]] = {}
+    for row in usage_rows:
+        customers = grouped.setdefault((row.period, row.sku), {})
+        customers[row.customer_id] = merge_aggregate_row(customers.get(row.customer_id, CustomerUsage()), row)
+    usage: list[RatedUsage] = []
+    adjustments: list[RatedUsage] = []
+    for (usage_period, sku), customers in sorted(grouped.items()):
+        sources = await cache.price_sources(session, view.row.reseller_id, view.product_for(usage_period), pl_currency)
+        item = _rate(view, products, sources, usage_period, sku, customers.values(), pl_currency, period)
+        (usage if usage_period == period else adjustments).append(item)
+    return usage, adjustments
+
+
+def merge_aggregate_row(usage: CustomerUsage, row: UsageAggregateRow) -> CustomerUsage:
+    latest = LatestValue(row.last_at, row.last_value)
+    daily = dict(usage.daily)
+    daily[row.day] = daily[row.day].later_of(latest) if row.day in daily else latest
+    return CustomerUsage(
+        total=usage.total + row.total,
+        peak=row.peak if usage.peak is None else max(usage.peak, row.peak),
+        last=latest if usage.last is None else usage.last.later_of(latest),
+        daily=daily,
+        readings=usage.readings + row.readings,
+    )
+
+
+def _rate(
+    view: SubscriptionView,
+    products: dict[str, ProductInfo],
+    sources: PriceSources,
+    usage_period: date,
+    sku: str,
+    customers: Iterable[CustomerUsage],
+    pl_currency: str,
+    invoiced_period: date,
+) -> RatedUsage:
+    product_id = view.product_for(usage_period)
+    product = products.get(product_id)
+    skus = product.skus_on(usage_period) if product else {}
+    if sku not in skus:
+        raise CannotInvoice(f"SKU {sku} is not billed under product {product_id}")
+    name, rule = skus[sku]
+    price = reseller_unit_price(
+        sources.sell.get(sku, []), sources.custom.get(sku, []), sources.adjustments, usage_period
+    )
+    if price is None:
+        raise CannotInvoice(f"no {pl_currency} price for {sku} under product {product_id} on {usage_period}")
+    quantity = sku_quantity(rule, customers, days_in_period(usage_period))
+    late = usage_period != invoiced_period
+    description = f"{name}, {usage_period:%b %Y}" if late else name
+    return RatedUsage(
+        sku=sku,
+        description=description,
+        quantity=quantity,
+        unit_price=price,
+        original_period=usage_period if late else None,
+    )
+
+
+def _support(rows: list[SupportItemRow], currency: str, tables: list[RateTable], on: date) -> list[SupportItem]:
+    items = []
+    for row in rows:
+        fx = _fx(tables, row.currency, currency, on)
+        amount = fx.convert(row.amount, currency) if fx else round_money(row.amount, currency)
+        kind: Aggregation | str = row.kind
+        items.append(
+            SupportItem(
+                kind="support_credit" if kind == "support_credit" else "support_charge",
+                description=row.description,
+                amount=amount,
+                ticket_id=row.ticket_id,
+                support_charge_id=row.item_id,
+            )
+        )
+    return items
+
+
+async def _cost_factor(session: AsyncSession, settings: BillingSettings, period: date, cache: ReadCache) -> Decimal:
+    if period in cache.cost_factors:
+        return cache.cost_factors[period]
+    programs = list((await session.execute(select(TierOneProgramRow))).scalars())
+    active = [p for p in programs if tier_one_program_active(p.effective_from, period)]
+    percent = active[0].discount_percent if active else Decimal(0)
+    cache.cost_factors[period] = cost_factor(settings.distributor_discount_percent, bool(active), percent)
+    return cache.cost_factors[period]

@@ -1,0 +1,184 @@
+"""The month close: one invoice per billable subscription for a period, each in its own transaction.
+
+Re-running changes nothing: a subscription whose period is closed is skipped, and the unique
+(subscription, period) constraint makes a concurrent close of the same subscription fail to insert a second
+invoice (its transaction rolls back and the subscription is reported as already closed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import uuid4
+
+import structlog
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing.domain.distributor_margin import invoice_margin
+from billing.domain.invoice_math import InvoiceAmounts, compute_invoice
+from billing.domain.periods import period_end, period_of, previous_period
+from billing.domain.subscription_timeline import is_billable_period
+from billing.errors import InvalidPeriod
+from billing.invoice_documents import invoice_document
+from billing.invoice_inputs import CannotInvoice, ReadCache, ResolvedInvoice, prefetch, resolve_invoice
+from billing.invoice_lifecycle import issue_invoices
+from billing.models import InvoiceRow, SubscriptionRow
+from billing.read_model import SubscriptionView, load_rate_tables, load_subscriptions
+from billing.settings import BillingSettings
+from bss.service_app import Runtime
+
+log = structlog.get_logger("billing.month_close")
+
+
+@dataclass
+class CloseSummary:
+    period: date
+    invoiced: int = 0
+    skipped: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+
+
+async def close_month(runtime: Runtime, period: date, *, now: datetime, issue: bool = True) -> CloseSummary:
+    """Invoice every billable subscription for `period` (a past calendar month) that has no invoice for it."""
+    if period.day != 1:
+        raise InvalidPeriod("period", "a billing period is named by the 1st of its month")
+    if period_end(period) > now:
+        raise InvalidPeriod("period", f"{period:%Y-%m} has not ended yet; only past months can be closed")
+    settings = runtime.settings
+    assert isinstance(settings, BillingSettings)
+    summary = CloseSummary(period)
+    async with runtime.sessions() as session:
+        candidates = await _candidates(session, period)
+        cache = ReadCache(rate_tables=await load_rate_tables(session))
+    size = settings.month_close_chunk
+    for chunk in (candidates[i : i + size] for i in range(0, len(candidates), size)):
+        try:
+            async with runtime.sessions() as session, session.begin():
+                done = await _close_chunk(session, runtime, chunk, period, cache, summary, now=now, issue=issue)
+            summary.invoiced += done
+            summary.skipped += len(chunk) - done - _failed_in(summary, chunk)
+        except IntegrityError:
+            # A concurrent close invoiced some of these first: redo the chunk one subscription at a time.
+            summary.failed = [f for f in summary.failed if f["subscription_id"] not in chunk]
+            for subscription_id in chunk:
+                await _close_alone(runtime, subscription_id, period, cache, summary, now=now, issue=issue)
+    return summary
+
+
+def _failed_in(summary: CloseSummary, chunk: list[str]) -> int:
+    members = set(chunk)
+    return sum(1 for failure in summary.failed if failure["subscription_id"] in members)
+
+
+async def _close_alone(
+    runtime: Runtime,
+    subscription_id: str,
+    period: date,
+    cache: ReadCache,
+    summary: CloseSummary,
+    *,
+    now: datetime,
+    issue: bool,
+) -> None:
+    try:
+        async with runtime.sessions() as session, session.begin():
+            done = await _close_chunk(session, runtime, [subscription_id], period, cache, summary, now=now, issue=issue)
+    except IntegrityError:
+        done = 0
+    summary.invoiced += done
+    summary.skipped += 1 - done - _failed_in(summary, [subscription_id])
+
+
+async def _candidates(session: AsyncSession, period: date) -> list[str]:
+    query = (
+        select(SubscriptionRow.subscription_id)
+        .where(
+            SubscriptionRow.paid_from.is_not(None),
+            SubscriptionRow.paid_from < period_end(period),
+            or_(SubscriptionRow.closed_through.is_(None), SubscriptionRow.closed_through < period),
+        )
+        .order_by(SubscriptionRow.subscription_id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def _close_chunk(
+    session: AsyncSession,
+    runtime: Runtime,
+    chunk: list[str],
+    period: date,
+    cache: ReadCache,
+    summary: CloseSummary,
+    *,
+    now: datetime,
+    issue: bool,
+) -> int:
+    """Invoice a chunk of subscriptions in one transaction (their rows locked in id order); returns how many."""
+    settings = runtime.settings
+    assert isinstance(settings, BillingSettings)
+    views = await load_subscriptions(session, chunk, lock=True)
+    open_views = [views[s] for s in sorted(views) if _still_open(views[s], period)]
+    if not open_views:
+        return 0
+    rows = await prefetch(
+        session, [v.row.subscription_id for v in open_views], {v.row.reseller_id for v in open_views}, period
+    )
+    invoices = []
+    for view in open_views:
+        try:
+            resolved = await resolve_invoice(
+                session, settings, view, period, billed_after=view.row.closed_through, cache=cache, rows=rows
+            )
+        except CannotInvoice as exc:
+            log.warning("subscription not invoiced", subscription_id=view.row.subscription_id, reason=str(exc))
+            summary.failed.append({"subscription_id": view.row.subscription_id, "reason": str(exc)})
+            continue
+        invoices.append(_new_invoice(view, period, resolved, compute_invoice(resolved.inputs), now=now))
+    if not invoices:
+        return 0
+    session.add_all(invoices)
+    await session.flush()
+    await session.execute(
+        update(SubscriptionRow)
+        .where(SubscriptionRow.subscription_id.in_([i.subscription_id for i in invoices]))
+        .values(closed_through=period)
+    )
+    if issue:
+        await issue_invoices(session, runtime, invoices, now=now)
+    return len(invoices)
+
+
+def _still_open(view: SubscriptionView, period: date) -> bool:
+    closed = view.row.closed_through
+    return (closed is None or closed < period) and is_billable_period(view.window, period)
+
+
+def _new_invoice(
+    view: SubscriptionView, period: date, resolved: ResolvedInvoice, amounts: InvoiceAmounts, *, now: datetime
+) -> InvoiceRow:
+    margin = invoice_margin(amounts.lines, amounts.currency, resolved.cost_factor)
+    invoice_id = str(uuid4())
+    return InvoiceRow(
+        invoice_id=invoice_id,
+        subscription_id=view.row.subscription_id,
+        reseller_id=view.row.reseller_id,
+        period=period,
+        invoice_date=resolved.invoice_date,
+        status="draft",
+        number=None,
+        currency=amounts.currency,
+        total=amounts.total,
+        credited=Decimal(0),
+        revenue=margin.revenue,
+        cost=margin.cost,
+        document=invoice_document(invoice_id, view, period, resolved, amounts),
+        created_at=now,
+    )
+
+
+def previous_month(now: datetime) -> date:
+    """The period a close on `now` is for: the month before the current one."""
+    return previous_period(period_of(now))

@@ -1,0 +1,161 @@
+"""Consumption views: a reseller's month so far (per SKU, per customer, against its commitment), the estimated
+invoice (the same pure invoice function on the usage so far), the shortfall projection, and the distributor's
+revenue, cost and margin per month."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing.domain.aggregation import CustomerUsage, customer_quantity
+from billing.domain.invoice_math import compute_invoice
+from billing.domain.periods import days_in_period, period_of
+from billing.domain.shortfall import project_month_end
+from billing.invoice_documents import line_document
+from billing.invoice_inputs import CannotInvoice, merge_aggregate_row, resolve_invoice
+from billing.models import InvoiceRow, SubscriptionRow, UsageAggregateRow
+from billing.read_model import load_products, load_subscriptions
+from billing.settings import BillingSettings
+from bss.events.contracts.value_types import decimal_text
+from bss.money import round_money
+
+
+@dataclass
+class SubscriptionConsumption:
+    subscription_id: str
+    tier: str
+    currency: str
+    commitment: str
+    usage_total: str
+    estimated_invoice: dict[str, Any] | None
+    projection: dict[str, str] | None
+    skus: list[dict[str, Any]] = field(default_factory=list)
+    problem: str | None = None
+
+
+async def reseller_consumption(
+    session: AsyncSession, settings: BillingSettings, reseller_id: str, *, now: datetime
+) -> list[SubscriptionConsumption]:
+    """The current month of each of the reseller's paid subscriptions (what the storefront shows)."""
+    period = period_of(now)
+    ids = (
+        await session.execute(
+            select(SubscriptionRow.subscription_id).where(
+                SubscriptionRow.reseller_id == reseller_id, SubscriptionRow.paid_from.is_not(None)
+            )
+        )
+    ).scalars()
+    views = await load_subscriptions(session, ids)
+    result = []
+    for subscription_id in sorted(views):
+        view = views[subscription_id]
+        try:
+            resolved = await resolve_invoice(session, settings, view, period, billed_after=view.row.closed_through)
+        except CannotInvoice as exc:
+            result.append(
+                SubscriptionConsumption(
+                    subscription_id, "", view.row.billing_currency, "", "", None, None, problem=str(exc)
+                )
+            )
+            continue
+        amounts = compute_invoice(resolved.inputs)
+        projection = project_month_end(
+            amounts.usage_total, amounts.commitment, amounts.ramp_up_applied, now, amounts.currency
+        )
+        result.append(
+            SubscriptionConsumption(
+                subscription_id=subscription_id,
+                tier=resolved.tier,
+                currency=amounts.currency,
+                commitment=decimal_text(amounts.commitment),
+                usage_total=decimal_text(amounts.usage_total),
+                estimated_invoice={
+                    "lines": [line_document(line) for line in amounts.lines],
+                    "subtotal": decimal_text(amounts.subtotal),
+                    "tax": decimal_text(amounts.tax),
+                    "total": decimal_text(amounts.total),
+                },
+                projection={
+                    "projected_usage_total": decimal_text(projection.projected_usage_total),
+                    "projected_commitment_fee": decimal_text(projection.projected_fee),
+                    "elapsed_days": decimal_text(projection.elapsed_days.quantize(Decimal("0.01"))),
+                },
+                skus=await _per_customer(session, view.row.subscription_id, view.product_for(period), period),
+            )
+        )
+    return result
+
+
+async def _per_customer(
+    session: AsyncSession, subscription_id: str, product_id: str, period: date
+) -> list[dict[str, Any]]:
+    products = await load_products(session, [product_id])
+    skus = products[product_id].skus_on(period) if product_id in products else {}
+    rows = (
+        await session.execute(
+            select(UsageAggregateRow).where(
+                UsageAggregateRow.subscription_id == subscription_id,
+                UsageAggregateRow.period == period,
+                UsageAggregateRow.billed_in == period,
+            )
+        )
+    ).scalars()
+    grouped: dict[str, dict[str, CustomerUsage]] = {}
+    for row in rows:
+        customers = grouped.setdefault(row.sku, {})
+        customers[row.customer_id] = merge_aggregate_row(customers.get(row.customer_id, CustomerUsage()), row)
+    days = days_in_period(period)
+    out = []
+    for sku, customers in sorted(grouped.items()):
+        name, rule = skus.get(sku, (sku, "sum"))
+        per_customer = {c: customer_quantity(rule, usage, days) for c, usage in sorted(customers.items())}
+        out.append(
+            {
+                "sku": sku,
+                "name": name,
+                "aggregation": rule,
+                "quantity": decimal_text(sum(per_customer.values(), Decimal(0))),
+                "customers": [{"customer_id": c, "quantity": decimal_text(q)} for c, q in per_customer.items()],
+            }
+        )
+    return out
+
+
+async def distributor_margins(session: AsyncSession, period: date) -> dict[str, Any]:
+    """Revenue (what resellers pay before tax), cost and margin of the period's issued invoices, per reseller,
+    per tier and in total, per currency (amounts in different currencies are never added)."""
+    rows = (
+        await session.execute(
+            select(InvoiceRow).where(InvoiceRow.period == period, InvoiceRow.status.in_(("issued", "paid")))
+        )
+    ).scalars()
+    per_reseller: dict[tuple[str, str], list[Decimal]] = {}
+    per_tier: dict[tuple[str, str], list[Decimal]] = {}
+    totals: dict[str, list[Decimal]] = {}
+    for row in rows:
+        tier = str(row.document.get("tier", ""))
+        for bucket in (
+            per_reseller.setdefault((row.reseller_id, row.currency), [Decimal(0), Decimal(0)]),
+            per_tier.setdefault((tier, row.currency), [Decimal(0), Decimal(0)]),
+            totals.setdefault(row.currency, [Decimal(0), Decimal(0)]),
+        ):
+            bucket[0] += row.revenue
+            bucket[1] += row.cost
+
+    def figures(values: list[Decimal], currency: str) -> dict[str, str]:
+        revenue, cost = (round_money(v, currency) for v in values)
+        return {"revenue": decimal_text(revenue), "cost": decimal_text(cost), "margin": decimal_text(revenue - cost)}
+
+    return {
+        "period": period.isoformat(),
+        "per_reseller": [
+            {"reseller_id": r, "currency": c, **figures(v, c)} for (r, c), v in sorted(per_reseller.items())
+        ],
+        "per_tier": [{"tier": t, "currency": c, **figures(v, c)} for (t, c), v in sorted(per_tier.items())],
+        "total": [{"currency": c, **figures(v, c)} for c, v in sorted(totals.items())],
+    }

@@ -1,0 +1,63 @@
+"""The sample Acronis report imported through the admin endpoint, twice: the second import changes nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from billing.models import UsageAggregateRow, UsageEventRow
+from bss.embedded_broker import EmbeddedBroker
+from tests.harness.databases import DatabaseFactory
+from tests.harness.identity import ADMIN, headers_for
+from tests.integration.billing.world import STORAGE, WORKSTATION, billing_world
+
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.broker]
+
+SAMPLE = Path(__file__).resolve().parents[3] / "services/billing/billing/samples/acronis_usage_report.csv"
+CONTOSO = "7c2e5a10-1111-4a7b-9a1e-000000000001"
+
+
+async def test_sample_report_is_imported_once_and_reimport_changes_nothing(
+    broker: EmbeddedBroker, databases: DatabaseFactory
+) -> None:
+    async with billing_world(broker, databases) as world:
+        reseller_id, subscription_id = await world.subscribe()
+        mapping = {
+            "tenants": [
+                {
+                    "acronis_tenant_id": CONTOSO,
+                    "reseller_id": reseller_id,
+                    "subscription_id": subscription_id,
+                    "customer_id": CONTOSO,
+                }
+            ],
+            "offering_items": [
+                {"offering_item": "pw_base_storage", "sku": STORAGE, "value_field": "absolute_value"},
+                {"offering_item": "pw_workstations", "sku": WORKSTATION, "value_field": "value"},
+            ],
+        }
+        admin = headers_for(ADMIN)
+        assert (await world.client.put("/v1/acronis/mappings", json=mapping, headers=admin)).status_code == 200
+        report = SAMPLE.read_bytes()
+        first = await world.client.post("/v1/acronis/usage-reports", content=report, headers=admin)
+        assert first.json()["accepted"] == 4, first.text
+        assert len(first.json()["skipped"]) == 3
+        again = await world.client.post("/v1/acronis/usage-reports", content=report, headers=admin)
+        assert (again.json()["accepted"], again.json()["duplicate"]) == (0, 4)
+        await world.wait_counted(4, subscription_id)
+        async with world.runtime.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(UsageAggregateRow).where(UsageAggregateRow.subscription_id == subscription_id)
+                )
+            ).scalars()
+            last = {row.sku: (row.last_value, row.peak) for row in rows}
+        assert last[STORAGE][0] == Decimal(1600)  # the 28th's 1,717,986,918,400 bytes
+        assert last[WORKSTATION][1] == Decimal(15)
+        assert await world.count(UsageEventRow, UsageEventRow.subscription_id == subscription_id) == 4
+        bad = await world.client.post("/v1/acronis/usage-reports", content=b"nope\n1\n", headers=admin)
+        assert bad.status_code == 422
+        assert bad.json()["errors"][0]["field"] == "body"

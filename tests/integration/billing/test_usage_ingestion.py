@@ -1,0 +1,187 @@
+"""POST /v1/usage: per-event answers, permanent dedup, rejections with reasons, and the event's fate."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+
+from billing.models import UsageAggregateRow, UsageEventRow
+from bss.embedded_broker import EmbeddedBroker
+from bss.events import topics
+from bss.events.envelope import CloudEvent
+from tests.harness.databases import DatabaseFactory
+from tests.harness.identity import SYSTEM, headers_for, reseller
+from tests.integration.billing.world import BACKUP_JOBS, STORAGE, BillingWorld, billing_world, eventually, utc
+
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.broker]
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
+async def world(broker: EmbeddedBroker, databases: DatabaseFactory) -> AsyncIterator[BillingWorld]:
+    async with billing_world(broker, databases, usage_batch_limit=50) as instance:
+        yield instance
+
+
+def item(
+    world: BillingWorld, ids: tuple[str, str], sku: str = BACKUP_JOBS, quantity: Any = "1", **extra: Any
+) -> dict[str, Any]:
+    body = world.usage(*ids, sku, "1", extra.pop("measured_at", utc(2024, 2, 3))).model_dump(mode="json")
+    body["quantity"] = quantity
+    return {"event_id": str(uuid.uuid4()), **body, **extra}
+
+
+async def jobs_total(world: BillingWorld, subscription_id: str) -> str:
+    async with world.runtime.sessions() as session:
+        rows = (
+            await session.execute(select(UsageAggregateRow).where(UsageAggregateRow.subscription_id == subscription_id))
+        ).scalars()
+        return str(sum(row.total for row in rows))
+
+
+async def test_mixed_batch_accepts_the_good_events_and_answers_each_bad_one_with_its_reason(
+    world: BillingWorld,
+) -> None:
+    ids = await world.subscribe()
+    trial = await world.subscribe(kind="trial", started_at=utc(2024, 2, 1))
+    future = datetime.now(UTC) + timedelta(days=2)
+    batch = [
+        item(world, ids, quantity="2.5"),
+        item(world, ids, quantity="-1"),
+        item(world, ids, quantity="NaN"),
+        item(world, ids, quantity="Infinity"),
+        item(world, ids, quantity="abc"),
+        item(world, ids, sku="SKU-UNKNOWN"),
+        item(world, (ids[0], str(uuid.uuid4()))),
+        item(world, ids, measured_at=future.isoformat()),
+        item(world, trial),
+        item(world, ids, quantity=3),  # a JSON number is read exactly, never as a float
+    ]
+    response = await world.post_usage(batch)
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["accepted"] + ["rejected"] * 8 + ["accepted"]
+    assert [r["reason_code"] for r in results[1:9]] == [
+        "invalid_payload",
+        "invalid_payload",
+        "invalid_payload",
+        "invalid_payload",
+        "unknown_sku",
+        "unknown_subscription",
+        "measured_in_future",
+        "outside_subscription",
+    ]
+    assert results[1]["field"] == "quantity"
+    await world.wait_counted(2, ids[1])
+    assert await jobs_total(world, ids[1]) == "5.5"
+    fate = await world.client.get(f"/v1/usage/{batch[5]['event_id']}", headers=headers_for(SYSTEM))
+    assert fate.json()["status"] == "rejected"
+    assert fate.json()["reason_code"] == "unknown_sku"
+    resent = (await world.post_usage([batch[5]])).json()["results"][0]
+    assert (resent["status"], resent["reason_code"]) == ("duplicate", "unknown_sku")  # the first fate stands
+
+
+async def test_a_resent_event_is_a_duplicate_counted_once_and_a_changed_payload_is_a_reported_conflict(
+    world: BillingWorld,
+) -> None:
+    ids = await world.subscribe()
+    first = item(world, ids, quantity="4")
+    assert (await world.post_usage([first, dict(first)])).json()["duplicate"] == 1
+    again = await world.post_usage([first])
+    assert again.json()["results"][0] == {
+        "event_id": first["event_id"],
+        "status": "duplicate",
+        "reason_code": None,
+        "detail": None,
+        "field": None,
+    }
+    changed = await world.post_usage([{**first, "quantity": "400"}])
+    assert changed.json()["results"][0]["reason_code"] == "conflicting_duplicate"
+    await world.wait_counted(1, ids[1])
+    fate = await world.client.get(f"/v1/usage/{first['event_id']}", headers=headers_for(SYSTEM))
+    assert fate.json()["counted"] is True
+    assert await jobs_total(world, ids[1]) == "4"
+
+
+async def test_direct_kafka_usage_duplicates_are_counted_once(world: BillingWorld) -> None:
+    ids = await world.subscribe()
+    event_id = str(uuid.uuid4())
+    for _ in range(3):
+        await world.publish(world.usage(*ids, STORAGE, "7", utc(2024, 2, 5)), event_id=event_id)
+    await eventually(lambda: _counted(world, event_id), what="the event counted")
+    async with world.runtime.sessions() as session:
+        rows = list(
+            (
+                await session.execute(select(UsageAggregateRow).where(UsageAggregateRow.subscription_id == ids[1]))
+            ).scalars()
+        )
+    assert [(row.readings, row.total) for row in rows] == [(1, Decimal(7))]
+
+
+async def _counted(world: BillingWorld, event_id: str) -> bool:
+    async with world.runtime.sessions() as session:
+        row = await session.get(UsageEventRow, event_id)
+        return row is not None and row.aggregated
+
+
+async def test_http_accepted_events_reach_the_usage_topic_for_other_consumers(world: BillingWorld) -> None:
+    ids = await world.subscribe()
+    sent = item(world, ids)
+    assert (await world.post_usage([sent])).json()["accepted"] == 1
+    from bss.kafka import new_consumer
+
+    consumer = new_consumer(world.runtime.settings.kafka_bootstrap_servers, topics.USAGE, group_id=None, client_id="t")
+    await consumer.start()
+    try:
+        found = False
+        for _ in range(100):
+            batch = await consumer.getmany(timeout_ms=200)
+            found = any(
+                CloudEvent.from_json(r.value or b"").id == sent["event_id"] for rs in batch.values() for r in rs
+            )
+            if found:
+                break
+        assert found
+    finally:
+        await consumer.stop()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"events": []}, "events"),
+        ({"nope": 1}, "events"),
+        ({"events": [{"quantity": "1"}]}, "events.0.event_id"),
+    ],
+)
+async def test_malformed_batches_are_problems_naming_the_field_and_write_nothing(
+    world: BillingWorld, body: dict[str, Any], field: str
+) -> None:
+    before = await world.count(UsageEventRow)
+    response = await world.client.post("/v1/usage", json=body, headers=headers_for(SYSTEM))
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["errors"][0]["field"] == field
+    assert await world.count(UsageEventRow) == before
+
+
+async def test_a_batch_over_the_limit_is_refused_whole(world: BillingWorld) -> None:
+    ids = await world.subscribe()
+    before = await world.count(UsageEventRow)
+    response = await world.post_usage([item(world, ids) for _ in range(51)])
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "events"
+    assert await world.count(UsageEventRow) == before
+
+
+async def test_resellers_cannot_post_usage(world: BillingWorld) -> None:
+    response = await world.client.post(
+        "/v1/usage", json={"events": []}, headers=headers_for(reseller(str(uuid.uuid4())))
+    )
+    assert response.status_code == 403

@@ -1,0 +1,83 @@
+"""The reseller's month so far (per SKU and customer, estimated invoice, projection) and distributor margins."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+
+import pytest
+import pytest_asyncio
+
+from bss.clock import FixedClock
+from bss.embedded_broker import EmbeddedBroker
+from bss.events.contracts.support import TierOneProgramActivatedV1
+from tests.harness.databases import DatabaseFactory
+from tests.harness.identity import ADMIN, headers_for, reseller
+from tests.integration.billing.world import STORAGE, WORKSTATION, BillingWorld, billing_world, eventually, new_id, utc
+
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.broker]
+
+C1, C2 = "0190c3a5-0000-7000-8000-0000000000c1", "0190c3a5-0000-7000-8000-0000000000c2"
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
+async def world(broker: EmbeddedBroker, databases: DatabaseFactory) -> AsyncIterator[BillingWorld]:
+    clock = FixedClock(utc(2024, 4, 10))  # 9 days of April elapsed
+    async with billing_world(broker, databases, clock=clock, distributor_discount_percent="20") as instance:
+        yield instance
+
+
+async def test_current_month_per_sku_and_customer_with_estimated_invoice_and_shortfall_projection(
+    world: BillingWorld,
+) -> None:
+    ids = await world.subscribe()
+    for customer, values in ((C1, ("40", "60")), (C2, ("48",))):
+        for value in values:
+            await world.publish(world.usage(*ids, WORKSTATION, value, utc(2024, 4, 3), customer=customer))
+    await world.wait_counted(3, ids[1])
+    response = await world.client.get(f"/v1/resellers/{ids[0]}/consumption", headers=headers_for(reseller(ids[0])))
+    assert response.status_code == 200, response.text
+    [month] = response.json()
+    assert month["tier"] == "Tier 3"
+    assert month["usage_total"] == "270.00"  # (60 + 48) workstations x 2.50
+    [workstations] = month["skus"]
+    assert workstations["customers"] == [{"customer_id": C1, "quantity": "60"}, {"customer_id": C2, "quantity": "48"}]
+    assert month["estimated_invoice"]["total"] == "1000.00"
+    assert month["projection"] == {
+        "projected_usage_total": "900.00",
+        "projected_commitment_fee": "100.00",
+        "elapsed_days": "9.00",
+    }
+    other = await world.client.get(f"/v1/resellers/{ids[0]}/consumption", headers=headers_for(reseller(new_id())))
+    assert other.status_code == 404
+
+
+async def test_distributor_margin_with_the_tier_one_program_active_for_the_whole_month(world: BillingWorld) -> None:
+    await world.publish(
+        TierOneProgramActivatedV1(
+            program_id=new_id(),
+            checkpoint_passed_on=date(2024, 2, 20),
+            effective_from=date(2024, 3, 1),
+            activated_at=utc(2024, 2, 20),
+        )
+    )
+    ids = await world.subscribe()
+    await world.publish(world.usage(*ids, STORAGE, "10000", utc(2024, 3, 3)))
+    await world.publish(world.usage(*ids, WORKSTATION, "200", utc(2024, 3, 3)))
+    await world.wait_counted(2, ids[1])
+
+    async def program_known() -> bool:
+        from billing.models import TierOneProgramRow
+
+        return await world.count(TierOneProgramRow) > 0
+
+    await eventually(program_known, what="the Tier 1 program")
+    await world.close(date(2024, 3, 1))
+    response = await world.client.get(
+        "/v1/distributor/margins", params={"period": "2024-03-01"}, headers=headers_for(ADMIN)
+    )
+    mine = [r for r in response.json()["per_reseller"] if r["reseller_id"] == ids[0]]
+    # revenue 850 usage + 150 fee; cost (350 + 500) x 0.8 x 0.9 = 612 (the fee carries no vendor cost)
+    assert mine == [
+        {"reseller_id": ids[0], "currency": "USD", "revenue": "1000.00", "cost": "612.00", "margin": "388.00"}
+    ]
