@@ -36,19 +36,18 @@ class Inbox:
             first.setdefault(event.id, event)
         if not first:
             return []
-        # RETURNING names exactly the rows this statement inserted: race-free on both databases.
+        # RETURNING names exactly the rows this statement inserted: race-free on both databases. The rows go
+        # as a parameter list (SQLAlchemy's insertmanyvalues), so the statement is compiled once and cached.
         statement = (
             insert_for(session)(self._table)
-            .values(
-                [
-                    {"consumer": consumer, "event_id": e.id, "event_type": e.type, "processed_at": now}
-                    for e in first.values()
-                ]
-            )
             .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
             .returning(self._table.c.event_id)
         )
-        inserted = set((await session.execute(statement)).scalars())
+        rows = [
+            {"consumer": consumer, "event_id": e.id, "event_type": e.type, "processed_at": now}
+            for e in first.values()
+        ]
+        inserted = set((await session.execute(statement, rows)).scalars())
         fresh = [event for event_id, event in first.items() if event_id in inserted]
         return fresh
 
