@@ -201,6 +201,16 @@ async def test_a_suspended_reseller_cannot_order_until_reactivated(service: Serv
     await service.ordered(reseller_id, catalog["t1000"])
 
 
+async def test_reseller_suspension_and_reactivation_each_publish_one_event(service: Service) -> None:
+    reseller_id = await service.register()
+    for path in ("suspension", "suspension", "reactivation"):  # the second suspension changes nothing
+        response = await service.http.post(f"/v1/resellers/{reseller_id}/{path}", headers=ADMIN_HEADERS)
+        assert response.status_code == 200
+    events = await read_events(service.bootstrap_servers, {reseller_id}, expected=3)
+    changes = [e.data["status"] for e in events if e.type == "bss.subscriptions.ResellerStatusChanged.v1"]
+    assert changes == ["suspended", "active"]
+
+
 async def test_a_currency_becomes_priceable_once_an_fx_rate_for_it_is_published(
     service: Service, catalog: Catalog
 ) -> None:

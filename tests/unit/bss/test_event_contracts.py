@@ -28,6 +28,7 @@ AGGREGATE_FIELD: dict[str, str] = {
     "PriceBookPublishedV1": "price_book_id",
     "FxRatesPublishedV1": "rate_table_id",
     "ResellerRegisteredV1": "reseller_id",
+    "ResellerStatusChangedV1": "reseller_id",
     "SubscriptionCreatedV1": "subscription_id",
     "TrialConvertedV1": "subscription_id",
     "TrialExpiredV1": "subscription_id",

@@ -19,6 +19,7 @@ from bss.events.contracts.catalog import (
 from bss.events.contracts.subscriptions import (
     RampUpGrantedV1,
     ResellerRegisteredV1,
+    ResellerStatusChangedV1,
     SubscriptionCancelledV1,
     SubscriptionCreatedV1,
     SubscriptionResumedV1,
@@ -46,6 +47,7 @@ ALL_CONTRACTS: tuple[type[EventData], ...] = (
     PriceBookPublishedV1,
     FxRatesPublishedV1,
     ResellerRegisteredV1,
+    ResellerStatusChangedV1,
     SubscriptionCreatedV1,
     TrialConvertedV1,
     TrialExpiredV1,

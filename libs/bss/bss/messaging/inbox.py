@@ -44,8 +44,7 @@ class Inbox:
             .returning(self._table.c.event_id)
         )
         rows = [
-            {"consumer": consumer, "event_id": e.id, "event_type": e.type, "processed_at": now}
-            for e in first.values()
+            {"consumer": consumer, "event_id": e.id, "event_type": e.type, "processed_at": now} for e in first.values()
         ]
         inserted = set((await session.execute(statement, rows)).scalars())
         fresh = [event for event_id, event in first.items() if event_id in inserted]

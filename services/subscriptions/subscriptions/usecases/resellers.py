@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bss.api.backdating import Instants
 from bss.api.idempotency import IdempotencyStore, IdempotentRequest, StoredAnswer
-from bss.events.contracts.subscriptions import PostalAddress, ResellerRegisteredV1
+from bss.events.contracts.subscriptions import PostalAddress, ResellerRegisteredV1, ResellerStatusChangedV1
 from bss.problems import Conflict
 from bss.service_app import Runtime
 from subscriptions.domain.ramp_up import grant_refusal
@@ -87,14 +87,19 @@ def _registered(reseller: Reseller) -> ResellerRegisteredV1:
     )
 
 
-async def set_reseller_status(runtime: Runtime, reseller_id: str, status: str, now: datetime) -> Reseller:
-    """A suspended reseller cannot order; reactivation lets it order again (no event contract exists yet)."""
+async def set_reseller_status(
+    runtime: Runtime, reseller_id: str, status: Literal["active", "suspended"], now: datetime
+) -> Reseller:
+    """A suspended reseller cannot order; reactivation lets it order again. A real change emits its event."""
     async with runtime.sessions() as session, session.begin():
         reseller = await session.get(Reseller, reseller_id, with_for_update=True)
         if reseller is None:
             raise ResellerNotFound()
-        reseller.status = status
-        reseller.recorded_at = now
+        if reseller.status != status:
+            reseller.status = status
+            reseller.recorded_at = now
+            event = ResellerStatusChangedV1(reseller_id=reseller.id, status=status, changed_at=now)
+            await publish(runtime, session, event, recorded=now)
     return reseller
 
 

@@ -94,6 +94,28 @@ class ResellerRegisteredV1(EventData):
         )
 
 
+class ResellerStatusChangedV1(EventData):
+    """The distributor suspended a reseller (it cannot order) or reactivated it."""
+
+    event_type: ClassVar[str] = "bss.subscriptions.ResellerStatusChanged.v1"
+    topic: ClassVar[str] = topics.SUBSCRIPTIONS
+
+    reseller_id: Uuid = Field(description="The reseller.")
+    status: Literal["active", "suspended"] = Field(description="The reseller's status from `changed_at` on.")
+    changed_at: UtcDatetime = Field(description="When the change took effect.")
+
+    def subject(self) -> str:
+        return self.reseller_id
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            reseller_id=_RESELLER,
+            status="suspended",
+            changed_at=datetime(2024, 5, 15, 0, 0, tzinfo=UTC),
+        )
+
+
 class _SubscriptionEvent(EventData):
     """Fields every subscription event carries; the subscription is the aggregate and the Kafka key."""
 
