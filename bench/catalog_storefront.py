@@ -32,11 +32,11 @@ import uvicorn
 from bench.broker import embedded_broker
 from bench.event_loops import LOOPS, run_on
 from bench.reporting import Figure, peak_rss_mb, percentile, print_result_line, print_table, rounded
-from bench.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
 from bss.embedded_broker import free_port
 from bss.identity import Caller, Role, encode_identity
 from bss.observability import configure_logging
 from bss.settings import DEV_IDENTITY_SECRET
+from bss.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
 from catalog.main import create_app
 from catalog.settings import CatalogSettings
 

@@ -37,7 +37,6 @@ from sqlalchemy import func, select
 
 from bench.broker import embedded_broker, measure_raw_rates, messages_like
 from bench.reporting import per_second, print_result_line, print_table, rounded
-from bench.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
 from bss.db import create_engine, session_factory
 from bss.embedded_broker import free_port
 from bss.events.contracts.billing import UsageRecordedV1
@@ -47,6 +46,7 @@ from bss.events.envelope import EventData, make_event
 from bss.identity import Caller, Role, encode_identity
 from bss.kafka import ensure_topics, new_producer
 from bss.settings import DEV_IDENTITY_SECRET
+from bss.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
 
 BENCH = "ingest"
 ROOT = Path(__file__).resolve().parents[1]

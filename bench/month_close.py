@@ -24,7 +24,6 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from bench.reporting import peak_rss_mb, per_second, print_result_line, print_table, rounded
-from bench.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
 from billing.main import MIGRATIONS_DIR
 from billing.models import InvoiceRow, PriceRow, ProductVersionRow, SubscriptionRow, UsageAggregateRow, messaging
 from billing.month_close import close_month
@@ -36,6 +35,7 @@ from bss.messaging.outbox import Outbox
 from bss.migrations import upgrade_to_head
 from bss.money import round_money
 from bss.service_app import Runtime
+from bss.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
 
 BENCH = "month_close"
 PERIOD = date(2024, 2, 1)

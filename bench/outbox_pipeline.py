@@ -19,7 +19,6 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import BigInteger, Column, Integer, String, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bench.throwaway_databases import ThrowawayDatabases
 from bss.clock import SystemClock
 from bss.db import create_engine, is_sqlite, new_metadata, session_factory
 from bss.events.envelope import CloudEvent, EventData, make_event
@@ -30,6 +29,7 @@ from bss.messaging.inbox import Inbox
 from bss.messaging.outbox import Outbox
 from bss.messaging.relay import OutboxRelay, RelayConfig
 from bss.messaging.tables import MessagingTables
+from bss.throwaway_databases import ThrowawayDatabases
 
 SOURCE = "/bss/bench-producer"
 

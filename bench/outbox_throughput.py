@@ -48,8 +48,8 @@ from bench.reporting import (
     print_table,
     rounded,
 )
-from bench.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
 from bss.observability import configure_logging
+from bss.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
 
 BENCH = "outbox_throughput"
 SEND_BATCH = 500  # the relay's default batch: the baseline sends in batches of the same size

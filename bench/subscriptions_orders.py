@@ -33,7 +33,6 @@ from sqlalchemy import func, select, text
 
 from bench.broker import embedded_broker
 from bench.reporting import per_second, percentile, print_result_line, print_table, rounded
-from bench.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
 from bss.db import create_engine
 from bss.embedded_broker import free_port
 from bss.events.contracts.catalog import ProductPublishedV1
@@ -42,6 +41,7 @@ from bss.events.topics import CATALOG
 from bss.identity import Caller, Role, encode_identity
 from bss.kafka import new_producer
 from bss.settings import DEV_IDENTITY_SECRET
+from bss.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
 from subscriptions.main import create_app
 from subscriptions.models import Subscription, messaging
 from subscriptions.settings import SubscriptionsSettings

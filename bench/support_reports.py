@@ -23,15 +23,15 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.reporting import print_result_line, print_table, rounded
-from bench.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
 from bss.db import create_engine, session_factory
 from bss.migrations import upgrade_to_head
+from bss.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
 from support_sla.domain.report_stats import AGE_BUCKETS
 from support_sla.domain.sla_policy import default_policy
 from support_sla.main import MIGRATIONS_DIR

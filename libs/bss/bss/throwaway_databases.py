@@ -1,7 +1,7 @@
-"""Databases a benchmark creates for one run and removes afterwards.
+"""Databases a test session or a benchmark creates and removes afterwards.
 
-SQLite files in a temporary directory by default; with a PostgreSQL server URL (the `DATABASE_URL` the test
-suite also reads), fresh `bss_bench_*` databases on that server, dropped at the end.
+SQLite files in a temporary folder by default; given a PostgreSQL server URL (the `DATABASE_URL` the tests and
+benchmarks read), fresh `<prefix>_<label>_<random>` databases on that server, dropped at the end.
 """
 
 from __future__ import annotations
@@ -11,18 +11,20 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 from sqlalchemy.engine import make_url
 
 DATABASE_URL_ENV = "DATABASE_URL"
 
 
 class ThrowawayDatabases:
-    def __init__(self, server_url: str | None) -> None:
+    def __init__(self, server_url: str | None, *, prefix: str = "bss_bench", tmp_dir: Path | None = None) -> None:
         if server_url and make_url(server_url).get_backend_name() != "postgresql":
             raise ValueError(f"{DATABASE_URL_ENV} must be a postgresql+asyncpg:// URL, not {server_url!r}")
         self._server = server_url or None
-        self._tmp_dir: Path | None = None
+        self._prefix = prefix
+        self._tmp_dir = tmp_dir
+        self._owns_tmp_dir = tmp_dir is None
         self._created: list[str] = []
 
     @property
@@ -31,10 +33,10 @@ class ThrowawayDatabases:
 
     async def create(self, label: str) -> str:
         """A new, empty database; returns its SQLAlchemy async URL."""
-        name = f"bss_bench_{label}_{uuid.uuid4().hex[:8]}"
+        name = f"{self._prefix}_{label}_{uuid.uuid4().hex[:8]}"
         if self._server is None:
             if self._tmp_dir is None:
-                self._tmp_dir = Path(tempfile.mkdtemp(prefix="bss-bench-"))
+                self._tmp_dir = Path(tempfile.mkdtemp(prefix=f"{self._prefix}-"))
             return f"sqlite+aiosqlite:///{self._tmp_dir / (name + '.db')}"
         connection = await asyncpg.connect(self._admin_dsn())
         try:
@@ -45,7 +47,7 @@ class ThrowawayDatabases:
         return make_url(self._server).set(database=name).render_as_string(hide_password=False)
 
     async def drop_all(self) -> None:
-        if self._tmp_dir is not None:
+        if self._owns_tmp_dir and self._tmp_dir is not None:
             shutil.rmtree(self._tmp_dir, ignore_errors=True)
             self._tmp_dir = None
         if self._server is None or not self._created:
