@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from bss.settings import ServiceSettings
-from support_sla.domain.business_calendar import BusinessCalendar, CalendarError
+from support_sla.domain.business_calendar import BusinessCalendar, CalendarError, parse_working_hours
 
 
 class SupportSLASettings(ServiceSettings):
@@ -24,6 +24,11 @@ class SupportSLASettings(ServiceSettings):
     sla_subdivision: str | None = Field(default=None, description="... and of this subdivision")
     sla_working_weekdays: list[int] = Field(default=[0, 1, 2, 3, 4], description="0 = Monday")
     sla_always_open: bool = Field(default=False, description="24x7 calendar: every day is a business day")
+    sla_working_hours: str | None = Field(
+        default=None,
+        description="Named alternative to whole business days, e.g. 09:00-17:00: business time runs only inside "
+        "these local hours (default: whole days, the DOMAIN.md convention)",
+    )
     sla_warning_fraction: float = Field(default=0.8, gt=0, lt=1, description="Warn at this share of a target")
     sla_severity_change: Literal["recompute_from_opening"] = "recompute_from_opening"
     reseller_consumer_group: str = Field(
@@ -50,6 +55,8 @@ class SupportSLASettings(ServiceSettings):
             self.sla_always_open,
         )
         try:
+            if self.sla_working_hours is not None:
+                parse_working_hours(self.sla_working_hours)
             calendar.validate()
         except CalendarError as exc:
             raise ValueError(f"SUPPORT_SLA_{exc.field_name.upper()}: {exc.message}") from exc

@@ -114,6 +114,9 @@ class CalendarInput(_Input):
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="Public holidays of this country")
     subdivision: str | None = Field(default=None, max_length=10, description="... and of this subdivision")
     always_open: bool = Field(default=False, description="24x7: every day is a business day")
+    working_hours: str | None = Field(
+        default=None, description="HH:MM-HH:MM local business hours (default: whole business days)"
+    )
 
 
 class PolicyReapply(_Input):

@@ -3,6 +3,9 @@
 SLA clock conventions (DOMAIN.md "Support and SLA"): a business day is a whole local day (00:00-24:00) on a
 working weekday that is not a public holiday of the calendar's country (and subdivision) as the `holidays`
 package gives them. A 24x7 calendar makes every day a business day.
+
+Named alternative (setting `SUPPORT_SLA_WORKING_HOURS`, e.g. 09:00-17:00): business time runs only inside those
+local hours of a business day; an instant outside them starts at the next opening. The default is whole days.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class BusinessCalendar:
     country: str | None = None
     subdivision: str | None = None
     always_open: bool = False
+    working_hours: tuple[time, time] | None = None  # None: whole days (the DOMAIN.md default)
 
     def validate(self) -> BusinessCalendar:
         """The calendar itself, or `CalendarError` naming the field to fix (seed 002: business days)."""
@@ -57,6 +61,8 @@ class BusinessCalendar:
             raise CalendarError("working_weekdays", "a calendar needs at least one working weekday")
         if any(day not in range(7) for day in self.working_weekdays):
             raise CalendarError("working_weekdays", "weekdays are 0 (Monday) to 6 (Sunday)")
+        if self.working_hours is not None and not self.working_hours[0] < self.working_hours[1]:
+            raise CalendarError("working_hours", "working hours must open before they close on the same day")
         if self.subdivision is not None and self.country is None:
             raise CalendarError("subdivision", "a subdivision needs a country")
         if self.country is not None:
@@ -81,7 +87,10 @@ class BusinessCalendar:
             return f"24x7 in {self.time_zone}"
         days = ",".join(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][d] for d in sorted(self.working_weekdays))
         where = f", public holidays of {self._where()}" if self.country else ", no public holidays"
-        return f"business days {days} in {self.time_zone}{where}"
+        hours = ""
+        if self.working_hours is not None:
+            hours = f", working hours {self.working_hours[0]:%H:%M}-{self.working_hours[1]:%H:%M}"
+        return f"business days {days} in {self.time_zone}{where}{hours}"
 
     def holiday_name(self, day: date) -> str | None:
         """The public holiday on `day`, if the calendar's country has one."""
@@ -118,13 +127,24 @@ class BusinessCalendar:
             candidate += ONE_DAY
         raise CalendarError("working_weekdays", "no business day within ten years")
 
+    def window(self, day: date) -> tuple[datetime, datetime]:
+        """The business time of a business day, as UTC instants: the whole local day, or its working hours."""
+        if self.working_hours is None or self.always_open:
+            return self.day_start(day), self.day_start(day + ONE_DAY)
+        return self.at_local(day, self.working_hours[0]), self.at_local(day, self.working_hours[1])
+
     def business_start(self, instant: datetime) -> datetime:
-        """`instant` on a business day, else 00:00 of the next business day (the 'start day' rule)."""
+        """`instant` inside business time, else the next opening: 00:00 of the next business day by default
+        (the 'start day' rule), or the next working-hours opening with the working-hours setting."""
         instant = instant.astimezone(UTC)
         day = self.local_day(instant)
         if self.is_business_day(day):
-            return instant
-        return self.day_start(self.next_business_day(day))
+            opening, closing = self.window(day)
+            if instant < opening:
+                return opening
+            if instant < closing:
+                return instant
+        return self.window(self.next_business_day(day))[0]
 
     def add_business_days(self, start: datetime, days: int) -> datetime:
         """Same local time of day on the N-th business day after the (business) start day (DOMAIN.md)."""
@@ -143,13 +163,12 @@ class BusinessCalendar:
             return timedelta(0)
         total = timedelta(0)
         day = self.local_day(start)
-        while True:
-            day_begin, day_end = self.day_start(day), self.day_start(day + ONE_DAY)
-            if day_begin >= end:
-                return total
+        while self.day_start(day) < end:
             if self.is_business_day(day):
-                total += max(timedelta(0), min(end, day_end) - max(start, day_begin))
+                opening, closing = self.window(day)
+                total += max(timedelta(0), min(end, closing) - max(start, opening))
             day += ONE_DAY
+        return total
 
     def add_business_time(self, instant: datetime, amount: timedelta) -> datetime:
         """Walk `amount` of business time forward from `instant`, skipping non-business days (DOMAIN.md)."""
@@ -159,11 +178,22 @@ class BusinessCalendar:
         remaining = amount
         while True:
             day = self.local_day(current)
-            available = self.day_start(day + ONE_DAY) - current
+            available = self.window(day)[1] - current
             if remaining < available:
                 return current + remaining
             remaining -= available
-            current = self.day_start(self.next_business_day(day))
+            current = self.window(self.next_business_day(day))[0]
 
 
 TWENTY_FOUR_SEVEN = BusinessCalendar(always_open=True)
+
+
+def parse_working_hours(text: str) -> tuple[time, time]:
+    """'09:00-17:00' as (opening, closing) local times, or `CalendarError` naming `working_hours`."""
+    try:
+        opening, closing = (time.fromisoformat(part.strip()) for part in text.split("-"))
+    except ValueError as exc:
+        raise CalendarError("working_hours", f"'{text}' is not HH:MM-HH:MM") from exc
+    if not opening < closing:
+        raise CalendarError("working_hours", "working hours must open before they close on the same day")
+    return opening, closing

@@ -7,7 +7,7 @@ Default = the Acronis table (seed 002, DOMAIN.md): first response 4/4/8/24 h, te
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any, Literal
 
 from support_sla.domain.business_calendar import MONDAY_TO_FRIDAY, BusinessCalendar
@@ -89,6 +89,9 @@ class PolicySnapshot:
                 "country": cal.country,
                 "subdivision": cal.subdivision,
                 "always_open": cal.always_open,
+                "working_hours": (
+                    None if cal.working_hours is None else [t.isoformat("minutes") for t in cal.working_hours]
+                ),
             },
             "targets": {
                 sev: {t: {"unit": r.unit, "amount": r.amount} for t, r in rules.items()}
@@ -109,6 +112,7 @@ class PolicySnapshot:
                 country=cal["country"],
                 subdivision=cal["subdivision"],
                 always_open=cal["always_open"],
+                working_hours=_hours(cal.get("working_hours")),  # absent in snapshots taken before the setting
             ),
             targets={
                 sev: {t: TargetRule(r["unit"], int(r["amount"])) for t, r in rules.items()}
@@ -125,7 +129,17 @@ def default_policy(
     working_weekdays: frozenset[int] = MONDAY_TO_FRIDAY,
     always_open: bool = False,
     warning_fraction: float = 0.8,
+    working_hours: tuple[time, time] | None = None,
 ) -> PolicySnapshot:
     """The Acronis table on the given calendar (validated), as a new ticket's snapshot (seed 002)."""
-    calendar = BusinessCalendar(time_zone, working_weekdays, country, subdivision, always_open).validate()
+    calendar = BusinessCalendar(
+        time_zone, working_weekdays, country, subdivision, always_open, working_hours
+    ).validate()
     return PolicySnapshot(calendar=calendar, warning_fraction=warning_fraction)
+
+
+def _hours(value: list[str] | None) -> tuple[time, time] | None:
+    if value is None:
+        return None
+    opening, closing = value
+    return time.fromisoformat(opening), time.fromisoformat(closing)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bss.clock import Clock
 from bss.messaging.outbox import Outbox
+from support_sla.domain.business_calendar import parse_working_hours
 from support_sla.domain.sla_policy import PolicySnapshot, default_policy
 from support_sla.settings import SupportSLASettings
 
@@ -32,6 +33,7 @@ class Context:
             working_weekdays=frozenset(s.sla_working_weekdays),
             always_open=s.sla_always_open,
             warning_fraction=s.sla_warning_fraction,
+            working_hours=parse_working_hours(s.sla_working_hours) if s.sla_working_hours else None,
         )
 
 

@@ -22,7 +22,7 @@ from support_sla.api.schemas import (
     StateChange,
     TicketCreate,
 )
-from support_sla.domain.business_calendar import BusinessCalendar, CalendarError
+from support_sla.domain.business_calendar import BusinessCalendar, CalendarError, parse_working_hours
 from support_sla.domain.eol_policy import is_supported
 from support_sla.domain.escalation import missing_template_fields
 from support_sla.domain.sla_policy import PolicySnapshot
@@ -331,8 +331,11 @@ async def reapply_policy(ctx: Context, caller: Caller, ticket_id: str, body: Pol
     policy = ctx.policy()
     if body.calendar is not None:
         c = body.calendar
-        calendar = BusinessCalendar(c.time_zone, frozenset(c.working_weekdays), c.country, c.subdivision, c.always_open)
         try:
+            hours = parse_working_hours(c.working_hours) if c.working_hours else None
+            calendar = BusinessCalendar(
+                c.time_zone, frozenset(c.working_weekdays), c.country, c.subdivision, c.always_open, hours
+            )
             policy = replace(policy, calendar=calendar.validate())
         except CalendarError as exc:
             raise calendar_problem(exc) from exc
