@@ -30,7 +30,11 @@ class SupportSLASettings(ServiceSettings):
         "these local hours (default: whole days, the DOMAIN.md convention)",
     )
     sla_warning_fraction: float = Field(default=0.8, gt=0, lt=1, description="Warn at this share of a target")
-    sla_severity_change: Literal["recompute_from_opening"] = "recompute_from_opening"
+    sla_severity_change: Literal["recompute_from_opening", "restart_at_change"] = Field(
+        default="recompute_from_opening",
+        description="On a severity change: recompute every target from the opening (DOMAIN.md default), or "
+        "measure the new severity's targets from the change",
+    )
     reseller_consumer_group: str = Field(
         default="support-sla-resellers", description="Kafka consumer group of the reseller read model"
     )

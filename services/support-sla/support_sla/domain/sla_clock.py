@@ -99,7 +99,7 @@ def _base_due(
     calendar = snapshot.calendar
     elapsed = rule.elapsed
     if elapsed is not None:
-        steps.append(Step("target", f"{rule.describe()} of elapsed time from the opening", opened_at))
+        steps.append(Step("target", f"{rule.describe()} of elapsed time from {opened_at.isoformat()}", opened_at))
         due = opened_at + elapsed * fraction
         return due, lambda due, start, end: due + (end - start)
     start = calendar.business_start(opened_at)
@@ -153,6 +153,17 @@ def due_time(
     return due, steps
 
 
+def _measured_from(
+    snapshot: PolicySnapshot, history: TicketHistory, change_at: datetime
+) -> tuple[datetime, list[Pause]]:
+    """Where a severity's targets are measured from, and the pauses that count: the opening and every pause
+    (default), or the severity change and only the paused time after it (setting `restart_at_change`)."""
+    if snapshot.severity_change != "restart_at_change" or change_at <= history.opened_at:
+        return history.opened_at, list(history.pauses)
+    pauses = [Pause(max(p.start, change_at), p.end) for p in history.pauses if p.end is None or p.end > change_at]
+    return change_at, pauses
+
+
 def _segments(history: TicketHistory, now: datetime) -> list[tuple[SeverityChange, datetime]]:
     changes = sorted(history.severities, key=lambda c: c.at)
     ends = [c.at for c in changes[1:]] + [now]
@@ -166,14 +177,16 @@ def _first_breach(
     for change, horizon in _segments(history, now):
         if met_at is not None and change.at > met_at:
             break  # met before this severity applied: later severities cannot breach it
-        due, _ = due_time(snapshot, change.severity, target, history.opened_at, history.pauses, now)
+        start, pauses = _measured_from(snapshot, history, change.at)
+        due, _ = due_time(snapshot, change.severity, target, start, pauses, now)
         if due is None:
             continue
         if due <= horizon and (met_at is None or met_at > due):
             steps.append(Step("breached", f"breached under severity {change.severity}", due))
             return Breach(change.severity, due)
         if change.at != history.opened_at:
-            steps.append(Step("severity_change", f"severity {change.severity}: recomputed from the opening", change.at))
+            how = "restarted at the change" if start == change.at else "recomputed from the opening"
+            steps.append(Step("severity_change", f"severity {change.severity}: {how}", change.at))
     return None
 
 
@@ -200,10 +213,10 @@ def target_clock(snapshot: PolicySnapshot, history: TicketHistory, target: Targe
     rule = snapshot.rule(severity, target)
     steps = [Step("calendar", snapshot.calendar.describe())]
     breach = _first_breach(snapshot, history, target, now, steps)
-    due, due_steps = due_time(snapshot, severity, target, history.opened_at, history.pauses, now)
-    warning, _ = due_time(
-        snapshot, severity, target, history.opened_at, history.pauses, now, fraction=snapshot.warning_fraction
-    )
+    current = max(history.severities, key=lambda change: change.at)
+    start, pauses = _measured_from(snapshot, history, current.at)
+    due, due_steps = due_time(snapshot, severity, target, start, pauses, now)
+    warning, _ = due_time(snapshot, severity, target, start, pauses, now, fraction=snapshot.warning_fraction)
     steps.extend(due_steps)
     met_at = history.met.get(target)
     paused = bool(history.pauses) and history.pauses[-1].end is None

@@ -64,6 +64,9 @@ ACRONIS_TARGETS: dict[Severity, dict[TargetName, TargetRule]] = {
 }
 
 
+SeverityChangeMode = Literal["recompute_from_opening", "restart_at_change"]
+
+
 @dataclass(frozen=True, slots=True)
 class PolicySnapshot:
     """The policy and calendar a ticket's clocks run on, frozen when the ticket opened."""
@@ -72,6 +75,9 @@ class PolicySnapshot:
     targets: dict[Severity, dict[TargetName, TargetRule]] = field(default_factory=lambda: ACRONIS_TARGETS)
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
     warning_fraction: float = 0.8
+    # DOMAIN.md default: a severity change recomputes every due time from the opening. The named alternative
+    # measures the new severity's targets from the change (pauses before it no longer matter).
+    severity_change: SeverityChangeMode = "recompute_from_opening"
 
     def rule(self, severity: Severity, target: TargetName) -> TargetRule:
         """The target rule of a severity (n/a when the policy has none)."""
@@ -83,6 +89,7 @@ class PolicySnapshot:
         return {
             "name": self.name,
             "warning_fraction": self.warning_fraction,
+            "severity_change": self.severity_change,
             "calendar": {
                 "time_zone": cal.time_zone,
                 "working_weekdays": sorted(cal.working_weekdays),
@@ -106,6 +113,7 @@ class PolicySnapshot:
         return cls(
             name=data["name"],
             warning_fraction=float(data["warning_fraction"]),
+            severity_change=data.get("severity_change", "recompute_from_opening"),  # older snapshots: default
             calendar=BusinessCalendar(
                 time_zone=cal["time_zone"],
                 working_weekdays=frozenset(cal["working_weekdays"]),
@@ -130,12 +138,13 @@ def default_policy(
     always_open: bool = False,
     warning_fraction: float = 0.8,
     working_hours: tuple[time, time] | None = None,
+    severity_change: SeverityChangeMode = "recompute_from_opening",
 ) -> PolicySnapshot:
     """The Acronis table on the given calendar (validated), as a new ticket's snapshot (seed 002)."""
     calendar = BusinessCalendar(
         time_zone, working_weekdays, country, subdivision, always_open, working_hours
     ).validate()
-    return PolicySnapshot(calendar=calendar, warning_fraction=warning_fraction)
+    return PolicySnapshot(calendar=calendar, warning_fraction=warning_fraction, severity_change=severity_change)
 
 
 def _hours(value: list[str] | None) -> tuple[time, time] | None:

@@ -34,6 +34,7 @@ class Context:
             always_open=s.sla_always_open,
             warning_fraction=s.sla_warning_fraction,
             working_hours=parse_working_hours(s.sla_working_hours) if s.sla_working_hours else None,
+            severity_change=s.sla_severity_change,
         )
 
 
