@@ -55,8 +55,12 @@ async def reseller_on_tier3(admin: httpx.AsyncClient, tier3: str) -> tuple[str, 
 
 
 async def billing_knows(admin: httpx.AsyncClient, reseller_id: str) -> bool:
+    """Billing learned the subscription and its product (catalog and subscription events travel apart)."""
     response = await admin.get(f"/api/v1/billing/resellers/{reseller_id}/consumption")
-    return response.status_code == 200 and len(response.json()) > 0
+    if response.status_code != 200 or not response.json():
+        return False
+    (row,) = response.json()
+    return row["problem"] is None and Decimal(row["commitment"]) == COMMITMENT
 
 
 async def report_usage(system: httpx.AsyncClient, reseller_id: str, subscription_id: str, sku: str, qty: str) -> str:
@@ -82,6 +86,17 @@ async def counted(system: httpx.AsyncClient, event_id: str) -> bool:
     return fate.status_code == 200 and bool(fate.json()["counted"])
 
 
+async def closed_with_invoices(admin: httpx.AsyncClient, resellers: list[str]) -> bool:
+    """Close the month (idempotent: a subscription whose prices were still in flight is invoiced on a re-run)."""
+    closed = await admin.post("/api/v1/billing/month-closes", json={"period": PERIOD})
+    assert closed.status_code == 200, closed.text
+    for reseller_id in resellers:
+        page = await admin.get("/api/v1/billing/invoices", params={"reseller_id": reseller_id, "period": PERIOD})
+        if not page.json()["items"]:
+            return False
+    return True
+
+
 async def invoice_of(admin: httpx.AsyncClient, reseller_id: str) -> dict[str, Any]:
     page = (await admin.get("/api/v1/billing/invoices", params={"reseller_id": reseller_id, "period": PERIOD})).json()
     (invoice,) = page["items"]
@@ -105,8 +120,7 @@ async def test_usage_below_the_commitment_is_topped_up_by_the_fee_and_above_it_i
         for event_id in (low, high):
             await eventually(lambda e=event_id: counted(system, e), what="the usage counted")
 
-        closed = await admin.post("/api/v1/billing/month-closes", json={"period": PERIOD})
-        assert closed.status_code == 200, closed.text
+        await eventually(lambda: closed_with_invoices(admin, [below[0], above[0]]), what="the month closed")
         again = await admin.post("/api/v1/billing/month-closes", json={"period": PERIOD})
         assert again.json()["invoiced"] == 0  # re-running a close changes nothing
 

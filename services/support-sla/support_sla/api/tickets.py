@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from bss.api.caller import Admin
+from bss.api.caller import Admin, tenant_scope
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
 from bss.api.pagination import Page, decode_cursor, encode_cursor
 from bss.identity import Role
@@ -67,11 +67,13 @@ async def list_tickets(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     state: str | None = None,
+    reseller_id: Annotated[str | None, Query(description="Staff: one reseller's tickets")] = None,
 ) -> Page[TicketRead]:
     key = decode_cursor(cursor)
     query = select(Ticket).order_by(Ticket.id).limit(limit + 1)
-    if caller.role is Role.RESELLER:
-        query = query.where(Ticket.reseller_id == caller.tenant_id)
+    scope = tenant_scope(caller, reseller_id)  # a reseller: its own tickets; naming another tenant is a 404
+    if scope is not None:
+        query = query.where(Ticket.reseller_id == scope)
     if state:
         query = query.where(Ticket.state == state)
     if key:
