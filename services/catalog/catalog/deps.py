@@ -3,37 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bss.api.backdating import resolve_instants
+from bss.api.runtime import RuntimeDep as RuntimeDep
+from bss.api.runtime import Session as Session
 from bss.identity import Caller
 from bss.service_app import Runtime
 from catalog.errors import ProductNotFound
 from catalog.models import Product
 from catalog.usecases.context import WriteContext
 from catalog.usecases.storefront import StorefrontCache
-
-
-def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-
-
-async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    """A session for reads (use cases that write open their own transaction)."""
-    async with runtime.sessions() as session:
-        yield session
-
-
-Session = Annotated[AsyncSession, Depends(get_session)]
 
 
 def get_storefront_cache(request: Request) -> StorefrontCache:

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path
 
 from bss.api.caller import CurrentCaller, require_roles, tenant_scope
+from bss.api.runtime import RuntimeDep as RuntimeDep
 from bss.identity import Caller, Role
-from bss.service_app import Runtime
 from subscriptions.errors import SubscriptionNotFound
 from subscriptions.models import Subscription
 from subscriptions.settings import SubscriptionsSettings
 
-
-def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 AdminOrReseller = Annotated[Caller, Depends(require_roles(Role.ADMIN, Role.RESELLER))]
 StaffOrReseller = Annotated[Caller, Depends(require_roles(Role.ADMIN, Role.SUPPORT_AGENT, Role.RESELLER))]
 
