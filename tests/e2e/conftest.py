@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 import pytest_asyncio
 
-from bss.embedded_broker import EmbeddedBroker
+from bss.embedded_broker import EmbeddedBroker, free_port
 from gateway.main import create_app as create_gateway
 from gateway.settings import GatewaySettings
 from tests.harness.databases import DatabaseFactory
@@ -54,7 +55,11 @@ class Suite:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def suite(broker: EmbeddedBroker, databases: DatabaseFactory) -> AsyncIterator[Suite]:
+async def suite(databases: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Suite]:
+    # A broker of its own: fresh consumer groups read topics from the start, and history left by other test
+    # modules (thousands of catalog events) would make the outcome depend on the order tests run in.
+    broker = EmbeddedBroker(port=free_port(), log_path=tmp_path_factory.mktemp("e2e-broker") / "broker.log")
+    await broker.astart()
     services: dict[str, RunningServer] = {}
     try:
         for name in GATEWAY_PREFIX:
@@ -74,16 +79,4 @@ async def suite(broker: EmbeddedBroker, databases: DatabaseFactory) -> AsyncIter
     finally:
         for server in services.values():
             await server.stop()
-
-
-async def eventually(check: Any, timeout_s: float = 30.0, what: str = "condition") -> Any:
-    """Poll an async check until it returns something truthy (events cross the broker asynchronously)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while True:
-        result = await check()
-        if result:
-            return result
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
-        await asyncio.sleep(0.1)
+        await broker.astop()

@@ -13,8 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import Suite, eventually
+from tests.e2e.conftest import Suite
 from tests.e2e.test_reseller_onboarding import products_known_to_subscriptions, reseller_body
+from tests.harness.polling import eventually
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.broker]
 

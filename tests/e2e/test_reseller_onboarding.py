@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import Suite, eventually
+from tests.e2e.conftest import Suite
+from tests.harness.polling import eventually
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.broker]
 

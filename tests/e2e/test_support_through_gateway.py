@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.e2e.conftest import Suite, eventually
+from tests.e2e.conftest import Suite
 from tests.e2e.test_reseller_onboarding import reseller_body
+from tests.harness.polling import eventually
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.broker]
 

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import Suite, eventually
+from tests.e2e.conftest import Suite
 from tests.e2e.test_commitment_invoice import _knows as subscriptions_know
 from tests.e2e.test_commitment_invoice import (
     billing_knows,
@@ -23,6 +23,7 @@ from tests.e2e.test_commitment_invoice import (
 )
 from tests.e2e.test_reseller_onboarding import reseller_body
 from tests.e2e.test_support_through_gateway import TICKET, open_ticket
+from tests.harness.polling import eventually
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.broker]
 

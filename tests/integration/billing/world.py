@@ -6,7 +6,6 @@ consumer groups, so tests never see each other's state.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -29,6 +28,7 @@ from bss.events.contracts.subscriptions import RampUpGrantedV1, ResellerRegister
 from bss.events.envelope import EventData, make_event
 from bss.kafka import new_producer
 from bss.service_app import Runtime
+from tests.harness import polling
 from tests.harness.databases import DatabaseFactory
 from tests.harness.identity import ADMIN, SYSTEM, headers_for
 from tests.harness.services import running, service_settings
@@ -49,12 +49,7 @@ def utc(*parts: int) -> datetime:
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], *, what: str, within_s: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within_s
-    while not await check():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
+    await polling.eventually(check, timeout_s=within_s, what=what)
 
 
 @dataclass

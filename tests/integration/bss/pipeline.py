@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -209,13 +208,3 @@ async def add_amounts(session: AsyncSession, events: list[CloudEvent]) -> None:
     """The batched effect: one update for the whole batch."""
     total = sum(event.payload(ThingHappenedV1).amount for event in events)
     await session.execute(update(counter).where(counter.c.name == "total").values(value=counter.c.value + total))
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 30.0, what: str = "condition") -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while loop.time() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")

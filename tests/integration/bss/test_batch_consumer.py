@@ -13,7 +13,8 @@ from bss.events.envelope import CloudEvent
 from bss.events.topics import dead_letter_topic
 from bss.messaging.consumer import PoisonMessage
 from tests.harness.databases import DatabaseFactory
-from tests.integration.bss.pipeline import Pipeline, ThingHappenedV1, add_amounts, eventually
+from tests.harness.polling import eventually
+from tests.integration.bss.pipeline import Pipeline, ThingHappenedV1, add_amounts
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.broker]
 

@@ -16,7 +16,8 @@ from bss.events.topics import dead_letter_topic
 from bss.messaging.consumer import PoisonMessage
 from bss.metrics import EVENTS_CONSUMED, OUTBOX_REPLAYS
 from tests.harness.databases import DatabaseFactory, backend_name
-from tests.integration.bss.pipeline import Pipeline, ThingHappenedV1, add_amount, eventually, producer_tables
+from tests.harness.polling import eventually
+from tests.integration.bss.pipeline import Pipeline, ThingHappenedV1, add_amount, producer_tables
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.broker]
 

@@ -13,9 +13,10 @@ import pytest_asyncio
 from bss.embedded_broker import EmbeddedBroker
 from subscriptions.main import create_app
 from tests.harness.databases import DatabaseFactory
+from tests.harness.polling import eventually
 from tests.harness.services import running, service_settings, wait_ready
 from tests.integration.subscriptions.catalog_events import Catalog, catalog_events, publish
-from tests.integration.subscriptions.harness import Service, eventually
+from tests.integration.subscriptions.harness import Service
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")

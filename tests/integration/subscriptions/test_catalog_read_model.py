@@ -9,8 +9,9 @@ import pytest
 
 from bss.events.contracts.catalog import ProductDeactivatedV1, ProductPublishedV1
 from bss.events.envelope import make_event
+from tests.harness.polling import eventually
 from tests.integration.subscriptions.catalog_events import Catalog, deactivation, publish, publish_envelopes
-from tests.integration.subscriptions.harness import Service, eventually
+from tests.integration.subscriptions.harness import Service
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.broker]
 

@@ -12,12 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from bss.db import create_engine, session_factory
 from bss.events.contracts.catalog import FxRatesPublishedV1
 from subscriptions.models import Subscription
+from tests.harness.polling import eventually
 from tests.integration.subscriptions.catalog_events import Catalog, publish
 from tests.integration.subscriptions.harness import (
     ADMIN_HEADERS,
     Service,
     count_rows,
-    eventually,
     read_events,
     reseller_headers,
 )

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from tests.harness.polling import eventually
 from tests.integration.subscriptions.catalog_events import Catalog
-from tests.integration.subscriptions.harness import ADMIN_HEADERS, Service, eventually, read_events
+from tests.integration.subscriptions.harness import ADMIN_HEADERS, Service, read_events
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.broker]
 SERVICE_SETTINGS: dict[str, Any] = {"trial_sweep_interval_s": 0.2}

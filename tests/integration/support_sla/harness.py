@@ -22,6 +22,7 @@ from bss.identity import Caller
 from bss.kafka import new_consumer, new_producer
 from support_sla.scheduler import BreachScheduler
 from support_sla.usecases.context import Context
+from tests.harness import polling
 from tests.harness.identity import ADMIN, SUPPORT_AGENT, headers_for, reseller
 
 
@@ -130,13 +131,7 @@ class Service:
 
 
 async def eventually(check: Callable[[], Any], what: str, timeout_s: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while loop.time() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    await polling.eventually(check, timeout_s=timeout_s, what=what)
 
 
 def utc(text: str) -> datetime:
