@@ -10,11 +10,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.partitioner import DefaultPartitioner
 
 from bss.embedded_broker import EmbeddedBroker, free_port
 from bss.events.envelope import new_event_id
 from bss.events.topics import TopicSpec
 from bss.kafka import ensure_topics, new_consumer, new_producer
+
+_PARTITIONER = DefaultPartitioner()
 
 
 @asynccontextmanager
@@ -70,12 +73,22 @@ def messages_like(payload: bytes, event_type: str, count: int) -> list[RawMessag
 
 
 async def measure_raw_rates(
-    bootstrap_servers: str, messages: list[RawMessage], *, partitions: int, send_batch: int, timeout_s: float
+    bootstrap_servers: str,
+    messages: list[RawMessage],
+    *,
+    partitions: int,
+    send_batch: int,
+    timeout_s: float,
+    record_batches: bool = False,
 ) -> RawRates:
-    """Produce `messages` to a fresh topic as the relay sends, then read them all back in a consumer group."""
+    """Produce `messages` to a fresh topic as the relay sends (per-message `send()`, or record batches per
+    partition with `record_batches`), then read them all back in a consumer group."""
     topic = f"bss.bench.raw.{uuid.uuid4().hex[:8]}"
     await ensure_topics(bootstrap_servers, [TopicSpec(topic, partitions)])
-    produce_s = await _produce(bootstrap_servers, topic, messages, send_batch)
+    if record_batches:
+        produce_s = await _produce_batches(bootstrap_servers, topic, messages, send_batch)
+    else:
+        produce_s = await _produce(bootstrap_servers, topic, messages, send_batch)
     join_s, consume_s = await _consume(bootstrap_servers, topic, len(messages), send_batch, timeout_s)
     return RawRates(messages=len(messages), produce_s=produce_s, consume_s=consume_s, group_join_s=join_s)
 
@@ -92,6 +105,36 @@ async def _produce(bootstrap_servers: str, topic: str, messages: list[RawMessage
                 await producer.send(topic, value=message.value, key=message.key, headers=message.headers)
                 for message in messages[first : first + send_batch]
             ]
+            await asyncio.gather(*pending)
+        return time.perf_counter() - started
+    finally:
+        await producer.stop()
+
+
+async def _produce_batches(bootstrap_servers: str, topic: str, messages: list[RawMessage], send_batch: int) -> float:
+    """Seconds to publish everything with `create_batch`/`send_batch` per partition (how the relay sends)."""
+    producer = new_producer(bootstrap_servers, idempotent=False, client_id="bench-raw-producer")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value=b"warm-up", key=b"warm-up")
+        partitions = sorted(await producer.partitions_for(topic))
+        started = time.perf_counter()
+        for first in range(0, len(messages), send_batch):
+            by_partition: dict[int, list[RawMessage]] = {}
+            for message in messages[first : first + send_batch]:
+                by_partition.setdefault(_PARTITIONER(message.key, partitions, partitions), []).append(message)
+            pending = []
+            for partition, group in by_partition.items():
+                batch = producer.create_batch()
+                for message in group:
+                    if (
+                        batch.append(key=message.key, value=message.value, timestamp=None, headers=message.headers)
+                        is None
+                    ):
+                        pending.append(await producer.send_batch(batch, topic, partition=partition))
+                        batch = producer.create_batch()
+                        batch.append(key=message.key, value=message.value, timestamp=None, headers=message.headers)
+                pending.append(await producer.send_batch(batch, topic, partition=partition))
             await asyncio.gather(*pending)
         return time.perf_counter() - started
     finally:

@@ -1,14 +1,15 @@
-"""Usage ingestion end to end: HTTP batches -> billing (ledger + outbox) -> broker -> usage consumers -> aggregates.
+"""Usage ingestion end to end: HTTP batches -> billing (outbox bundle) -> broker -> usage workers -> aggregates.
 
 One run on a private embedded broker and throwaway databases measures, in order:
 
 1. the raw aiokafka baseline on the same broker: messages the size of a UsageRecorded envelope, produced the way
    the relay sends them, then read back in a consumer group;
-2. the billing service (its own process, `python -m billing`) seeded with one product of `--skus` SKUs and
-   `--subscriptions` paid subscriptions through catalog and subscription events; then `--events` distinct usage
-   events (subscriptions x SKUs x customers) POSTed in batches of `--batch`, with 5% of them sent again in later
-   batches (duplicates). The clock runs from the first POST until every distinct event is counted in the
-   aggregates (the usage consumer's inbox holds all ids).
+2. billing as a deployment scales it: one process taking HTTP (and relaying), `--workers` processes counting
+   usage (`python -m billing` each), seeded with one product of `--skus` SKUs and `--subscriptions` paid
+   subscriptions through catalog and subscription events; then `--events` distinct usage events (subscriptions
+   x SKUs x customers) POSTed in batches of `--batch`, with 5% of them sent again in the same or later batches
+   (duplicates). The clock runs from the first POST until every distinct event is counted in the aggregates
+   (the usage ledger holds all ids); each process's CPU time over that span is printed per event.
 
 Then it checks the aggregates against an exact recomputation (every (subscription, SKU, customer) total and
 reading count) and exits 1 if anything was lost or counted twice.
@@ -33,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
+import psutil
 from sqlalchemy import func, select
 
 from bench.broker import embedded_broker, measure_raw_rates, messages_like
@@ -62,6 +65,8 @@ class Options:
     batch: int
     concurrency: int
     duplicates: float
+    workers: int
+    consumers: int
     timeout_s: float
 
 
@@ -74,6 +79,8 @@ def parse_options(argv: list[str] | None) -> Options:
     parser.add_argument("--batch", type=int, default=5_000, help="events per POST (at most 10,000)")
     parser.add_argument("--concurrency", type=int, default=2, help="POSTs in flight")
     parser.add_argument("--duplicates", type=float, default=0.05, help="share of events sent twice")
+    parser.add_argument("--workers", type=int, default=2, help="billing processes counting usage (besides HTTP)")
+    parser.add_argument("--consumers", type=int, default=1, help="usage consumers per worker process")
     parser.add_argument("--timeout", type=float, default=900.0, dest="timeout_s")
     args = parser.parse_args(argv)
     return Options(**vars(args))
@@ -222,18 +229,20 @@ async def until_count(sessions: Any, statement: Any, expected: int, deadline: fl
         await asyncio.sleep(0.25)
 
 
-async def post_all(base_url: str, batches: list[list[dict[str, Any]]], concurrency: int) -> dict[str, int]:
+async def post_all(base_url: str, bodies: list[bytes], concurrency: int) -> dict[str, int]:
+    """POST the pre-encoded batches, `concurrency` at a time; the answers' counts summed."""
     totals = {"accepted": 0, "duplicate": 0, "rejected": 0}
-    queue: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue()
-    for batch in batches:
-        queue.put_nowait(batch)
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    headers = {**system_headers(), "content-type": "application/json"}
 
     async def worker(client: httpx.AsyncClient) -> None:
         while not queue.empty():
-            batch = queue.get_nowait()
-            response = await client.post("/v1/usage", json={"events": batch}, headers=system_headers())
+            body = queue.get_nowait()
+            response = await client.post("/v1/usage", content=body, headers=headers)
             response.raise_for_status()
-            answer = response.json()
+            answer = msgspec.json.decode(response.content)
             for key in totals:
                 totals[key] += answer[key]
 
@@ -272,13 +281,45 @@ async def check_totals(sessions: Any, bodies: list[dict[str, Any]]) -> tuple[int
     return lost, double, wrong
 
 
+class CpuMeter:
+    """CPU seconds used by named processes between `start()` and `stop()` (psutil counters)."""
+
+    def __init__(self, processes: dict[str, list[int]]) -> None:
+        self._processes = {name: [psutil.Process(pid) for pid in pids] for name, pids in processes.items()}
+        self._before: dict[str, float] = {}
+        self.used: dict[str, float] = {}
+
+    @staticmethod
+    def _cpu(processes: list[psutil.Process]) -> float:
+        total = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+        return total
+
+    def start(self) -> None:
+        self._before = {name: self._cpu(procs) for name, procs in self._processes.items()}
+
+    def stop(self) -> None:
+        self.used = {name: self._cpu(procs) - self._before[name] for name, procs in self._processes.items()}
+
+
+def postgres_pids() -> list[int]:
+    """The local PostgreSQL server's processes (its backends do the database's share of the work)."""
+    return [p.pid for p in psutil.process_iter(["name"]) if p.info["name"] in {"postgres", "postmaster"}]
+
+
 async def run(options: Options) -> int:
-    from billing.models import SubscriptionRow, messaging
+    from billing.models import SubscriptionRow, UsageEventRow
 
     databases = ThrowawayDatabases(os.environ.get(DATABASE_URL_ENV))
     world = build_world(options)
     bodies = usage_bodies(world, options)
     batches = batches_with_duplicates(bodies, options)
+    encoded = [msgspec.json.encode({"events": batch}) for batch in batches]  # the client's work, not timed
     sample = make_event(UsageRecordedV1.model_validate(bodies[0]), source="/bss/billing", time=datetime.now(UTC))
     async with embedded_broker() as broker:
         bootstrap = broker.bootstrap_servers
@@ -287,29 +328,44 @@ async def run(options: Options) -> int:
             bootstrap,
             messages_like(sample.to_json(), sample.type, min(options.events, 200_000)),
             partitions=12,
-            send_batch=500,
+            send_batch=5000,
             timeout_s=options.timeout_s,
+            record_batches=True,
         )
         database_url = await databases.create("billing")
-        port, worker_port = free_port(), free_port()
-        # Two processes, as a deployment would scale: one takes HTTP (and relays), one counts usage.
+        port = free_port()
+        # As a deployment scales: one process takes HTTP (and relays), `--workers` processes count usage.
         children = [start_billing(database_url, bootstrap, port, usage_consumers=0)]
         engine = create_engine(database_url)
         sessions = session_factory(engine)
         try:
-            await wait_http(f"http://127.0.0.1:{port}", 120)  # migrated before the second process starts
-            children.append(start_billing(database_url, bootstrap, worker_port, usage_consumers=2))
-            await wait_http(f"http://127.0.0.1:{worker_port}", 120)
+            await wait_http(f"http://127.0.0.1:{port}", 120)  # migrated before the workers start
+            for _ in range(options.workers):
+                worker_port = free_port()
+                children.append(start_billing(database_url, bootstrap, worker_port, usage_consumers=options.consumers))
+                await wait_http(f"http://127.0.0.1:{worker_port}", 120)
             await publish(bootstrap, seed_events(world))
             paid = select(func.count()).select_from(SubscriptionRow)
             await until_count(sessions, paid, options.subscriptions, time.perf_counter() + 120)
-            inbox = messaging.inbox
-            applied = select(func.count()).select_from(inbox).where(inbox.c.consumer == "billing.usage")
+            counted = select(func.count()).select_from(UsageEventRow).where(UsageEventRow.status == "accepted")
+            meter = CpuMeter(
+                {
+                    "billing HTTP + relay": [children[0].pid],
+                    "billing usage workers": [child.pid for child in children[1:]],
+                    "embedded broker": [broker.pid] if broker.pid else [],
+                    "PostgreSQL" if databases.backend == "postgresql" else "(no database server)": postgres_pids()
+                    if databases.backend == "postgresql"
+                    else [],
+                    "benchmark client": [os.getpid()],
+                }
+            )
+            meter.start()
             started = time.perf_counter()
-            answers = await post_all(f"http://127.0.0.1:{port}", batches, options.concurrency)
+            answers = await post_all(f"http://127.0.0.1:{port}", encoded, options.concurrency)
             posted_s = time.perf_counter() - started
-            await until_count(sessions, applied, options.events, started + options.timeout_s)
+            await until_count(sessions, counted, options.events, started + options.timeout_s)
             end_to_end_s = time.perf_counter() - started
+            meter.stop()
             lost, double, wrong = await check_totals(sessions, bodies)
         finally:
             for child in children:
@@ -322,24 +378,30 @@ async def run(options: Options) -> int:
         f"Usage ingestion ({databases.backend}, {options.events:,} distinct events, {sent - options.events:,} resent)",
         ["stage", "events", "seconds", "events/s"],
         [
-            ["raw aiokafka produce", raw.messages, raw.produce_s, raw.produce_per_s],
+            ["raw aiokafka produce (record batches)", raw.messages, raw.produce_s, raw.produce_per_s],
             ["raw aiokafka consume", raw.messages, raw.consume_s, raw.consume_per_s],
             ["HTTP accepted (durable)", sent, posted_s, per_second(sent, posted_s)],
             ["end to end (aggregates)", options.events, end_to_end_s, per_second(options.events, end_to_end_s)],
         ],
     )
     print_table(
+        "CPU per distinct event, by process (psutil, over the end-to-end run)",
+        ["process", "CPU seconds", "us per event"],
+        [[name, round(used, 2), round(used / options.events * 1e6, 1)] for name, used in meter.used.items()],
+    )
+    answered = answers["accepted"] + answers["duplicate"]
+    print_table(
         "Checks",
         ["check", "value", "ok"],
         [
-            ["accepted answers", answers["accepted"], answers["accepted"] == options.events],
-            ["duplicate answers", answers["duplicate"], answers["duplicate"] == sent - options.events],
+            ["every event answered accepted or duplicate", answered, answered == sent and answers["rejected"] == 0],
+            ["answered duplicate (resent after counting)", answers["duplicate"], True],
             ["lost", lost, lost == 0],
             ["counted twice", double, double == 0],
             ["aggregate keys off", wrong, wrong == 0],
         ],
     )
-    ok = lost == 0 and double == 0 and wrong == 0 and answers["accepted"] == options.events
+    ok = lost == 0 and double == 0 and wrong == 0 and answered == sent and answers["rejected"] == 0
     print_result_line(
         {
             "bench": BENCH,
@@ -349,6 +411,7 @@ async def run(options: Options) -> int:
             "http_accept_per_s": rounded(per_second(sent, posted_s)),
             "raw_produce_per_s": rounded(raw.produce_per_s),
             "raw_consume_per_s": rounded(raw.consume_per_s),
+            **{f"cpu_us_per_event {name}": round(used / options.events * 1e6, 1) for name, used in meter.used.items()},
             "lost": lost,
             "double_counted": double,
             "ok": ok,

@@ -44,7 +44,8 @@ async def save_mappings(session: AsyncSession, tenants: list[dict[str, str]], of
 
 
 async def import_report(session: AsyncSession, runtime: Runtime, report: str, *, now: datetime) -> ImportSummary:
-    """Turn a report into usage events (deterministic ids: a re-import answers every event 'duplicate')."""
+    """Turn a report into usage events (deterministic ids: a re-import counts nothing twice, and once the first
+    import is counted, answers every event 'duplicate')."""
     rows = parse_report(report)
     tenants = {
         row.acronis_tenant_id: TenantMapping(row.reseller_id, row.subscription_id, row.customer_id)

@@ -25,10 +25,9 @@ from billing.models import (
     TierOneProgramRow,
 )
 from billing.settings import BillingSettings
-from billing.usage_ingestion import apply_usage_batch, usage_consumer_name
+from billing.usage_counting import count_usage_records, usage_consumer_name
 from bss.db import insert_for
 from bss.events import topics
-from bss.events.contracts.billing import UsageRecordedV1
 from bss.events.contracts.catalog import (
     FxRatesPublishedV1,
     PriceBookPublishedV1,
@@ -49,7 +48,7 @@ from bss.events.contracts.subscriptions import (
 )
 from bss.events.contracts.support import IncidentChargedV1, IncidentCreditedV1, TierOneProgramActivatedV1
 from bss.events.envelope import CloudEvent
-from bss.messaging.consumer import ConsumerSpec
+from bss.messaging.consumer import ConsumerSpec, Record
 from bss.service_app import Runtime
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
@@ -292,13 +291,13 @@ def billing_consumers(runtime: Runtime) -> list[ConsumerSpec]:
     settings = runtime.settings
     assert isinstance(settings, BillingSettings)
 
-    async def usage_batch(session: AsyncSession, events: list[CloudEvent]) -> None:
-        await apply_usage_batch(session, runtime, events)
+    async def usage_records(session: AsyncSession, records: list[Record]) -> list[tuple[Record, str]]:
+        return await count_usage_records(session, runtime, records)
 
     usage = ConsumerSpec(
         name=usage_consumer_name(settings),
         topics=(topics.USAGE,),
-        batch_handlers={UsageRecordedV1.event_type: usage_batch},
+        record_handlers={topics.USAGE: usage_records},
     )
     read_models = ConsumerSpec(
         name="billing.read-models" + settings.consumer_group_suffix,

@@ -22,6 +22,11 @@ class BillingSettings(ServiceSettings):
     usage_future_tolerance_s: float = Field(
         default=3600.0, ge=0, description="Usage measured further than this in the future is rejected."
     )
+    usage_duplicate_check: bool = Field(
+        default=True,
+        description="Answer 'duplicate' for event ids billing already decided on (one index lookup per event); "
+        "false: such a resend is answered 'accepted' and still counted once.",
+    )
     fx_price_list_currency: str = Field(
         default="USD", description="Price-list currency of resellers billed in a currency the price list lacks."
     )

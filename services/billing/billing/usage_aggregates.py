@@ -1,8 +1,9 @@
-"""Counting accepted usage into the aggregates: pre-aggregated per batch, merged with the stored rows, upserted.
+"""Counting accepted usage into the aggregates: pre-aggregated per batch, then merged with the stored rows.
 
-The caller holds the subscriptions' rows locked (PostgreSQL `FOR UPDATE`, in sorted order), so a
-read-merge-write of their aggregate rows cannot race another batch or a month close: the merge happens in
-Python with `Decimal` (ExactDecimal columns are never compared in SQL).
+The caller holds the subscriptions' rows locked (PostgreSQL `FOR UPDATE`, in sorted order), so the merge
+cannot race another batch or a month close. On PostgreSQL the merge is one `INSERT ... ON CONFLICT DO UPDATE`
+over arrays (NUMERIC adds and compares exactly); on SQLite, where ExactDecimal is text and never compared in
+SQL, the stored rows are read and merged in Python with `Decimal`, then upserted.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.domain.aggregation import Aggregation, LatestValue
@@ -84,6 +85,9 @@ async def add_to_aggregates(session: AsyncSession, usages: Sequence[AcceptedUsag
     buckets = pre_aggregate(usages)
     if not buckets:
         return 0
+    if session.get_bind().dialect.name == "postgresql":
+        await _merge_in_postgres(session, sorted(buckets.items()))
+        return len(buckets)
     for key, stored in (await _stored(session, list(buckets))).items():
         stored.merge(buckets[key])
         buckets[key] = stored
@@ -135,3 +139,42 @@ def _row(key: Key, bucket: _Bucket) -> dict[str, Any]:
         "last_at": bucket.last.measured_at,
         "readings": bucket.readings,
     }
+
+
+# The same merge as `_Bucket.merge`: totals add, peaks take the larger, `last` takes the later measurement (the
+# larger value on a tie), readings add. Keys arrive sorted, so concurrent writers lock rows in one order.
+_MERGE = text(
+    "INSERT INTO usage_aggregates (subscription_id, billed_in, period, sku, customer_id, day, reseller_id, total, "
+    "peak, last_value, last_at, readings) SELECT * FROM unnest(CAST(:subscriptions AS varchar[]), "
+    "CAST(:billed AS date[]), CAST(:periods AS date[]), CAST(:skus AS varchar[]), CAST(:customers AS varchar[]), "
+    "CAST(:days AS date[]), CAST(:resellers AS varchar[]), CAST(:totals AS numeric[]), CAST(:peaks AS numeric[]), "
+    "CAST(:last_values AS numeric[]), CAST(:last_ats AS timestamptz[]), CAST(:readings AS integer[])) "
+    "ON CONFLICT (subscription_id, billed_in, period, sku, customer_id, day) DO UPDATE SET "
+    "total = usage_aggregates.total + excluded.total, "
+    "peak = GREATEST(usage_aggregates.peak, excluded.peak), "
+    "last_value = CASE WHEN (excluded.last_at, excluded.last_value) > "
+    "(usage_aggregates.last_at, usage_aggregates.last_value) THEN excluded.last_value "
+    "ELSE usage_aggregates.last_value END, "
+    "last_at = GREATEST(usage_aggregates.last_at, excluded.last_at), "
+    "readings = usage_aggregates.readings + excluded.readings"
+)
+
+
+async def _merge_in_postgres(session: AsyncSession, buckets: list[tuple[Key, _Bucket]]) -> None:
+    for start in range(0, len(buckets), 5_000):
+        chunk = buckets[start : start + 5_000]
+        parameters: dict[str, list[Any]] = {
+            "subscriptions": [key[0] for key, _ in chunk],
+            "billed": [key[1] for key, _ in chunk],
+            "periods": [key[2] for key, _ in chunk],
+            "skus": [key[3] for key, _ in chunk],
+            "customers": [key[4] for key, _ in chunk],
+            "days": [key[5] for key, _ in chunk],
+            "resellers": [bucket.reseller_id for _, bucket in chunk],
+            "totals": [bucket.total for _, bucket in chunk],
+            "peaks": [bucket.peak for _, bucket in chunk],
+            "last_values": [bucket.last.value for _, bucket in chunk],
+            "last_ats": [bucket.last.measured_at for _, bucket in chunk],
+            "readings": [bucket.readings for _, bucket in chunk],
+        }
+        await session.execute(_MERGE, parameters)

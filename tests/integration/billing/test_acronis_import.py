@@ -45,9 +45,9 @@ async def test_sample_report_is_imported_once_and_reimport_changes_nothing(
         first = await world.client.post("/v1/acronis/usage-reports", content=report, headers=admin)
         assert first.json()["accepted"] == 4, first.text
         assert len(first.json()["skipped"]) == 3
+        await world.wait_counted(4, subscription_id)
         again = await world.client.post("/v1/acronis/usage-reports", content=report, headers=admin)
         assert (again.json()["accepted"], again.json()["duplicate"]) == (0, 4)
-        await world.wait_counted(4, subscription_id)
         async with world.runtime.sessions() as session:
             rows = (
                 await session.execute(

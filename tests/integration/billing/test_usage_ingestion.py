@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -93,6 +94,7 @@ async def test_a_resent_event_is_a_duplicate_counted_once_and_a_changed_payload_
     ids = await world.subscribe()
     first = item(world, ids, quantity="4")
     assert (await world.post_usage([first, dict(first)])).json()["duplicate"] == 1
+    await world.wait_counted(1, ids[1])
     again = await world.post_usage([first])
     assert again.json()["results"][0] == {
         "event_id": first["event_id"],
@@ -101,12 +103,62 @@ async def test_a_resent_event_is_a_duplicate_counted_once_and_a_changed_payload_
         "detail": None,
         "field": None,
     }
-    changed = await world.post_usage([{**first, "quantity": "400"}])
-    assert changed.json()["results"][0]["reason_code"] == "conflicting_duplicate"
-    await world.wait_counted(1, ids[1])
+    changed = await world.post_usage([{**first, "quantity": "4.00"}, {**first, "quantity": "400"}])
+    assert [r["reason_code"] for r in changed.json()["results"]] == [None, "conflicting_duplicate"]  # 4.00 == 4
     fate = await world.client.get(f"/v1/usage/{first['event_id']}", headers=headers_for(SYSTEM))
     assert fate.json()["counted"] is True
     assert await jobs_total(world, ids[1]) == "4"
+
+
+async def test_a_resend_racing_its_first_copy_is_accepted_again_and_counted_once(world: BillingWorld) -> None:
+    ids = await world.subscribe()
+    first = item(world, ids, quantity="6")
+    answers = [(await world.post_usage([first])).json()["results"][0]["status"] for _ in range(3)]
+    assert set(answers) <= {"accepted", "duplicate"}  # "duplicate" once the first copy was counted
+    await world.wait_counted(1, ids[1])
+    await asyncio.sleep(0.5)  # give any later copy the time to be (wrongly) counted too
+    assert await jobs_total(world, ids[1]) == "6"
+
+
+async def test_a_changed_payload_racing_the_first_is_counted_once_and_reported_as_a_conflict(
+    world: BillingWorld,
+) -> None:
+    ids = await world.subscribe()
+    first = item(world, ids, quantity="5")
+    assert (await world.post_usage([first])).json()["accepted"] == 1
+    changed = (await world.post_usage([{**first, "quantity": "500"}])).json()["results"][0]
+    if changed["status"] == "accepted":  # the first was still on its way: the consumer reports the conflict
+        await eventually(lambda: _conflicts(world, first["event_id"]), what="the conflict reported")
+    else:
+        assert changed["reason_code"] == "conflicting_duplicate"
+    await world.wait_counted(1, ids[1])
+    assert await jobs_total(world, ids[1]) == "5"
+
+
+async def _conflicts(world: BillingWorld, event_id: str) -> bool:
+    async with world.runtime.sessions() as session:
+        row = await session.get(UsageEventRow, event_id)
+        return row is not None and row.conflicts == 1
+
+
+async def test_an_accepted_event_on_its_way_has_a_fate_before_it_is_counted(world: BillingWorld) -> None:
+    from billing.usage_counting import usage_fate
+
+    ids = await world.subscribe()
+    sent = item(world, ids, quantity="2")
+    async with world.runtime.sessions() as session, session.begin():  # an accepted batch, not yet relayed
+        from billing.usage_ingestion import ingest_usage
+
+        outcomes = await ingest_usage(session, world.runtime, [(sent["event_id"], sent)], now=datetime.now(UTC))
+        assert outcomes[0].status == "accepted"
+        fate = await usage_fate(session, sent["event_id"])
+    assert fate is not None
+    assert (fate.status, fate.counted, fate.quantity) == ("accepted", False, Decimal(2))
+    await world.wait_counted(1, ids[1])
+    response = await world.client.get(f"/v1/usage/{sent['event_id']}", headers=headers_for(SYSTEM))
+    assert (response.json()["status"], response.json()["counted"]) == ("accepted", True)
+    unknown = await world.client.get(f"/v1/usage/{uuid.uuid4()}", headers=headers_for(SYSTEM))
+    assert unknown.status_code == 404
 
 
 async def test_direct_kafka_usage_duplicates_are_counted_once(world: BillingWorld) -> None:
@@ -163,21 +215,21 @@ async def test_http_accepted_events_reach_the_usage_topic_for_other_consumers(wo
 async def test_malformed_batches_are_problems_naming_the_field_and_write_nothing(
     world: BillingWorld, body: dict[str, Any], field: str
 ) -> None:
-    before = await world.count(UsageEventRow)
+    before = await world.usage_written()
     response = await world.client.post("/v1/usage", json=body, headers=headers_for(SYSTEM))
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["errors"][0]["field"] == field
-    assert await world.count(UsageEventRow) == before
+    assert await world.usage_written() == before
 
 
 async def test_a_batch_over_the_limit_is_refused_whole(world: BillingWorld) -> None:
     ids = await world.subscribe()
-    before = await world.count(UsageEventRow)
+    before = await world.usage_written()
     response = await world.post_usage([item(world, ids) for _ in range(51)])
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "events"
-    assert await world.count(UsageEventRow) == before
+    assert await world.usage_written() == before
 
 
 async def test_resellers_cannot_post_usage(world: BillingWorld) -> None:

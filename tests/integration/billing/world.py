@@ -6,6 +6,7 @@ consumer groups, so tests never see each other's state.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -68,6 +69,19 @@ class BillingWorld:
     async def count(self, model: Any, *where: Any) -> int:
         async with self.runtime.sessions() as session:
             return int((await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one())
+
+    async def usage_written(self) -> tuple[int, int]:
+        """(ledger rows, outbox rows) once usage ingestion is quiet: everything sent is relayed and counted."""
+        outbox = messaging.outbox
+
+        async def settled() -> tuple[int, int] | None:
+            first = (await self.count(UsageEventRow), await self.count(outbox))
+            unsent = await self.count(outbox, outbox.c.sent_at.is_(None))
+            await asyncio.sleep(0.3)
+            later = (await self.count(UsageEventRow), await self.count(outbox))
+            return first if unsent == 0 and first == later else None
+
+        return await polling.eventually(settled, timeout_s=20, what="usage ingestion quiet")  # type: ignore[no-any-return]
 
     async def publish_catalog(self) -> None:
         await self.publish(

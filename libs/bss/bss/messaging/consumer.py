@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -31,6 +32,9 @@ log = structlog.get_logger("bss.consumer")
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, list[CloudEvent]], Awaitable[None]]
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
+RecordHandler = Callable[[AsyncSession, list[Record]], Awaitable[list[tuple[Record, str]]]]
+"""Takes a poll's records of one topic raw; returns the records it could not read, each with the reason."""
 
 
 class PoisonMessage(Exception):
@@ -45,12 +49,18 @@ class ConsumerSpec:
     high-volume types to a use case applied to many events in one transaction (the inbox claims them together
     and passes only the new ones); if a batch fails, its events are applied one by one, so one poison event is
     dead-lettered alone. Within a partition, events keep their order.
+
+    `record_handlers` maps a topic to a use case that takes its records raw, a poll at a time, in one
+    transaction: no envelope parsing and no inbox here, so the handler must be idempotent by itself (billing's
+    usage ledger is its own inbox). It returns the records it could not read; they are dead-lettered. If the
+    batch fails, its records are applied one by one, like `batch_handlers`.
     """
 
     name: str
     topics: tuple[str, ...]
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     batch_handlers: Mapping[str, BatchHandler] = field(default_factory=dict)
+    record_handlers: Mapping[str, RecordHandler] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +110,12 @@ class EventConsumer:
             while not self._stopping.is_set():
                 batch = await consumer.getmany(timeout_ms=200, max_records=self._config.batch_size)
                 run: list[tuple[ConsumerRecord[bytes, bytes], CloudEvent]] = []
+                raw: dict[str, list[Record]] = {}
                 for tp, records in batch.items():
+                    if tp.topic in self.spec.record_handlers:
+                        raw.setdefault(tp.topic, []).extend(records)
+                        self._remember(tp, records[-1])
+                        continue
                     for record in records:
                         event = await self._parse(record)
                         if event is None:
@@ -115,6 +130,8 @@ class EventConsumer:
                     self._remember(tp, records[-1])
                 if run:
                     await self._apply_batch(run)
+                for topic, records in raw.items():
+                    await self._apply_records(self.spec.record_handlers[topic], records)
                 if batch:
                     await consumer.commit()
                 if loop.time() >= next_check:
@@ -183,6 +200,38 @@ class EventConsumer:
 
             await self._apply(record, event, one)
 
+    async def _apply_records(self, handler: RecordHandler, records: list[Record]) -> None:
+        """Apply a topic's records raw in one transaction; on a failure, one record per transaction."""
+        backoff = self._config.retry_backoff_s
+        while True:
+            try:
+                async with self._sessions() as session, session.begin():
+                    unreadable = await handler(session, records)
+                for record, reason in unreadable:
+                    await self._dead_letter(record, reason)
+                EVENTS_CONSUMED.labels(self.spec.name, "applied").inc(len(records) - len(unreadable))
+                return
+            except (OperationalError, DBAPIError, OSError) as exc:
+                if not _is_connection_problem(exc):
+                    break
+                log.warning("database unavailable; retrying records", error=_first_line(exc), backoff_s=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._config.max_backoff_s)
+            except Exception as exc:
+                log.warning("records failed; applying them one by one", size=len(records), error=_first_line(exc))
+                break
+        for record in records:
+            await self._apply_record(handler, record)
+
+    async def _apply_record(self, handler: RecordHandler, record: Record) -> None:
+        async def apply_alone() -> None:
+            async with self._sessions() as session, session.begin():
+                unreadable = await handler(session, [record])
+            for _, reason in unreadable:
+                await self._dead_letter(record, reason)
+
+        await self._with_retries(record, apply_alone)
+
     async def _process(self, record: ConsumerRecord[bytes, bytes], event: CloudEvent) -> None:
         handler = self.spec.handlers.get(event.type)
         if handler is None:
@@ -195,16 +244,24 @@ class EventConsumer:
             structlog.contextvars.unbind_contextvars("event_id", "event_type")
 
     async def _apply(self, record: ConsumerRecord[bytes, bytes], event: CloudEvent, handler: Handler) -> None:
+        async def apply_once() -> None:
+            async with self._sessions() as session, session.begin():
+                if not await self._inbox.claim(session, self.spec.name, event, now=self._clock.now()):
+                    EVENTS_CONSUMED.labels(self.spec.name, "duplicate").inc()
+                    return
+                await handler(session, event)
+            EVENTS_CONSUMED.labels(self.spec.name, "applied").inc()
+
+        await self._with_retries(record, apply_once)
+
+    async def _with_retries(self, record: Record, work: Callable[[], Awaitable[None]]) -> None:
+        """Run `work` for one record: a database that is down is waited for; a failing handler is retried
+        `max_attempts` times, then the record is dead-lettered with the error; a poison verdict at once."""
         attempts = 0
         backoff = self._config.retry_backoff_s
         while True:
             try:
-                async with self._sessions() as session, session.begin():
-                    if not await self._inbox.claim(session, self.spec.name, event, now=self._clock.now()):
-                        EVENTS_CONSUMED.labels(self.spec.name, "duplicate").inc()
-                        return
-                    await handler(session, event)
-                EVENTS_CONSUMED.labels(self.spec.name, "applied").inc()
+                await work()
                 return
             except (PoisonMessage, ValidationError) as exc:
                 await self._dead_letter(record, f"{type(exc).__name__}: {_first_line(exc)}")
@@ -292,5 +349,7 @@ __all__ = [
     "EventConsumer",
     "Handler",
     "PoisonMessage",
+    "Record",
+    "RecordHandler",
     "TopicPartition",
 ]

@@ -1,19 +1,49 @@
-"""The outbox writer: a use case adds its events to the outbox inside its own transaction."""
+"""The outbox writer: a use case adds its events to the outbox inside its own transaction.
+
+High-volume writers add a *bundle*: one outbox row carrying many ready-encoded messages of one type for one
+topic (usage ingestion writes one row per HTTP batch instead of one per event). The relay expands a bundle
+and publishes its messages like single rows: same acknowledgement, retention and replay rules.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from uuid6 import uuid7
 
 from bss.events.envelope import CloudEvent, EventData, make_event
 from bss.messaging.tables import MessagingTables
 
 _PENDING_FLAG = "bss_outbox_pending"
+BUNDLE_PREFIX = "bundle:"
+"""An outbox row whose `event_type` starts with this holds many messages of the type that follows."""
+
+
+@dataclass(frozen=True, slots=True)
+class BundledMessage:
+    """One message of a bundle: its CloudEvents id, Kafka key and encoded envelope."""
+
+    event_id: str
+    key: str | None
+    value: bytes
+
+
+def encode_bundle(messages: Sequence[BundledMessage]) -> bytes:
+    return msgspec.msgpack.encode([(m.event_id, m.key, m.value) for m in messages])
+
+
+def decode_bundle(payload: bytes) -> list[BundledMessage]:
+    rows = msgspec.msgpack.decode(payload, type=list[tuple[str, str | None, bytes]])
+    return [BundledMessage(event_id, key, value) for event_id, key, value in rows]
+
+
 _wake_callbacks: list[Callable[[], None]] = []
 
 
@@ -60,6 +90,29 @@ class Outbox:
         if not rows:
             return
         await session.execute(insert(self._table), rows)
+        session.sync_session.info[_PENDING_FLAG] = True
+
+    async def add_bundle(
+        self,
+        session: AsyncSession,
+        *,
+        topic: str,
+        event_type: str,
+        messages: Sequence[BundledMessage],
+        now: datetime,
+    ) -> None:
+        """Record many ready-encoded envelopes of one type as one row (one write for a whole batch)."""
+        if not messages:
+            return
+        row = {
+            "event_id": str(uuid7()),
+            "event_type": BUNDLE_PREFIX + event_type,
+            "topic": topic,
+            "key": None,
+            "payload": encode_bundle(messages),
+            "created_at": now,
+        }
+        await session.execute(insert(self._table), [row])
         session.sync_session.info[_PENDING_FLAG] = True
 
 

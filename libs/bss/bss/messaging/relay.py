@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.producer.message_accumulator import BatchBuilder
 from aiokafka.structs import RecordMetadata
 from sqlalchemy import Row, delete, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -27,13 +29,14 @@ from bss.clock import Clock
 from bss.db import insert_for
 from bss.events.topics import spec_for
 from bss.kafka import KafkaError, ensure_topics
-from bss.messaging.log_marks import LogMark, Verdict, check_marks
-from bss.messaging.outbox import on_outbox_commit
+from bss.messaging.log_marks import ID_HEADER, LogMark, Verdict, check_marks
+from bss.messaging.outbox import BUNDLE_PREFIX, decode_bundle, on_outbox_commit
 from bss.messaging.tables import MessagingTables
 from bss.metrics import OUTBOX_ERRORS, OUTBOX_PUBLISHED, OUTBOX_REPLAYS
 
 log = structlog.get_logger("bss.outbox")
 
+_PARTITIONER = DefaultPartitioner()  # the producer's default: murmur2 of the key, as the Java client
 _TRANSIENT = (KafkaError, OSError, TimeoutError, OperationalError, DBAPIError)
 
 
@@ -47,6 +50,31 @@ class RelayConfig:
     broker_check_interval_s: float = 2.0
     max_backoff_s: float = 5.0
     cleanup_interval_s: float = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    topic: str
+    key: bytes | None
+    value: bytes
+    event_id: str
+    event_type: str
+
+
+def _expand(rows: Sequence[Row[Any, Any, Any, Any, Any, Any]]) -> list[_Outgoing]:
+    """The messages of the rows, in order: a bundle row gives all of its messages."""
+    messages: list[_Outgoing] = []
+    for row in rows:
+        if row.event_type.startswith(BUNDLE_PREFIX):
+            event_type = row.event_type[len(BUNDLE_PREFIX) :]
+            messages.extend(
+                _Outgoing(row.topic, m.key.encode() if m.key else None, m.value, m.event_id, event_type)
+                for m in decode_bundle(row.payload)
+            )
+        else:
+            key = row.key.encode() if row.key else None
+            messages.append(_Outgoing(row.topic, key, row.payload, row.event_id, row.event_type))
+    return messages
 
 
 class BrokerEmptied(Exception):
@@ -74,6 +102,8 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self._marks: dict[TopicPartition, LogMark] = {}
+        self._partitions: dict[str, list[int]] = {}
+        self._key_partitions: dict[tuple[str, bytes], int] = {}
         self._lost_verdicts = 0
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -146,43 +176,88 @@ class OutboxRelay:
             async with self._sessions() as session, session.begin():
                 rows = (await session.execute(query)).all()
                 if rows:
-                    acks = await self._send(rows)
-                    await self._mark_sent(session, rows, acks)
+                    marks, published = await self._send(rows)
+                    await self._mark_sent(session, rows, marks, published)
                 return len(rows)
         # SQLite: one writer; the read transaction ends before sending so the later write is never refused.
         async with self._sessions() as session, session.begin():
             rows = (await session.execute(query)).all()
         if not rows:
             return 0
-        acks = await self._send(rows)
+        marks, published = await self._send(rows)
         async with self._sessions() as session, session.begin():
-            await self._mark_sent(session, rows, acks)
+            await self._mark_sent(session, rows, marks, published)
         return len(rows)
 
-    async def _send(self, rows: Sequence[Row[Any, Any, Any, Any, Any, Any]]) -> list[RecordMetadata]:
-        pending = [
-            await self._producer.send(
-                row.topic,
-                value=row.payload,
-                key=row.key.encode() if row.key else None,
-                headers=[
-                    ("ce_id", row.event_id.encode()),
-                    ("ce_type", row.event_type.encode()),
-                    ("content-type", b"application/cloudevents+json"),
-                ],
-            )
-            for row in rows
-        ]
-        return list(await asyncio.gather(*pending))
+    async def _send(self, rows: Sequence[Row[Any, Any, Any, Any, Any, Any]]) -> tuple[list[LogMark], int]:
+        """Publish the rows' messages in record batches per partition, in order.
+
+        Returns one mark per batch sent and the number of messages.
+
+        `create_batch`/`send_batch` per partition costs less than half of `send()` per message. The key picks
+        the partition with the producer's own partitioner, so a key lands where `send()` would put it.
+        """
+        by_partition: dict[TopicPartition, list[_Outgoing]] = {}
+        messages = _expand(rows)
+        for message in messages:
+            tp = TopicPartition(message.topic, await self._partition_of(message))
+            by_partition.setdefault(tp, []).append(message)
+        sends: list[tuple[TopicPartition, _Outgoing, asyncio.Future[RecordMetadata]]] = []
+        for tp, group in by_partition.items():
+            for batch, first in self._batches(group):
+                sends.append((tp, first, await self._producer.send_batch(batch, tp.topic, partition=tp.partition)))
+        acks = await asyncio.gather(*(future for _, _, future in sends))
+        # The first record of a batch sits at the batch's base offset, which the acknowledgement carries.
+        marks = [LogMark(tp, ack.offset, first.event_id) for (tp, first, _), ack in zip(sends, acks, strict=True)]
+        return marks, len(messages)
+
+    async def _partition_of(self, message: _Outgoing) -> int:
+        partitions = self._partitions.get(message.topic)
+        if partitions is None:
+            partitions = sorted(await self._producer.partitions_for(message.topic))
+            self._partitions[message.topic] = partitions
+            self._key_partitions.clear()
+        if message.key is None:
+            return int(_PARTITIONER(None, partitions, partitions))
+        cached = (message.topic, message.key)
+        partition = self._key_partitions.get(cached)
+        if partition is None:  # murmur2 is pure Python in aiokafka: hash each key once
+            if len(self._key_partitions) >= 100_000:
+                self._key_partitions.clear()
+            partition = self._key_partitions[cached] = int(_PARTITIONER(message.key, partitions, partitions))
+        return partition
+
+    def _batches(self, messages: list[_Outgoing]) -> Iterator[tuple[BatchBuilder, _Outgoing]]:
+        batch, first = self._producer.create_batch(), None
+        for message in messages:
+            headers = [
+                (ID_HEADER, message.event_id.encode()),
+                ("ce_type", message.event_type.encode()),
+                ("content-type", b"application/cloudevents+json"),
+            ]
+            if batch.append(key=message.key, value=message.value, timestamp=None, headers=headers) is None:
+                if first is None:
+                    raise ValueError(f"event {message.event_id} is larger than the producer's batch size")
+                yield batch, first
+                batch, first = self._producer.create_batch(), None
+                if batch.append(key=message.key, value=message.value, timestamp=None, headers=headers) is None:
+                    raise ValueError(f"event {message.event_id} is larger than the producer's batch size")
+            if first is None:
+                first = message
+        if first is not None:
+            yield batch, first
 
     async def _mark_sent(
-        self, session: AsyncSession, rows: Sequence[Row[Any, Any, Any, Any, Any, Any]], acks: Sequence[RecordMetadata]
+        self,
+        session: AsyncSession,
+        rows: Sequence[Row[Any, Any, Any, Any, Any, Any]],
+        marks: Sequence[LogMark],
+        published: int,
     ) -> None:
         latest: dict[TopicPartition, LogMark] = {}
-        for row, ack in zip(rows, acks, strict=True):
-            tp = TopicPartition(ack.topic, ack.partition)
-            if tp not in latest or ack.offset > latest[tp].offset:
-                latest[tp] = LogMark(tp, ack.offset, row.event_id)
+        for mark in marks:
+            if mark.partition not in latest or mark.offset > latest[mark.partition].offset:
+                latest[mark.partition] = mark
         await self._mark_rows(session, rows)
         went_back = [tp for tp, mark in latest.items() if tp in self._marks and mark.offset <= self._marks[tp].offset]
         if went_back:
@@ -199,7 +274,7 @@ class OutboxRelay:
             )
             await session.execute(statement)
             self._marks[tp] = mark
-        OUTBOX_PUBLISHED.labels(self._config.service).inc(len(rows))
+        OUTBOX_PUBLISHED.labels(self._config.service).inc(published)
 
     async def _mark_rows(self, session: AsyncSession, rows: Sequence[Row[Any, Any, Any, Any, Any, Any]]) -> None:
         await session.execute(
@@ -252,6 +327,7 @@ class OutboxRelay:
             await self._sleep(self._config.max_backoff_s)
             return
         self._marks.clear()
+        self._partitions.clear()
 
     async def delete_expired(self) -> int:
         """Drop sent rows older than the retention window."""

@@ -1,0 +1,145 @@
+"""The usage ledger: every usage event id billing ever decided on, forever (permanent dedup on the event id).
+
+A row is written when an event is *decided*: rejected (by the HTTP intake or the usage consumer), or accepted
+and counted (by the usage consumer, in the same transaction as the aggregates, so the ledger is the usage
+consumer's inbox). An event accepted over HTTP but not counted yet has no row: it waits in an outbox bundle.
+The hot statements take whole batches at once; on PostgreSQL as arrays through `unnest` (one statement,
+one round trip, no per-row parameter building), elsewhere as an executemany.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing.models import UsageEventRow
+from billing.usage_wire import Usage
+from bss.db import insert_for
+
+_LOOKUP_CHUNK = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """What the ledger knows of an event id."""
+
+    event_id: str
+    fingerprint: str
+    status: str
+    reason_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """An event to write to the ledger: accepted (counted now) or rejected with its reason."""
+
+    event_id: str
+    fingerprint: str
+    usage: Usage | None
+    reason_code: str | None = None
+    detail: str | None = None
+
+
+def _postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def lookup(session: AsyncSession, event_ids: Iterable[str]) -> dict[str, LedgerEntry]:
+    """The ledger entries of the ids that have one."""
+    ids = sorted(set(event_ids))
+    found: dict[str, LedgerEntry] = {}
+    columns = (UsageEventRow.event_id, UsageEventRow.fingerprint, UsageEventRow.status, UsageEventRow.reason_code)
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        chunk = ids[start : start + _LOOKUP_CHUNK]
+        if _postgres(session):
+            query = text(
+                "SELECT event_id, fingerprint, status, reason_code FROM usage_events "
+                "WHERE event_id = ANY(CAST(:ids AS varchar[]))"
+            )
+            rows = await session.execute(query, {"ids": chunk})
+        else:
+            rows = await session.execute(select(*columns).where(UsageEventRow.event_id.in_(chunk)))
+        found.update((row[0], LedgerEntry(*row)) for row in rows)
+    return found
+
+
+async def record_accepted(session: AsyncSession, events: Sequence[Decided], *, now: datetime) -> set[str]:
+    """Write accepted, counted events; returns the ids this statement wrote (first writer wins, race-free)."""
+    events = sorted(events, key=lambda e: e.event_id)  # one lock order for concurrent writers sharing ids
+    if not events:
+        return set()
+    if not _postgres(session):
+        return await _insert_rows(session, [_row(e, now) for e in events])
+    usages = [e.usage for e in events if e.usage is not None]
+    assert len(usages) == len(events), "accepted events carry their usage"
+    statement = text(
+        "INSERT INTO usage_events (event_id, fingerprint, status, subscription_id, sku, customer_id, quantity, "
+        "measured_at, aggregated, conflicts, received_at) "
+        "SELECT e, f, 'accepted', s, k, c, q, m, true, 0, CAST(:now AS timestamptz) FROM unnest("
+        "CAST(:ids AS varchar[]), CAST(:fps AS varchar[]), CAST(:subs AS varchar[]), CAST(:skus AS varchar[]), "
+        "CAST(:customers AS varchar[]), CAST(:quantities AS numeric[]), CAST(:measured AS timestamptz[])"
+        ") AS t(e, f, s, k, c, q, m) ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+    )
+    parameters: dict[str, Any] = {
+        "now": now,
+        "ids": [e.event_id for e in events],
+        "fps": [e.fingerprint for e in events],
+        "subs": [u.subscription_id for u in usages],
+        "skus": [u.sku for u in usages],
+        "customers": [u.customer_id for u in usages],
+        "quantities": [u.quantity for u in usages],
+        "measured": [u.measured_at for u in usages],
+    }
+    return set((await session.execute(statement, parameters)).scalars())
+
+
+async def record_rejected(session: AsyncSession, events: Sequence[Decided], *, now: datetime) -> set[str]:
+    """Write rejected events with their reasons; returns the ids this statement wrote."""
+    events = sorted(events, key=lambda e: e.event_id)
+    if not events:
+        return set()
+    return await _insert_rows(session, [_row(e, now) for e in events])
+
+
+async def _insert_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> set[str]:
+    table = UsageEventRow.__table__
+    statement = (
+        insert_for(session)(table).on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id)
+    )
+    # executemany with RETURNING ("insertmanyvalues"): one compiled statement, batched by the driver layer.
+    return set((await session.execute(statement, rows)).scalars())
+
+
+def _row(event: Decided, now: datetime) -> dict[str, Any]:
+    usage = event.usage
+    return {
+        "event_id": event.event_id,
+        "fingerprint": event.fingerprint,
+        "status": "accepted" if event.reason_code is None else "rejected",
+        "reason_code": event.reason_code,
+        "detail": event.detail[:4000] if event.detail else None,
+        "subscription_id": usage.subscription_id if usage else None,
+        "sku": usage.sku if usage else None,
+        "customer_id": usage.customer_id if usage else None,
+        "quantity": usage.quantity if usage else None,
+        "measured_at": usage.measured_at if usage else None,
+        "aggregated": event.reason_code is None,
+        "billed_in": None,
+        "conflicts": 0,
+        "received_at": now,
+    }
+
+
+async def count_conflicts(session: AsyncSession, event_ids: Sequence[str]) -> None:
+    """Note, on each id's row, one more later version received with another payload."""
+    for event_id in sorted(event_ids):
+        await session.execute(
+            update(UsageEventRow)
+            .where(UsageEventRow.event_id == event_id)
+            .values(conflicts=UsageEventRow.conflicts + 1)
+        )
