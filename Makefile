@@ -10,10 +10,11 @@ PROJECT_FILES := $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.t
 PYTEST_ARGS ?=
 B ?=
 
-.PHONY: install run test lint migrate seed bench schemas clean help
+.PHONY: install run demo test lint migrate seed bench schemas clean help
 
 help:
 	@echo "make run      start broker, services and gateway on the embedded default (SQLite + embedded Kafka)"
+	@echo "make demo     a month in the life, through the gateway (starts the suite if none answers)"
 	@echo "make test     run the whole test suite (DATABASE_URL=postgresql+asyncpg://... for PostgreSQL)"
 	@echo "make lint     ruff, mypy and the import-linter contracts"
 	@echo "make migrate  apply every service's migrations (production-style)"
@@ -32,13 +33,16 @@ $(STAMP): $(PROJECT_FILES)
 run: install
 	$(BIN)/python -m deploy.local.run
 
+demo: install
+	$(BIN)/python -m deploy.demo
+
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bench deploy/local libs/bss/bss services/catalog/catalog services/subscriptions/subscriptions services/billing/billing services/support-sla/support_sla gateway/gateway
+	$(BIN)/mypy bench deploy/local deploy/demo libs/bss/bss services/catalog/catalog services/subscriptions/subscriptions services/billing/billing services/support-sla/support_sla gateway/gateway
 	$(BIN)/lint-imports
 
 migrate: install

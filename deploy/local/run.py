@@ -117,7 +117,7 @@ class Runner:
                     f"{component.name} exited with code {process.returncode} at start:\n"
                     + _tail(LOGS / f"{component.name}.log")
                 )
-            if _answers(f"http://127.0.0.1:{port}/healthz"):
+            if answers(f"http://127.0.0.1:{port}/healthz"):
                 print(f"  {component.name:<13} http://127.0.0.1:{port}")
                 return
             time.sleep(0.2)
@@ -174,7 +174,7 @@ def ensure_database(server_url: str, name: str) -> str:
     return dsn_root.replace("postgresql://", "postgresql+asyncpg://") + "/" + name
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=1) as response:
             return bool(response.status == 200)

@@ -1,6 +1,7 @@
 """Consumption views: a reseller's month so far (per SKU, per customer, against its commitment), the estimated
 invoice (the same pure invoice function on the usage so far), the shortfall projection, and the distributor's
-revenue, cost and margin per month."""
+revenue, cost and margin per month. An earlier month not yet invoiced can be viewed the same way: its estimate
+is the invoice its close will issue (usage, fee, support lines), which is what a close waits for."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from billing.domain.aggregation import CustomerUsage, customer_quantity
 from billing.domain.invoice_math import compute_invoice
 from billing.domain.periods import days_in_period, period_of
 from billing.domain.shortfall import project_month_end
+from billing.domain.subscription_timeline import is_billable_period
 from billing.invoice_documents import line_document
-from billing.invoice_inputs import CannotInvoice, merge_aggregate_row, resolve_invoice
+from billing.invoice_inputs import CannotInvoice, ResolvedInvoice, merge_aggregate_row, resolve_invoice
 from billing.models import InvoiceRow, SubscriptionRow, UsageAggregateRow
 from billing.read_model import load_products, load_subscriptions
 from billing.settings import BillingSettings
@@ -39,10 +41,12 @@ class SubscriptionConsumption:
 
 
 async def reseller_consumption(
-    session: AsyncSession, settings: BillingSettings, reseller_id: str, *, now: datetime
+    session: AsyncSession, settings: BillingSettings, reseller_id: str, *, now: datetime, period: date | None = None
 ) -> list[SubscriptionConsumption]:
-    """The current month of each of the reseller's paid subscriptions (what the storefront shows)."""
-    period = period_of(now)
+    """A month (default: the current one) of each of the reseller's paid subscriptions (what the storefront
+    shows); an earlier month lists the subscriptions billable in it, and names those already invoiced for it."""
+    current = period_of(now)
+    period = period or current
     ids = (
         await session.execute(
             select(SubscriptionRow.subscription_id).where(
@@ -54,41 +58,56 @@ async def reseller_consumption(
     result = []
     for subscription_id in sorted(views):
         view = views[subscription_id]
-        try:
-            resolved = await resolve_invoice(session, settings, view, period, billed_after=view.row.closed_through)
-        except CannotInvoice as exc:
-            result.append(
-                SubscriptionConsumption(
-                    subscription_id, "", view.row.billing_currency, "", "", None, None, problem=str(exc)
-                )
-            )
+        if period != current and not is_billable_period(view.window, period):
             continue
-        amounts = compute_invoice(resolved.inputs)
-        projection = project_month_end(
+        closed = view.row.closed_through
+        if closed is not None and closed >= period:
+            problem = f"{period:%Y-%m} is invoiced already: see its invoice"
+            result.append(_with_problem(view.row, problem))
+            continue
+        try:
+            resolved = await resolve_invoice(session, settings, view, period, billed_after=closed)
+        except CannotInvoice as exc:
+            result.append(_with_problem(view.row, str(exc)))
+            continue
+        result.append(await _consumption(session, view.row, resolved, period, now if period == current else None))
+    return result
+
+
+def _with_problem(row: SubscriptionRow, problem: str) -> SubscriptionConsumption:
+    return SubscriptionConsumption(row.subscription_id, "", row.billing_currency, "", "", None, None, problem=problem)
+
+
+async def _consumption(
+    session: AsyncSession, row: SubscriptionRow, resolved: ResolvedInvoice, period: date, now: datetime | None
+) -> SubscriptionConsumption:
+    """The estimate of one subscription's month; the month-end projection only while the month runs (`now`)."""
+    amounts = compute_invoice(resolved.inputs)
+    projection = None
+    if now is not None:
+        projected = project_month_end(
             amounts.usage_total, amounts.commitment, amounts.ramp_up_applied, now, amounts.currency
         )
-        result.append(
-            SubscriptionConsumption(
-                subscription_id=subscription_id,
-                tier=resolved.tier,
-                currency=amounts.currency,
-                commitment=decimal_text(amounts.commitment),
-                usage_total=decimal_text(amounts.usage_total),
-                estimated_invoice={
-                    "lines": [line_document(line) for line in amounts.lines],
-                    "subtotal": decimal_text(amounts.subtotal),
-                    "tax": decimal_text(amounts.tax),
-                    "total": decimal_text(amounts.total),
-                },
-                projection={
-                    "projected_usage_total": decimal_text(projection.projected_usage_total),
-                    "projected_commitment_fee": decimal_text(projection.projected_fee),
-                    "elapsed_days": decimal_text(projection.elapsed_days.quantize(Decimal("0.01"))),
-                },
-                skus=await _per_customer(session, view.row.subscription_id, view.product_for(period), period),
-            )
-        )
-    return result
+        projection = {
+            "projected_usage_total": decimal_text(projected.projected_usage_total),
+            "projected_commitment_fee": decimal_text(projected.projected_fee),
+            "elapsed_days": decimal_text(projected.elapsed_days.quantize(Decimal("0.01"))),
+        }
+    return SubscriptionConsumption(
+        subscription_id=row.subscription_id,
+        tier=resolved.tier,
+        currency=amounts.currency,
+        commitment=decimal_text(amounts.commitment),
+        usage_total=decimal_text(amounts.usage_total),
+        estimated_invoice={
+            "lines": [line_document(line) for line in amounts.lines],
+            "subtotal": decimal_text(amounts.subtotal),
+            "tax": decimal_text(amounts.tax),
+            "total": decimal_text(amounts.total),
+        },
+        projection=projection,
+        skus=await _per_customer(session, row.subscription_id, resolved.product_id, period),
+    )
 
 
 async def _per_customer(

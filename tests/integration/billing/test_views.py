@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date
+from decimal import Decimal
 
 import pytest
 import pytest_asyncio
 
+from billing.models import SupportItemRow
 from bss.clock import FixedClock
 from bss.embedded_broker import EmbeddedBroker
-from bss.events.contracts.support import TierOneProgramActivatedV1
+from bss.events.contracts.support import IncidentChargedV1, TierOneProgramActivatedV1
 from tests.harness.databases import DatabaseFactory
 from tests.harness.identity import ADMIN, headers_for, reseller
 from tests.integration.billing.world import STORAGE, WORKSTATION, BillingWorld, billing_world, eventually, new_id, utc
@@ -81,3 +83,50 @@ async def test_distributor_margin_with_the_tier_one_program_active_for_the_whole
     assert mine == [
         {"reseller_id": ids[0], "currency": "USD", "revenue": "1000.00", "cost": "612.00", "margin": "388.00"}
     ]
+
+
+async def test_an_earlier_month_not_yet_invoiced_is_estimated_as_its_close_will_invoice_it(
+    world: BillingWorld,
+) -> None:
+    ids = await world.subscribe(started_at=utc(2024, 2, 1))
+    await world.publish(world.usage(*ids, WORKSTATION, "200", utc(2024, 2, 3)))
+    await world.publish(
+        IncidentChargedV1(
+            ticket_id=new_id(),
+            reseller_id=ids[0],
+            charge_id=new_id(),
+            subscription_id=ids[1],
+            kind="ticket_fee",
+            amount=Decimal("45.00"),
+            currency="USD",
+            charged_at=utc(2024, 2, 20),
+            description="Support ticket fee (non-certified service provider)",
+        )
+    )
+    await world.wait_counted(1, ids[1])
+
+    async def fee_known() -> bool:
+        return await world.count(SupportItemRow, SupportItemRow.subscription_id == ids[1]) > 0
+
+    await eventually(fee_known, what="the ticket fee")
+    path, admin = f"/v1/resellers/{ids[0]}/consumption", headers_for(ADMIN)
+
+    response = await world.client.get(path, params={"period": "2024-02-01"}, headers=admin)
+    assert response.status_code == 200, response.text
+    [month] = response.json()
+    lines = [(line["kind"], line["amount"]) for line in month["estimated_invoice"]["lines"]]
+    # 200 workstations x 2.50 = 500.00; the fee tops it up to the 1,000 commitment; the ticket fee comes on top
+    assert lines == [("usage", "500.00"), ("commitment_fee", "500.00"), ("support_charge", "45.00")]
+    assert month["estimated_invoice"]["total"] == "1045.00"
+    assert month["projection"] is None  # the month is over: nothing to project
+
+    await world.close(date(2024, 2, 1))
+    invoice = await world.invoice(ids[1], date(2024, 2, 1))
+    assert invoice["total"] == month["estimated_invoice"]["total"]
+    [closed] = (await world.client.get(path, params={"period": "2024-02-01"}, headers=admin)).json()
+    assert closed["problem"] == "2024-02 is invoiced already: see its invoice"
+
+    for refused in ("2024-02-02", "2024-05-01"):  # not a 1st; a month that has not started
+        answer = await world.client.get(path, params={"period": refused}, headers=admin)
+        assert answer.status_code == 422, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"

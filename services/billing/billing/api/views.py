@@ -9,6 +9,8 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from billing.deps import Admin, BillingReader, RuntimeDep, Session
+from billing.domain.periods import period_of
+from billing.errors import InvalidPeriod
 from billing.settings import BillingSettings
 from billing.views import distributor_margins, reseller_consumption
 from bss.api.caller import tenant_scope
@@ -38,20 +40,34 @@ class MarginsRead(BaseModel):
 
 @router.get(
     "/resellers/{reseller_id}/consumption",
-    summary="The current month: usage per SKU and customer against the commitment, estimated invoice, projection",
+    summary="The current month (or an earlier one not yet invoiced): usage per SKU and customer against the "
+    "commitment, estimated invoice, projection",
     response_model=list[SubscriptionConsumptionRead],
-    responses={404: {"description": "Another tenant's reseller", **_PROBLEM}},
+    responses={
+        404: {"description": "Another tenant's reseller", **_PROBLEM},
+        422: {"description": "Not a 1st, or a month that has not started", **_PROBLEM},
+    },
 )
 async def get_consumption(
     reseller_id: Annotated[str, Path(description="The reseller.")],
     session: Session,
     runtime: RuntimeDep,
     caller: BillingReader,
+    period: Annotated[
+        date | None,
+        Query(
+            description="The 1st of an earlier month: its estimate is the invoice its close will issue (no "
+            "projection). Default: the current month."
+        ),
+    ] = None,
 ) -> list[SubscriptionConsumptionRead]:
     scope = tenant_scope(caller, reseller_id) or reseller_id
     settings = runtime.settings
     assert isinstance(settings, BillingSettings)
-    rows = await reseller_consumption(session, settings, scope, now=runtime.clock.now())
+    now = runtime.clock.now()
+    if period is not None and (period.day != 1 or period > period_of(now)):
+        raise InvalidPeriod("period", "the 1st of the current month or of an earlier one")
+    rows = await reseller_consumption(session, settings, scope, now=now, period=period)
     return [SubscriptionConsumptionRead.model_validate(row, from_attributes=True) for row in rows]
 
 
