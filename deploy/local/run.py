@@ -199,6 +199,7 @@ def main() -> int:
         admin_key = runner.env.get("GATEWAY_BOOTSTRAP_ADMIN_KEY", DEV_BOOTSTRAP_ADMIN_KEY)
         print(
             f"\nThe suite is up.\n  gateway       {gateway}\n  API docs      {gateway}/docs\n"
+            f"  storefront    {gateway}/storefront  (resellers; distributor view at /storefront/admin)\n"
             f"  admin key     {admin_key}  (X-API-Key; create real keys at POST /gateway/v1/keys)\n"
             f"  logs          {LOGS}/\n"
         )

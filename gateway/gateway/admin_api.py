@@ -28,22 +28,28 @@ _INVALID: dict[int | str, dict[str, Any]] = {
 _MISSING: dict[int | str, dict[str, Any]] = {404: {"description": "No such key", **_PROBLEM}}
 
 
-async def admin_caller(request: Request) -> Caller:
-    """The authenticated admin calling a key route (401 without credentials, 403 for other roles)."""
+async def authenticated_caller(request: Request) -> Caller:
+    """Whoever calls a gateway route with an API key or bearer token (401 without valid credentials)."""
     token = request.headers.get("x-api-key")
     if not token:
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
         token = credentials.strip() if scheme.lower() == "bearer" else ""
     if not token:
-        raise Unauthorized("Authenticate with an admin API key (X-API-Key) or bearer token.")
+        raise Unauthorized("Authenticate with an API key (X-API-Key) or bearer token.")
     authenticator: Authenticator = request.app.state.authenticator
     try:
         principal = await authenticator.authenticate(token)
     except AuthError as refused:
         raise Unauthorized(refused.detail, status=refused.status) from refused
-    if principal.caller.role is not Role.ADMIN:
-        raise Forbidden(f"Only admins manage API keys; you are {principal.caller.role.value}.")
     return principal.caller
+
+
+async def admin_caller(request: Request) -> Caller:
+    """The authenticated admin calling a key route (401 without credentials, 403 for other roles)."""
+    caller = await authenticated_caller(request)
+    if caller.role is not Role.ADMIN:
+        raise Forbidden(f"Only admins manage API keys; you are {caller.role.value}.")
+    return caller
 
 
 AdminCaller = Annotated[Caller, Depends(admin_caller)]

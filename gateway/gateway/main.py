@@ -1,7 +1,7 @@
 """`create_app()`: the gateway. FastAPI serves the gateway's own routes; proxied calls bypass it.
 
 The outer ASGI callable looks at the path once: `/api/v1/<service>/...` goes straight to the proxy,
-everything else (health, docs, the merged OpenAPI, key management) to the FastAPI app.
+everything else (health, docs, the merged OpenAPI, key management, the storefront pages) to the FastAPI app.
 """
 
 from __future__ import annotations
@@ -28,12 +28,14 @@ from bss.problems import install_problem_handlers
 from gateway.access_log import AccessLog
 from gateway.admin_api import router as keys_router
 from gateway.auth import Authenticator
+from gateway.caller_api import router as caller_router
 from gateway.keystore import KeyStore
 from gateway.openapi_merge import merge_openapi
 from gateway.policy import STOREFRONT_PREFIX, STOREFRONT_SERVICE
 from gateway.proxy import API_PREFIX, Proxy
 from gateway.ratelimit import create_limiter
 from gateway.settings import GatewaySettings, get_settings
+from gateway.storefront_pages import install_storefront
 from gateway.upstream import Upstream, UpstreamUnavailable
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
@@ -163,6 +165,8 @@ def _admin_app(gateway: Gateway) -> FastAPI:
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, service="gateway")
     app.include_router(keys_router)
+    app.include_router(caller_router)
+    install_storefront(app)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness: the gateway answers")
     async def healthz() -> dict[str, str]:

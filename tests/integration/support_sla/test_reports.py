@@ -35,10 +35,13 @@ async def test_reports_a_to_e_count_cases_and_sla_attainment(service: Service) -
     assert c["<1d"] == c["open_cases"]
     e = (await service.call("GET", "/v1/reports/e", SUPPORT_AGENT, params=PERIOD)).json()["rows"]
     assert any(row["severity"] == "A" and row["count"] >= 1 for row in e)
+    (d,) = (await service.call("GET", "/v1/reports/d", SUPPORT_AGENT, params=PERIOD)).json()["rows"]
+    assert d["sla_breaches"] >= 1  # the reply after 6 hours missed severity A's first response
+    assert d["sla_attainment_percent"] == round(100 * (d["count"] - d["sla_breaches"]) / d["count"], 2)
     d_csv = await service.call("GET", "/v1/reports/d", ADMIN, params=PERIOD | {"format": "csv"})
     assert d_csv.headers["content-type"].startswith("text/csv")
     header, values = d_csv.text.splitlines()[:2]
-    assert header == "cases,count,mean_seconds,median_seconds,p90_seconds,sla_attainment_percent"
+    assert header == "cases,count,mean_seconds,median_seconds,p90_seconds,sla_attainment_percent,sla_breaches"
     assert values.split(",")[0] != "0"
 
 

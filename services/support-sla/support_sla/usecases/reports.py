@@ -49,7 +49,7 @@ def _pg(session: AsyncSession) -> bool:
 async def _stats(
     session: AsyncSession, value: Any, met: Any, groups: Sequence[Any], where: Sequence[ColumnElement[bool]]
 ) -> list[dict[str, Any]]:
-    """Per group: cases, and count, mean, median, p90 of `value` (where set) and attainment of `met`."""
+    """Per group: cases, and count, mean, median, p90 of `value` (where set), attainment and breaches of `met`."""
     if _pg(session):
         # Ordered-set aggregates sort in memory only within work_mem; the default 4 MB spills 1M rows to disk.
         await session.execute(text("SET LOCAL work_mem = '256MB'"))
@@ -99,6 +99,7 @@ def _row(
         median_seconds=_round(median),
         p90_seconds=_round(p90),
         sla_attainment_percent=attainment_percent(int(met or 0), int(count)),
+        sla_breaches=int(count) - int(met or 0),  # measured cases that missed the target (exact, not from the %)
     )
     return row
 

@@ -1,0 +1,215 @@
+// The distributor's month: revenue, cost and margin (billing) and SLA breaches (support reports), for admins.
+
+import { Gateway, KeyStore, hideMessage, showNotice, showProblem, wireSignIn } from "./api.js";
+import { addMonths, formatDuration, formatMonth, monthOf } from "./dates.js";
+import { el, fillTable } from "./dom.js";
+import { chartNumber, formatMoney, percent } from "./money.js";
+
+const $ = (id) => document.getElementById(id);
+const keys = new KeyStore("bss.storefront.admin-key");
+const gateway = new Gateway(keys);
+let resellerNames = new Map();
+
+function stat(label, value, note, id) {
+  return el("div", { className: "stat", id }, el("p", { className: "stat-label" }, label), el("p", { className: "stat-value" }, value), note ? el("p", { className: "stat-note" }, note) : null);
+}
+
+async function enter(caller) {
+  hideMessage($("alert"));
+  $("account-name").textContent = caller.subject === "bootstrap-admin" ? "bootstrap admin" : caller.subject;
+  $("account").hidden = false;
+  $("sign-in").hidden = true;
+  $("admin-view").hidden = false;
+  const month = $("month");
+  if (!month.value) month.value = addMonths(monthOf(new Date()), -1); // the last month that can be closed
+  await loadResellerNames();
+  await showMonth(month.value);
+}
+
+function signOut(message) {
+  keys.clear();
+  $("account").hidden = true;
+  $("admin-view").hidden = true;
+  $("sign-in").hidden = false;
+  if (message) showNotice($("notice"), message);
+  $("api-key").focus();
+}
+
+async function loadResellerNames() {
+  try {
+    const resellers = await gateway.all("/api/v1/subscriptions/resellers");
+    resellerNames = new Map(resellers.map((r) => [r.id, r.legal_name]));
+  } catch (error) {
+    resellerNames = new Map(); // the margins still show, with reseller ids
+  }
+}
+
+async function showMonth(month) {
+  hideMessage($("alert"));
+  $("month-title").textContent = `The distributor's month · ${formatMonth(`${month}-01`)}`;
+  await Promise.all([showMargins(month), showSla(month)]);
+}
+
+async function showMargins(month) {
+  try {
+    const margins = await gateway.json(`/api/v1/billing/distributor/margins?period=${month}-01`);
+    renderMargins(margins);
+  } catch (error) {
+    $("margin-totals").replaceChildren();
+    showProblem($("alert"), error, "Revenue and margin could not be loaded");
+  }
+}
+
+function withMargin(figures) {
+  const share = percent(figures.margin, figures.revenue);
+  return share === null ? "–" : `${share} %`;
+}
+
+function renderMargins(margins) {
+  const totals = $("margin-totals");
+  if (!margins.total.length) {
+    totals.replaceChildren(el("p", { className: "hint" }, "No issued invoices for this month: close the month first."));
+  } else {
+    totals.replaceChildren(
+      ...margins.total.flatMap((t) => [
+        stat(`Revenue (${t.currency})`, formatMoney(t.revenue, t.currency), null, `revenue-${t.currency}`),
+        stat(`Cost (${t.currency})`, formatMoney(t.cost, t.currency)),
+        stat(`Margin (${t.currency})`, formatMoney(t.margin, t.currency), `${withMargin(t)} of revenue`, `margin-${t.currency}`),
+      ]),
+    );
+  }
+  const columns = (first) => [
+    { label: first },
+    { label: "Currency" },
+    { label: "Revenue", numeric: true },
+    { label: "Cost", numeric: true },
+    { label: "Margin", numeric: true },
+    { label: "Margin %", numeric: true },
+  ];
+  const figures = (row) => [row.currency, formatMoney(row.revenue, row.currency), formatMoney(row.cost, row.currency), formatMoney(row.margin, row.currency), withMargin(row)];
+  fillTable($("tier-table"), { caption: "Per tier", columns: columns("Tier"), rows: margins.per_tier.map((r) => [r.tier || "–", ...figures(r)]), empty: "No invoices." });
+  fillTable($("reseller-table"), {
+    caption: "Per reseller",
+    columns: columns("Reseller"),
+    rows: margins.per_reseller.map((r) => [resellerNames.get(r.reseller_id) || r.reseller_id, ...figures(r)]),
+    empty: "No invoices.",
+  });
+  drawTierChart(margins);
+}
+
+function drawTierChart(margins) {
+  const canvas = $("tier-chart");
+  const currency = margins.total[0]?.currency;
+  const existing = window.Chart?.getChart(canvas);
+  if (existing) existing.destroy();
+  canvas.closest("figure").hidden = !currency || !window.Chart;
+  if (!currency || !window.Chart) return;
+  const rows = margins.per_tier.filter((r) => r.currency === currency);
+  const others = margins.total.length > 1 ? " (other currencies: see the tables)" : "";
+  $("tier-chart-caption").textContent = `Revenue, cost and margin per tier, ${currency}${others}`;
+  const series = [
+    ["Revenue", "revenue", "#2563eb"],
+    ["Cost", "cost", "#94a3b8"],
+    ["Margin", "margin", "#0d9488"],
+  ];
+  canvas.setAttribute("aria-label", `Revenue, cost and margin of ${rows.length} tiers in ${currency}; the table below lists them.`);
+  new window.Chart(canvas, {
+    type: "bar",
+    data: {
+      labels: rows.map((r) => r.tier || "–"),
+      datasets: series.map(([label, field, colour]) => ({
+        label,
+        data: rows.map((r) => chartNumber(r[field])),
+        exactLabels: rows.map((r) => `${label}: ${formatMoney(r[field], currency)}`),
+        backgroundColor: colour,
+        maxBarThickness: 56,
+      })),
+    },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      plugins: {
+        legend: { position: "bottom", labels: { boxWidth: 12, boxHeight: 12 } },
+        tooltip: { callbacks: { label: (item) => item.dataset.exactLabels[item.dataIndex] } },
+      },
+      scales: { x: { grid: { display: false } }, y: { beginAtZero: true, title: { display: true, text: currency } } },
+    },
+  });
+}
+
+async function report(name, month) {
+  const from = `${month}-01T00:00:00Z`;
+  const to = `${addMonths(month, 1)}-01T00:00:00Z`;
+  const answer = await gateway.json(`/api/v1/support/reports/${name}?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
+  return answer.rows;
+}
+
+async function showSla(month) {
+  try {
+    const [[firstResponse], resolution, [open]] = await Promise.all([report("d", month), report("e", month), report("c", month)]);
+    renderSla(firstResponse, resolution, open);
+  } catch (error) {
+    $("sla-totals").replaceChildren();
+    showProblem($("alert"), error, "The SLA reports could not be loaded");
+  }
+}
+
+function attainment(row) {
+  return row.sla_attainment_percent === null ? "no measured cases" : `${row.sla_attainment_percent} % on time`;
+}
+
+function renderSla(firstResponse, resolution, open) {
+  const resolved = resolution.reduce((sum, row) => sum + row.count, 0);
+  const resolutionBreaches = resolution.reduce((sum, row) => sum + row.sla_breaches, 0);
+  $("sla-totals").replaceChildren(
+    stat("Cases opened", String(firstResponse.cases), `${open.open_cases} still open`),
+    stat("First responses breached", String(firstResponse.sla_breaches), `of ${firstResponse.count} answered · ${attainment(firstResponse)}`, "first-response-breaches"),
+    stat("Resolutions breached", String(resolutionBreaches), `of ${resolved} resolved in the month`, "resolution-breaches"),
+    stat("Median first response", formatDuration(firstResponse.median_seconds), `90 % within ${formatDuration(firstResponse.p90_seconds)}`),
+  );
+  fillTable($("severity-table"), {
+    caption: "Resolution by severity",
+    columns: [
+      { label: "Severity" },
+      { label: "Resolved", numeric: true },
+      { label: "Breached", numeric: true },
+      { label: "On time", numeric: true },
+      { label: "Median time", numeric: true },
+      { label: "90th percentile", numeric: true },
+    ],
+    rows: resolution.map((row) => [
+      row.severity,
+      String(row.count),
+      String(row.sla_breaches),
+      row.sla_attainment_percent === null ? "–" : `${row.sla_attainment_percent} %`,
+      formatDuration(row.median_seconds),
+      formatDuration(row.p90_seconds),
+    ]),
+    empty: "No ticket was resolved in the month.",
+  });
+}
+
+wireSignIn({
+  form: $("sign-in-form"),
+  input: $("api-key"),
+  keys,
+  gateway,
+  alert: $("alert"),
+  accept: (caller) => (caller.role === "admin" ? null : `This page is for distributor admins; a ${caller.role} key cannot open it.`),
+  onSignedIn: enter,
+});
+$("sign-out").addEventListener("click", () => signOut("You are signed out."));
+$("month-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  showMonth($("month").value);
+});
+
+if (keys.get()) {
+  try {
+    await enter(await gateway.json("/gateway/v1/me"));
+  } catch (error) {
+    signOut();
+    showProblem($("alert"), error, "Your saved key was refused");
+  }
+}
