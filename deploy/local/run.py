@@ -126,7 +126,9 @@ class Runner:
     def stop(self) -> None:
         for component, process in reversed(self.processes):
             if process.poll() is None:
-                process.send_signal(signal.SIGINT)
+                # SIGTERM, not SIGINT: a suite started in the background (`make run &`) has SIGINT ignored in
+                # its children, and uvicorn shuts down as gracefully on SIGTERM.
+                process.send_signal(signal.SIGTERM)
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -193,6 +195,9 @@ def main() -> int:
     print("Starting the BSS suite (Ctrl-C stops it):")
     runner = Runner(dict(os.environ))
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Started in the background (`make run &`), a shell leaves SIGINT ignored and Python then installs no
+    # handler: take it back, so `kill -INT` stops the suite as Ctrl-C does.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         runner.start()
         gateway = f"http://127.0.0.1:{runner.env.get('GATEWAY_PORT', GATEWAY.port)}"

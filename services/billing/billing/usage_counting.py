@@ -12,12 +12,13 @@ counted on its row and answered with a `UsageRejected`; the first version counts
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.domain.aggregation import Aggregation
 from billing.domain.periods import period_of
 from billing.domain.usage_rules import Rejection
 from billing.models import UsageEventRow, messaging
@@ -78,7 +79,8 @@ async def count_usage_records(
     repeats = [i for _, i in received if first[i.event_id][1] is not i or i.event_id not in decided_now]
     await _report_conflicts(session, runtime, repeats, now=now)
     counted = [item.usage for item in accepted if item.event_id in inserted and item.usage is not None]
-    await add_to_aggregates(session, [_accepted(usage, views, products) for usage in counted])
+    rules = _Rules(views, products)
+    await add_to_aggregates(session, [rules.accepted(usage) for usage in counted])
     return unreadable
 
 
@@ -93,20 +95,31 @@ async def _report_conflicts(session: AsyncSession, runtime: Runtime, repeats: li
         await publish_rejections(session, runtime, conflicts, now=now, reason=_CONFLICT)
 
 
-def _accepted(usage: Usage, views: dict[str, SubscriptionView], products: dict[str, ProductInfo]) -> AcceptedUsage:
-    view = views[usage.subscription_id]
-    period = period_of(usage.measured_at)
-    _name, rule = products[view.product_for(period)].skus_on(period)[usage.sku]
-    return AcceptedUsage(
-        subscription_id=usage.subscription_id,
-        reseller_id=view.row.reseller_id,
-        customer_id=usage.customer_id,
-        sku=usage.sku,
-        rule=rule,
-        quantity=usage.quantity,
-        measured_at=usage.measured_at,
-        closed_through=view.row.closed_through,
-    )
+class _Rules:
+    """Each counted event with its SKU's aggregation rule, looked up once per (subscription, period)."""
+
+    def __init__(self, views: dict[str, SubscriptionView], products: dict[str, ProductInfo]) -> None:
+        self._views = views
+        self._products = products
+        self._skus: dict[tuple[str, date], dict[str, tuple[str, Aggregation]]] = {}
+
+    def accepted(self, usage: Usage) -> AcceptedUsage:
+        view = self._views[usage.subscription_id]
+        period = period_of(usage.measured_at)
+        key = (usage.subscription_id, period)
+        skus = self._skus.get(key)
+        if skus is None:
+            skus = self._skus[key] = self._products[view.product_for(period)].skus_on(period)
+        return AcceptedUsage(
+            subscription_id=usage.subscription_id,
+            reseller_id=view.row.reseller_id,
+            customer_id=usage.customer_id,
+            sku=usage.sku,
+            rule=skus[usage.sku][1],
+            quantity=usage.quantity,
+            measured_at=usage.measured_at,
+            closed_through=view.row.closed_through,
+        )
 
 
 @dataclass(frozen=True, slots=True)

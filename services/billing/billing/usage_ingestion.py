@@ -51,9 +51,16 @@ class Incoming:
     event_id: str
     raw: object
     usage: Usage | None
-    fingerprint: str
+    known_fingerprint: str | None  # of an invalid payload; a valid one's is computed when first needed
     rejection: Rejection | None = None
     field: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        if self.known_fingerprint is None:
+            assert self.usage is not None
+            self.known_fingerprint = self.usage.fingerprint()
+        return self.known_fingerprint
 
 
 def read_incoming(event_id: str, raw: object) -> Incoming:
@@ -63,7 +70,7 @@ def read_incoming(event_id: str, raw: object) -> Incoming:
         raw = msgspec.to_builtins(raw) if isinstance(raw, Usage) else raw
         fingerprint = hashlib.blake2b(repr(raw).encode(), digest_size=16).hexdigest()
         return Incoming(event_id, raw, None, fingerprint, Rejection("invalid_payload", exc.detail), exc.field)
-    return Incoming(event_id, raw, usage, usage.fingerprint())
+    return Incoming(event_id, raw, usage, None)
 
 
 async def ingest_usage(

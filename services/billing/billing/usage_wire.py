@@ -47,20 +47,21 @@ class Usage(msgspec.Struct, frozen=True):
     source: _NAME
 
     def fingerprint(self) -> str:
-        """Equal for equal payloads (`1.50` equals `1.5`): a resend; another fingerprint is a conflict."""
-        quantity = decimal_text(self.quantity.normalize())
-        text = "|".join(
-            (
-                self.reseller_id,
-                self.subscription_id,
-                self.customer_id,
-                self.sku,
-                quantity,
-                self.measured_at.isoformat(),
-                self.source,
-            )
+        """Equal for equal payloads (`1.50` equals `1.5`, one instant in any zone): a resend; another
+        fingerprint is a conflict."""
+        fields = (
+            self.reseller_id,
+            self.subscription_id,
+            self.customer_id,
+            self.sku,
+            str(self.quantity.normalize()),
+            self.measured_at,  # msgpack writes the instant itself (a timestamp), whatever the zone
+            self.source,
         )
-        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        return hashlib.blake2b(_MSGPACK.encode(fields), digest_size=16).hexdigest()
+
+
+_MSGPACK = msgspec.msgpack.Encoder()
 
 
 class InvalidUsage(ValueError):
