@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.domain.periods import period_of
+from billing.domain.usage_rules import billed_in
 from billing.models import (
     FxRateRow,
     PriceAdjustmentRow,
@@ -234,7 +235,7 @@ async def on_incident_charged(session: AsyncSession, event: CloudEvent) -> None:
         "period": period_of(charge.charged_at),
         "ticket_id": charge.ticket_id,
     }
-    await _upsert(session, SupportItemRow, values, ("item_id",))
+    await _add_support_item(session, values)
 
 
 async def on_incident_credited(session: AsyncSession, event: CloudEvent) -> None:
@@ -251,7 +252,21 @@ async def on_incident_credited(session: AsyncSession, event: CloudEvent) -> None
         "period": period_of(credit.credited_at),
         "ticket_id": credit.ticket_id,
     }
-    await _upsert(session, SupportItemRow, values, ("item_id",))
+    await _add_support_item(session, values)
+
+
+async def _add_support_item(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Record a charge or credit on the invoice of its month, or, if that month is invoiced already, on the
+    next open one (Billing conventions: late items are adjustments, never lost). The subscription's row is
+    locked on PostgreSQL, as the usage consumer does, so a month close cannot slip in between."""
+    query = select(SubscriptionRow.closed_through).where(SubscriptionRow.subscription_id == values["subscription_id"])
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    closed_through = (await session.execute(query)).scalar_one_or_none()
+    values = {**values, "billed_in": billed_in(values["period"], closed_through)}
+    insert = insert_for(session)(SupportItemRow).values(**values)
+    changes = {name: insert.excluded[name] for name in values if name not in ("item_id", "billed_in")}
+    await session.execute(insert.on_conflict_do_update(index_elements=["item_id"], set_=changes))
 
 
 async def on_tier_one_program_activated(session: AsyncSession, event: CloudEvent) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.domain.aggregation import Aggregation, CustomerUsage, LatestValue, sku_quantity
@@ -109,7 +109,8 @@ async def prefetch(
     }
     support: dict[str, list[SupportItemRow]] = {s: [] for s in subscription_ids}
     items = select(SupportItemRow).where(
-        SupportItemRow.subscription_id.in_(subscription_ids), SupportItemRow.period == period
+        SupportItemRow.subscription_id.in_(subscription_ids),
+        func.coalesce(SupportItemRow.billed_in, SupportItemRow.period) <= period,
     )
     for item in (await session.execute(items.order_by(SupportItemRow.kind, SupportItemRow.item_id))).scalars():
         support[item.subscription_id].append(item)
@@ -148,7 +149,8 @@ async def resolve_invoice(
         raise CannotInvoice(f"product {product_id} has no commitment in {pl_currency}")
     usage, adjustments = await _usage(session, view, products, period, usage_rows, pl_currency, cache)
     reseller = rows.resellers.get(row.reseller_id)
-    support = _support(rows.support[row.subscription_id], currency, tables, invoice_date)
+    support_rows = [r for r in rows.support[row.subscription_id] if _billed_after(r, billed_after)]
+    support = _support(support_rows, currency, tables, invoice_date, period)
     inputs = InvoiceInput(
         price_list_currency=pl_currency,
         currency=currency,
@@ -250,7 +252,14 @@ def _rate(
     )
 
 
-def _support(rows: list[SupportItemRow], currency: str, tables: list[RateTable], on: date) -> list[SupportItem]:
+def _billed_after(row: SupportItemRow, billed_after: date | None) -> bool:
+    """An item not yet carried by an invoice: billed in a period after the last one closed."""
+    return billed_after is None or (row.billed_in or row.period) > billed_after
+
+
+def _support(
+    rows: list[SupportItemRow], currency: str, tables: list[RateTable], on: date, period: date
+) -> list[SupportItem]:
     items = []
     for row in rows:
         fx = _fx(tables, row.currency, currency, on)
@@ -259,7 +268,7 @@ def _support(rows: list[SupportItemRow], currency: str, tables: list[RateTable],
         items.append(
             SupportItem(
                 kind="support_credit" if kind == "support_credit" else "support_charge",
-                description=row.description,
+                description=row.description if row.period == period else f"{row.description} ({row.period:%Y-%m})",
                 amount=amount,
                 ticket_id=row.ticket_id,
                 support_charge_id=row.item_id,

@@ -134,7 +134,8 @@ class TierChangeRow(Base):
 
 
 class SupportItemRow(Base):
-    """A support charge or money credit, carried by the invoice of the month it happened in."""
+    """A support charge or money credit of the month it happened in (`period`), carried by the invoice of
+    `billed_in`: its own month while that is open, else the next open one, where it is an adjustment."""
 
     __tablename__ = "support_items"
 
@@ -146,6 +147,7 @@ class SupportItemRow(Base):
     currency: Mapped[str] = mapped_column(String(3))
     period: Mapped[date] = mapped_column(Date)
     ticket_id: Mapped[str] = mapped_column(_ID)
+    billed_in: Mapped[date | None] = mapped_column(Date, index=True)  # None only in rows of older versions
 
 
 class TierOneProgramRow(Base):

@@ -138,3 +138,38 @@ async def test_support_charges_and_credits_of_the_month_are_invoice_lines(world:
     lines = [(line["kind"], line["amount"]) for line in invoice["document"]["lines"]]
     assert lines == [("usage", "1250.00"), ("support_charge", "45.00"), ("support_credit", "-45.00")]
     assert invoice["total"] == "1250.00"
+
+
+async def test_a_support_charge_for_an_invoiced_month_goes_on_the_next_invoice_never_lost(world: BillingWorld) -> None:
+    ids = await world.subscribe()
+    await world.publish(world.usage(*ids, WORKSTATION, "500", utc(2024, 7, 3)))
+    await world.wait_counted(1, ids[1])
+    await world.close(date(2024, 7, 1))
+    assert [line["kind"] for line in (await world.invoice(ids[1], date(2024, 7, 1)))["document"]["lines"]] == ["usage"]
+    late = IncidentChargedV1(
+        ticket_id=new_id(),
+        reseller_id=ids[0],
+        charge_id=new_id(),
+        subscription_id=ids[1],
+        kind="ticket_fee",
+        amount=Decimal("45.00"),
+        currency="USD",
+        charged_at=utc(2024, 7, 30),  # July, but known to billing only after July was invoiced
+        description="Support ticket fee (non-certified service provider)",
+    )
+    await world.publish(late)
+
+    async def known() -> bool:
+        return await world.count(SupportItemRow, SupportItemRow.subscription_id == ids[1]) == 1
+
+    await eventually(known, what="the late charge")
+    await world.publish(world.usage(*ids, WORKSTATION, "500", utc(2024, 8, 3)))
+    await world.wait_counted(2, ids[1])
+    await world.close(date(2024, 8, 1))
+    august = await world.invoice(ids[1], date(2024, 8, 1))
+    support = [line for line in august["document"]["lines"] if line["kind"] == "support_charge"]
+    assert [(line["amount"], line["description"]) for line in support] == [
+        ("45.00", "Support ticket fee (non-certified service provider) (2024-07)")
+    ]
+    july = await world.invoice(ids[1], date(2024, 7, 1))
+    assert [line["kind"] for line in july["document"]["lines"]] == ["usage"]  # an issued invoice never changes
