@@ -3,6 +3,11 @@
 Re-running changes nothing: a subscription whose period is closed is skipped, and the unique
 (subscription, period) constraint makes a concurrent close of the same subscription fail to insert a second
 invoice (its transaction rolls back and the subscription is reported as already closed).
+
+Months are closed in order for each subscription: closing P first closes any earlier billable month a
+subscription still has open (say the scheduler was down, or the subscription was ordered backdated), since
+a subscription's `closed_through` may never jump over a month nobody invoiced (its usage would become mere
+adjustments and its commitment fee would never be charged). Those earlier closes are listed in `caught_up`.
 """
 
 from __future__ import annotations
@@ -19,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.domain.distributor_margin import invoice_margin
 from billing.domain.invoice_math import InvoiceAmounts, compute_invoice
-from billing.domain.periods import period_end, period_of, previous_period
-from billing.domain.subscription_timeline import is_billable_period
+from billing.domain.periods import next_period, period_end, period_of, previous_period
+from billing.domain.subscription_timeline import PaidWindow, is_billable_period
 from billing.errors import InvalidPeriod
 from billing.invoice_documents import invoice_document
 from billing.invoice_inputs import CannotInvoice, ReadCache, ResolvedInvoice, prefetch, resolve_invoice
@@ -39,14 +44,53 @@ class CloseSummary:
     invoiced: int = 0
     skipped: int = 0
     failed: list[dict[str, str]] = field(default_factory=list)
+    caught_up: list[CloseSummary] = field(default_factory=list)  # earlier months closed first
 
 
 async def close_month(runtime: Runtime, period: date, *, now: datetime, issue: bool = True) -> CloseSummary:
-    """Invoice every billable subscription for `period` (a past calendar month) that has no invoice for it."""
+    """Invoice every billable subscription for `period` (a past calendar month) that has no invoice for it,
+    after closing, month by month, any earlier month a subscription still has open."""
     if period.day != 1:
         raise InvalidPeriod("period", "a billing period is named by the 1st of its month")
     if period_end(period) > now:
         raise InvalidPeriod("period", f"{period:%Y-%m} has not ended yet; only past months can be closed")
+    async with runtime.sessions() as session:
+        month = await _first_open_month(session, period)
+    caught_up = []
+    while month < period:
+        earlier = await _close_one_month(runtime, month, now=now, issue=issue)
+        if earlier.invoiced or earlier.failed:
+            caught_up.append(earlier)
+        month = next_period(month)
+    summary = await _close_one_month(runtime, period, now=now, issue=issue)
+    summary.caught_up = caught_up
+    return summary
+
+
+async def _first_open_month(session: AsyncSession, period: date) -> date:
+    """The earliest month before `period` that a subscription should have been invoiced for and was not."""
+    query = select(
+        SubscriptionRow.paid_from,
+        SubscriptionRow.ends_at,
+        SubscriptionRow.last_billed_period,
+        SubscriptionRow.closed_through,
+    ).where(
+        SubscriptionRow.paid_from.is_not(None),
+        SubscriptionRow.paid_from < period_end(period),
+        or_(SubscriptionRow.closed_through.is_(None), SubscriptionRow.closed_through < previous_period(period)),
+    )
+    first = period
+    for paid_from, ends_at, last_billed, closed_through in await session.execute(query):
+        assert paid_from is not None  # the query asks for paid subscriptions only
+        window = PaidWindow(paid_from, ends_at, last_billed)
+        month = next_period(closed_through) if closed_through is not None else period_of(paid_from)
+        while month < first and not is_billable_period(window, month):
+            month = next_period(month)  # months it was not billable in (ended, not yet paid) are not open
+        first = min(first, month)
+    return first
+
+
+async def _close_one_month(runtime: Runtime, period: date, *, now: datetime, issue: bool) -> CloseSummary:
     settings = runtime.settings
     assert isinstance(settings, BillingSettings)
     summary = CloseSummary(period)

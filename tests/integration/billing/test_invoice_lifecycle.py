@@ -62,12 +62,15 @@ async def test_two_concurrent_closes_produce_each_invoice_once_with_gapless_numb
         invoices = list(
             (await session.execute(select(InvoiceRow).where(InvoiceRow.period == date(2024, 4, 1)))).scalars()
         )
-        numbers = sorted(
-            int(n.split("-")[2]) for n in (await session.execute(select(InvoiceRow.number))).scalars() if n
-        )
+        per_year: dict[str, list[int]] = {}
+        for number in (await session.execute(select(InvoiceRow.number))).scalars():
+            if number:
+                _prefix, year, sequence = number.split("-")
+                per_year.setdefault(year, []).append(int(sequence))
     assert first["invoiced"] + second["invoiced"] == len(invoices)
     assert sorted(i.subscription_id for i in invoices if i.subscription_id in mine) == sorted(mine)
-    assert numbers == list(range(1, len(numbers) + 1))
+    for numbers in per_year.values():  # one gapless sequence per year
+        assert sorted(numbers) == list(range(1, len(numbers) + 1))
 
 
 async def test_close_of_a_month_that_has_not_ended_is_refused_and_writes_nothing(world: BillingWorld) -> None:
@@ -123,3 +126,25 @@ async def test_void_pay_transitions_csv_and_tenant_scope(world: BillingWorld) ->
     assert voided.json()["status"] == "void"
     refused = await world.client.post(base + "/pay", headers=headers_for(ADMIN))
     assert refused.status_code == 409
+
+
+async def test_closing_a_month_first_closes_the_earlier_months_a_subscription_still_has_open(
+    world: BillingWorld,
+) -> None:
+    sep, octo = date(2024, 9, 1), date(2024, 10, 1)
+    ids = await world.subscribe(started_at=utc(2024, 9, 1))
+    await world.publish(world.usage(*ids, WORKSTATION, "100", utc(2024, 9, 10)))  # 250 USD
+    await world.publish(world.usage(*ids, WORKSTATION, "500", utc(2024, 10, 10)))  # 1,250 USD
+    await world.wait_counted(2, ids[1])
+    summary = await world.close(octo)  # September was never closed: it must not be skipped
+    caught_up = {earlier["period"]: earlier["invoiced"] for earlier in summary["caught_up"]}
+    assert list(caught_up) == sorted(caught_up)  # in order (other subscriptions of this module catch up too)
+    assert caught_up["2024-09-01"] >= 1
+    september = await world.invoice(ids[1], sep)
+    assert [(line["kind"], line["amount"]) for line in september["document"]["lines"]] == [
+        ("usage", "250.00"),
+        ("commitment_fee", "750.00"),
+    ]
+    october = await world.invoice(ids[1], octo)
+    assert [(line["kind"], line["amount"]) for line in october["document"]["lines"]] == [("usage", "1250.00")]
+    assert (await world.close(octo))["caught_up"] == []  # re-running changes nothing

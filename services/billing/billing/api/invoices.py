@@ -66,11 +66,18 @@ class MonthCloseCreate(BaseModel):
     issue: bool = Field(default=True, description="Issue the invoices at once (else they stay drafts).")
 
 
-class MonthCloseRead(BaseModel):
+class MonthClosedRead(BaseModel):
     period: date
     invoiced: int
     skipped: int
     failed: list[dict[str, str]]
+
+
+class MonthCloseRead(MonthClosedRead):
+    caught_up: list[MonthClosedRead] = Field(
+        description="Earlier months some subscription still had open, closed first, in order (months are "
+        "invoiced in sequence: none is ever skipped)."
+    )
 
 
 @router.post(
@@ -81,8 +88,16 @@ class MonthCloseRead(BaseModel):
 )
 async def post_month_close(body: MonthCloseCreate, runtime: RuntimeDep, _caller: Admin) -> MonthCloseRead:
     summary = await close_month(runtime, body.period, now=runtime.clock.now(), issue=body.issue)
+    earlier = [
+        MonthClosedRead(period=s.period, invoiced=s.invoiced, skipped=s.skipped, failed=s.failed)
+        for s in summary.caught_up
+    ]
     return MonthCloseRead(
-        period=summary.period, invoiced=summary.invoiced, skipped=summary.skipped, failed=summary.failed
+        period=summary.period,
+        invoiced=summary.invoiced,
+        skipped=summary.skipped,
+        failed=summary.failed,
+        caught_up=earlier,
     )
 
 
