@@ -13,7 +13,7 @@ import pytest_asyncio
 from bss.embedded_broker import EmbeddedBroker
 from catalog.domain.product_identity import product_id_for
 from tests.harness.databases import DatabaseFactory
-from tests.harness.identity import STOREFRONT, headers_for, reseller
+from tests.harness.identity import STOREFRONT, SYSTEM, headers_for, reseller
 from tests.integration.catalog.harness import Catalog, read_catalog_topic, running_catalog
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.broker]
@@ -165,9 +165,15 @@ async def test_storefront_shows_published_groups_active_products_and_follows_cha
     assert created["id"] in [p["id"] for g in shown["groups"] for p in g["products"]]
 
 
-async def test_storefront_is_not_for_resellers(catalog: Catalog) -> None:
+async def test_the_public_storefront_reads_the_same_for_a_signed_in_reseller_but_not_for_machines(
+    catalog: Catalog,
+) -> None:
+    public = await catalog.http.get("/v1/storefront/catalog", headers=headers_for(STOREFRONT))
     response = await catalog.http.get("/v1/storefront/catalog", headers=headers_for(reseller("t-1")))
-    assert response.status_code == 403
+    assert response.status_code == 200
+    assert response.json() == public.json()
+    machine = await catalog.http.get("/v1/storefront/catalog", headers=headers_for(SYSTEM))
+    assert machine.status_code == 403
 
 
 async def test_same_idempotency_key_creates_the_product_once(catalog: Catalog) -> None:

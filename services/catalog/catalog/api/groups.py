@@ -51,7 +51,9 @@ async def get_groups(session: Session, _caller: Admin) -> Any:
     summary="The storefront catalog: published groups with their orderable products",
     response_model=StorefrontCatalog,
     responses=READ,
-    dependencies=[Depends(require_roles(Role.STOREFRONT, Role.ADMIN))],
+    # Public through the gateway (anonymous callers arrive as the storefront role), so every signed-in person
+    # reads it too; only machine callers (usage collectors) have no business here.
+    dependencies=[Depends(require_roles(Role.STOREFRONT, Role.ADMIN, Role.RESELLER, Role.SUPPORT_AGENT))],
 )
 async def get_storefront(
     session: Session, runtime: RuntimeDep, cache: StorefrontCacheDep, request: Request
