@@ -82,7 +82,8 @@ async def record_accepted(session: AsyncSession, events: Sequence[Decided], *, n
         "measured_at, aggregated, conflicts, received_at) "
         "SELECT e, f, 'accepted', s, k, c, q, m, true, 0, CAST(:now AS timestamptz) FROM unnest("
         "CAST(:ids AS varchar[]), CAST(:fps AS varchar[]), CAST(:subs AS varchar[]), CAST(:skus AS varchar[]), "
-        "CAST(:customers AS varchar[]), CAST(:quantities AS numeric[]), CAST(:measured AS timestamptz[])"
+        "CAST(:customers AS varchar[]), CAST(CAST(:quantities AS text[]) AS numeric[]), "
+        "CAST(:measured AS timestamptz[])"
         ") AS t(e, f, s, k, c, q, m) ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
     )
     parameters: dict[str, Any] = {
@@ -92,7 +93,7 @@ async def record_accepted(session: AsyncSession, events: Sequence[Decided], *, n
         "subs": [u.subscription_id for u in usages],
         "skus": [u.sku for u in usages],
         "customers": [u.customer_id for u in usages],
-        "quantities": [u.quantity for u in usages],
+        "quantities": [str(u.quantity) for u in usages],  # exact text: cheaper to send than binary numeric
         "measured": [u.measured_at for u in usages],
     }
     return set((await session.execute(statement, parameters)).scalars())
