@@ -72,6 +72,7 @@ async def seed(runtime: Runtime, subscriptions: int, skus: int) -> dict[str, Dec
                 "billing_currency": "USD",
                 "started_at": datetime(2024, 1, 1, tzinfo=UTC),
                 "paid_from": datetime(2024, 1, 1, tzinfo=UTC),
+                "closed_through": date(2024, 1, 1),  # the steady state: last month is invoiced already
                 "ramp_up_cycles": 0,
             }
         )
