@@ -89,7 +89,13 @@ async def _report_conflicts(session: AsyncSession, runtime: Runtime, repeats: li
     if not repeats:
         return
     known = await lookup(session, [item.event_id for item in repeats])
-    conflicts = [i for i in repeats if i.event_id in known and known[i.event_id].fingerprint != i.fingerprint]
+    conflicts = [
+        item
+        for item in repeats
+        if item.event_id in known
+        and known[item.event_id].decided
+        and known[item.event_id].fingerprint != item.fingerprint
+    ]
     if conflicts:
         await count_conflicts(session, [item.event_id for item in conflicts])
         await publish_rejections(session, runtime, conflicts, now=now, reason=_CONFLICT)

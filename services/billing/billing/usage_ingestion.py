@@ -8,7 +8,8 @@ ledger row (`usage_counting`).
 
 Ids the ledger has already decided are answered "duplicate" with the first fate and not sent again (one
 index lookup per event; `BILLING_USAGE_DUPLICATE_CHECK=false` trades that answer for throughput). An id whose
-first copy is still on its way to the consumer is accepted again and counted once.
+first copy is still on its way to the consumer is accepted again and counted once. An `unknown_subscription`
+refusal is not final: the subscription may not have reached billing yet, so a resend is judged afresh.
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ async def ingest_usage(
     first: dict[str, Incoming] = {}
     for item in received:
         first.setdefault(item.event_id, item)  # within a batch too, the first version counts
-    known = await lookup(session, first) if settings.usage_duplicate_check else {}
+    decided_before = await lookup(session, first) if settings.usage_duplicate_check else {}
+    known = {event_id: entry for event_id, entry in decided_before.items() if entry.decided}
     new = [item for event_id, item in first.items() if event_id not in known]
     refused = [item for item in new if item.rejection is not None]
     written = await record_rejected(session, [decided(item) for item in refused], now=now)

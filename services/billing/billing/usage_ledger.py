@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import literal_column, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.models import UsageEventRow
@@ -22,6 +22,9 @@ from billing.usage_wire import Usage
 from bss.db import insert_for
 
 _LOOKUP_CHUNK = 5_000
+RETRYABLE = ("unknown_subscription",)
+"""Refusals that do not decide an id for good: the subscription may simply not have reached billing yet
+(its events travel on another topic), so the same event sent again later is judged afresh."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,11 @@ class LedgerEntry:
     fingerprint: str
     status: str
     reason_code: str | None
+
+    @property
+    def decided(self) -> bool:
+        """Whether this id's fate is final (anything but a retryable refusal)."""
+        return self.reason_code not in RETRYABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +92,15 @@ async def record_accepted(session: AsyncSession, events: Sequence[Decided], *, n
         "CAST(:ids AS varchar[]), CAST(:fps AS varchar[]), CAST(:subs AS varchar[]), CAST(:skus AS varchar[]), "
         "CAST(:customers AS varchar[]), CAST(CAST(:quantities AS text[]) AS numeric[]), "
         "CAST(:measured AS timestamptz[])"
-        ") AS t(e, f, s, k, c, q, m) ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+        ") AS t(e, f, s, k, c, q, m) ON CONFLICT (event_id) DO UPDATE SET fingerprint = excluded.fingerprint, "
+        "status = 'accepted', reason_code = NULL, detail = NULL, subscription_id = excluded.subscription_id, "
+        "sku = excluded.sku, customer_id = excluded.customer_id, quantity = excluded.quantity, "
+        "measured_at = excluded.measured_at, aggregated = true, received_at = excluded.received_at "
+        "WHERE usage_events.reason_code = ANY(CAST(:retryable AS varchar[])) RETURNING event_id"
     )
     parameters: dict[str, Any] = {
         "now": now,
+        "retryable": list(RETRYABLE),
         "ids": [e.event_id for e in events],
         "fps": [e.fingerprint for e in events],
         "subs": [u.subscription_id for u in usages],
@@ -108,10 +121,19 @@ async def record_rejected(session: AsyncSession, events: Sequence[Decided], *, n
 
 
 async def _insert_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert, or overwrite a retryable refusal of the same id; returns the ids written."""
     table = UsageEventRow.__table__
-    statement = (
-        insert_for(session)(table).on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id)
+    insert = insert_for(session)(table)
+    replaced = (
+        *("fingerprint", "status", "reason_code", "detail", "subscription_id", "sku", "customer_id"),
+        *("quantity", "measured_at", "aggregated", "received_at"),
     )
+    statement = insert.on_conflict_do_update(
+        index_elements=["event_id"],
+        set_={name: insert.excluded[name] for name in replaced},
+        # Rendered inline (our own constants): executemany cannot expand an IN list.
+        where=or_(*(table.c.reason_code == literal_column(f"'{reason}'") for reason in RETRYABLE)),
+    ).returning(table.c.event_id)
     # executemany with RETURNING ("insertmanyvalues"): one compiled statement, batched by the driver layer.
     return set((await session.execute(statement, rows)).scalars())
 

@@ -176,6 +176,39 @@ async def test_direct_kafka_usage_duplicates_are_counted_once(world: BillingWorl
     assert [(row.readings, row.total) for row in rows] == [(1, Decimal(7))]
 
 
+async def test_http_usage_ahead_of_its_subscription_is_refused_for_now_and_counted_when_sent_again(
+    world: BillingWorld,
+) -> None:
+    ids = (str(uuid.uuid4()), str(uuid.uuid4()))
+    early = item(world, ids, quantity="3")
+    first = (await world.post_usage([early])).json()["results"][0]
+    assert (first["status"], first["reason_code"]) == ("rejected", "unknown_subscription")
+    await world.subscribe(ids=ids)
+    again = (await world.post_usage([early])).json()["results"][0]
+    assert again["status"] == "accepted"  # judged afresh: an unknown subscription is not a final verdict
+    await world.wait_counted(1, ids[1])
+    assert await jobs_total(world, ids[1]) == "3"
+    assert (await world.post_usage([early])).json()["results"][0]["status"] == "duplicate"  # now it is final
+
+
+async def test_kafka_usage_racing_ahead_of_its_subscription_counts_when_sent_again(world: BillingWorld) -> None:
+    ids = (str(uuid.uuid4()), str(uuid.uuid4()))
+    event_id = str(uuid.uuid4())
+    usage = world.usage(*ids, STORAGE, "7", utc(2024, 2, 5))
+    await world.publish(usage, event_id=event_id)
+    await eventually(lambda: _rejected(world, event_id), what="the early event refused")
+    await world.subscribe(ids=ids)
+    await world.publish(usage, event_id=event_id)  # the producer retries after the UsageRejected
+    await eventually(lambda: _counted(world, event_id), what="the retried event counted")
+    assert await jobs_total(world, ids[1]) == "7"
+
+
+async def _rejected(world: BillingWorld, event_id: str) -> bool:
+    async with world.runtime.sessions() as session:
+        row = await session.get(UsageEventRow, event_id)
+        return row is not None and row.reason_code == "unknown_subscription"
+
+
 async def _counted(world: BillingWorld, event_id: str) -> bool:
     async with world.runtime.sessions() as session:
         row = await session.get(UsageEventRow, event_id)

@@ -153,8 +153,9 @@ class BillingWorld:
         started_at: datetime | None = None,
         ramp_up: int = 0,
         kind: str = "paid",
+        ids: tuple[str, str] | None = None,
     ) -> tuple[str, str]:
-        reseller_id, subscription_id = new_id(), new_id()
+        reseller_id, subscription_id = ids or (new_id(), new_id())
         started = started_at or utc(2023, 10, 15)
         await self.publish(
             ResellerRegisteredV1.model_validate(
