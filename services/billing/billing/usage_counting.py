@@ -54,19 +54,19 @@ async def count_usage_records(
     assert isinstance(settings, BillingSettings)
     now = runtime.clock.now()
     unreadable: list[tuple[Record, str]] = []
-    received: list[tuple[str, Incoming]] = []  # (producer, event), in log order
+    received: list[Incoming] = []  # in log order
     for record in records:
         try:
-            event_id, source, event_type, data = decode_usage_envelope(record.value or b"")
+            event_id, _source, event_type, data = decode_usage_envelope(record.value or b"")
         except ValueError as exc:
             unreadable.append((record, str(exc)))
             continue
         if event_type == USAGE_TYPE:
-            received.append((source, read_incoming(event_id, data)))
-    first: dict[str, tuple[str, Incoming]] = {}
-    for source, item in received:
-        first.setdefault(item.event_id, (source, item))  # within a poll too, the first version counts
-    incoming = [item for _, item in first.values()]
+            received.append(read_incoming(event_id, data))
+    first: dict[str, Incoming] = {}
+    for item in received:
+        first.setdefault(item.event_id, item)  # within a poll too, the first version counts
+    incoming = list(first.values())
     subscription_ids = {item.usage.subscription_id for item in incoming if item.usage is not None}
     views, products = await load_context(session, subscription_ids, lock=True)
     check_against([item for item in incoming if item.usage is not None], views, products, settings, now=now)
@@ -76,7 +76,7 @@ async def count_usage_records(
     written = await record_rejected(session, [decided(item) for item in refused], now=now)
     await publish_rejections(session, runtime, [item for item in refused if item.event_id in written], now=now)
     decided_now = inserted | written
-    repeats = [i for _, i in received if first[i.event_id][1] is not i or i.event_id not in decided_now]
+    repeats = [item for item in received if first[item.event_id] is not item or item.event_id not in decided_now]
     await _report_conflicts(session, runtime, repeats, now=now)
     counted = [item.usage for item in accepted if item.event_id in inserted and item.usage is not None]
     rules = _Rules(views, products)
