@@ -18,7 +18,6 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.domain.aggregation import Aggregation, LatestValue
-from billing.domain.periods import period_of
 from billing.domain.usage_rules import billed_in, bucket_day
 from billing.models import UsageAggregateRow
 from bss.db import insert_for
@@ -36,6 +35,7 @@ class AcceptedUsage:
     quantity: Decimal
     measured_at: datetime
     closed_through: date | None
+    period: date  # of `measured_at`: worked out once by the caller
 
 
 @dataclass
@@ -54,7 +54,7 @@ class _Bucket:
 
 
 def _key(usage: AcceptedUsage) -> Key:
-    period = period_of(usage.measured_at)
+    period = usage.period
     return (
         usage.subscription_id,
         billed_in(period, usage.closed_through),
@@ -69,14 +69,18 @@ def pre_aggregate(usages: Sequence[AcceptedUsage]) -> dict[Key, _Bucket]:
     """One bucket per aggregate key for the whole batch (the database then sees each key once)."""
     buckets: dict[Key, _Bucket] = {}
     for usage in usages:
-        bucket = _Bucket(
-            usage.reseller_id, usage.quantity, usage.quantity, LatestValue(usage.measured_at, usage.quantity), 1
-        )
         key = _key(usage)
-        if key in buckets:
-            buckets[key].merge(bucket)
-        else:
-            buckets[key] = bucket
+        quantity, measured_at = usage.quantity, usage.measured_at
+        bucket = buckets.get(key)
+        if bucket is None:
+            buckets[key] = _Bucket(usage.reseller_id, quantity, quantity, LatestValue(measured_at, quantity), 1)
+            continue
+        bucket.total += quantity  # what `_Bucket.merge` does, without a bucket per reading
+        bucket.peak = max(bucket.peak, quantity)
+        last = bucket.last
+        if measured_at > last.measured_at or (measured_at == last.measured_at and quantity > last.value):
+            bucket.last = LatestValue(measured_at, quantity)
+        bucket.readings += 1
     return buckets
 
 

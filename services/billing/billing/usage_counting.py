@@ -125,6 +125,7 @@ class _Rules:
             quantity=usage.quantity,
             measured_at=usage.measured_at,
             closed_through=view.row.closed_through,
+            period=period,
         )
 
 
