@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import structlog
 from aiokafka import AIOKafkaProducer, TopicPartition
@@ -52,13 +52,12 @@ class RelayConfig:
     cleanup_interval_s: float = 60.0
 
 
-@dataclass(frozen=True, slots=True)
-class _Outgoing:
+class _Outgoing(NamedTuple):  # a tuple: a relay round can carry tens of thousands
     topic: str
     key: bytes | None
     value: bytes
     event_id: str
-    event_type: str
+    event_type: bytes  # the `ce_type` header value
 
 
 def _expand(rows: Sequence[Row[Any, Any, Any, Any, Any, Any]]) -> list[_Outgoing]:
@@ -66,14 +65,14 @@ def _expand(rows: Sequence[Row[Any, Any, Any, Any, Any, Any]]) -> list[_Outgoing
     messages: list[_Outgoing] = []
     for row in rows:
         if row.event_type.startswith(BUNDLE_PREFIX):
-            event_type = row.event_type[len(BUNDLE_PREFIX) :]
+            topic, event_type = row.topic, row.event_type[len(BUNDLE_PREFIX) :].encode()
             messages.extend(
-                _Outgoing(row.topic, m.key.encode() if m.key else None, m.value, m.event_id, event_type)
-                for m in decode_bundle(row.payload)
+                _Outgoing(topic, key.encode() if key else None, value, event_id, event_type)
+                for event_id, key, value in decode_bundle(row.payload)
             )
         else:
             key = row.key.encode() if row.key else None
-            messages.append(_Outgoing(row.topic, key, row.payload, row.event_id, row.event_type))
+            messages.append(_Outgoing(row.topic, key, row.payload, row.event_id, row.event_type.encode()))
     return messages
 
 
@@ -197,13 +196,15 @@ class OutboxRelay:
         `create_batch`/`send_batch` per partition costs less than half of `send()` per message. The key picks
         the partition with the producer's own partitioner, so a key lands where `send()` would put it.
         """
-        by_partition: dict[TopicPartition, list[_Outgoing]] = {}
         messages = _expand(rows)
+        for topic in {message.topic for message in messages}:
+            await self._load_partitions(topic)
+        by_partition: dict[tuple[str, int], list[_Outgoing]] = {}
         for message in messages:
-            tp = TopicPartition(message.topic, await self._partition_of(message))
-            by_partition.setdefault(tp, []).append(message)
+            by_partition.setdefault((message.topic, self._partition_of(message)), []).append(message)
         sends: list[tuple[TopicPartition, _Outgoing, asyncio.Future[RecordMetadata]]] = []
-        for tp, group in by_partition.items():
+        for (topic, partition), group in by_partition.items():
+            tp = TopicPartition(topic, partition)
             for batch, first in self._batches(group):
                 sends.append((tp, first, await self._producer.send_batch(batch, tp.topic, partition=tp.partition)))
         acks = await asyncio.gather(*(future for _, _, future in sends))
@@ -211,12 +212,13 @@ class OutboxRelay:
         marks = [LogMark(tp, ack.offset, first.event_id) for (tp, first, _), ack in zip(sends, acks, strict=True)]
         return marks, len(messages)
 
-    async def _partition_of(self, message: _Outgoing) -> int:
-        partitions = self._partitions.get(message.topic)
-        if partitions is None:
-            partitions = sorted(await self._producer.partitions_for(message.topic))
-            self._partitions[message.topic] = partitions
+    async def _load_partitions(self, topic: str) -> None:
+        if topic not in self._partitions:
+            self._partitions[topic] = sorted(await self._producer.partitions_for(topic))
             self._key_partitions.clear()
+
+    def _partition_of(self, message: _Outgoing) -> int:
+        partitions = self._partitions[message.topic]
         if message.key is None:
             return int(_PARTITIONER(None, partitions, partitions))
         cached = (message.topic, message.key)
@@ -232,7 +234,7 @@ class OutboxRelay:
         for message in messages:
             headers = [
                 (ID_HEADER, message.event_id.encode()),
-                ("ce_type", message.event_type.encode()),
+                ("ce_type", message.event_type),
                 ("content-type", b"application/cloudevents+json"),
             ]
             if batch.append(key=message.key, value=message.value, timestamp=None, headers=headers) is None:
