@@ -21,6 +21,12 @@ SERVICES = ("catalog", "subscriptions", "billing", "support")
 DEV_BOOTSTRAP_ADMIN_KEY = "bss-dev-admin-key-embedded-only-change-me"
 
 
+HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
+PUBLIC_KEY_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
+
+
 class GatewaySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", validate_default=True)
 
@@ -58,9 +64,10 @@ class GatewaySettings(BaseSettings):
         default=5.0, ge=0, description="Authenticated API keys are cached this long: revocation takes effect within it"
     )
 
-    # JWT bearer tokens (disabled while jwt_key is empty).
+    # JWT bearer tokens (disabled while jwt_key is empty): an HMAC secret for HS256/384/512, or the identity
+    # provider's PEM public key for RS*/PS*/ES*/EdDSA. One family only: mixing them invites key confusion.
     jwt_key: SecretStr = SecretStr("")
-    jwt_algorithms: list[str] = Field(default_factory=lambda: ["HS256"])
+    jwt_algorithms: list[str] = Field(default_factory=lambda: ["HS256"], min_length=1)
     jwt_issuer: str = "https://auth.bss.example/"
     jwt_audience: str = "bss-gateway"
     jwt_leeway_s: float = Field(default=30.0, ge=0)
@@ -92,9 +99,25 @@ class GatewaySettings(BaseSettings):
             self.migrate_on_start = embedded
         if self.bootstrap_admin_key is None and embedded:
             self.bootstrap_admin_key = SecretStr(DEV_BOOTSTRAP_ADMIN_KEY)
+        self._check_jwt()
         if not embedded:
             self._check_production()
         return self
+
+    def _check_jwt(self) -> None:
+        unknown = [name for name in self.jwt_algorithms if name not in HMAC_ALGORITHMS | PUBLIC_KEY_ALGORITHMS]
+        if unknown:
+            raise ConfigurationError(f"gateway: jwt_algorithms: unknown {unknown}; use HS*, RS*, PS*, ES* or EdDSA")
+        hmac = {name in HMAC_ALGORITHMS for name in self.jwt_algorithms}
+        if len(hmac) > 1:
+            raise ConfigurationError("gateway: jwt_algorithms mixes HMAC and public-key algorithms; choose one family")
+        key = self.jwt_key.get_secret_value()
+        if key and hmac == {False} and "-----BEGIN PUBLIC KEY-----" not in key:
+            raise ConfigurationError("gateway: jwt_key must be a PEM public key for public-key jwt_algorithms")
+        if key and hmac == {True} and len(key) < MIN_SECRET_LENGTH:
+            raise ConfigurationError(
+                f"gateway: jwt_key, an HMAC secret, is shorter than {MIN_SECRET_LENGTH} characters"
+            )
 
     def _check_production(self) -> None:
         problems: list[str] = []

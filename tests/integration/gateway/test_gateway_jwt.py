@@ -76,3 +76,48 @@ async def test_tokens_are_refused_where_jwt_is_not_configured(gateway: RunningSe
         response = await client.get("/api/v1/catalog/products", headers={"Authorization": f"Bearer {token()}"})
     assert response.status_code == 401
     assert "JWT is not configured" in response.json()["detail"]
+
+
+def _rsa_pair() -> tuple[str, str]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private_pem, public_pem
+
+
+def rs256(private_pem: str, **overrides: Any) -> str:
+    claims = jwt.decode(token(), options={"verify_signature": False})
+    claims.update(overrides)
+    return jwt.encode(claims, private_pem, algorithm="RS256")
+
+
+async def test_an_identity_providers_rs256_token_is_checked_against_its_public_key(
+    start_gateway: StartGateway,
+) -> None:
+    private_pem, public_pem = _rsa_pair()
+    other_private, _ = _rsa_pair()
+    server = await start_gateway(
+        jwt_key=public_pem, jwt_algorithms=["RS256"], jwt_issuer=ISSUER, jwt_audience=AUDIENCE, jwt_leeway_s=0
+    )
+    async with httpx.AsyncClient(base_url=server.base_url) as client:
+        good = await client.get("/api/v1/billing/invoices", headers={"Authorization": f"Bearer {rs256(private_pem)}"})
+        forged = await client.get(
+            "/api/v1/billing/invoices", headers={"Authorization": f"Bearer {rs256(other_private)}"}
+        )
+        # An HS256 token: refused, so a public key can never be abused as an HMAC secret (key confusion).
+        hmac = await client.get("/api/v1/billing/invoices", headers={"Authorization": f"Bearer {token()}"})
+    assert good.status_code == 200
+    assert good.json()["caller"] == {"role": "reseller", "subject": "portal-user-9", "tenant": "r-9"}
+    assert forged.status_code == 401
+    assert "signature" in forged.json()["detail"].lower()
+    assert hmac.status_code == 401  # an HS256 token is not accepted where only RS256 is configured
+    assert "alg value is not allowed" in hmac.json()["detail"]
