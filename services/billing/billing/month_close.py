@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.domain.distributor_margin import invoice_margin
 from billing.domain.invoice_math import InvoiceAmounts, compute_invoice
 from billing.domain.periods import next_period, period_end, period_of, previous_period
-from billing.domain.subscription_timeline import PaidWindow, is_billable_period
+from billing.domain.subscription_timeline import PaidWindow, first_open_period, is_billable_period
 from billing.errors import InvalidPeriod
 from billing.invoice_documents import invoice_document
 from billing.invoice_inputs import CannotInvoice, ReadCache, ResolvedInvoice, prefetch, resolve_invoice
@@ -81,12 +81,9 @@ async def _first_open_month(session: AsyncSession, period: date) -> date:
     )
     first = period
     for paid_from, ends_at, last_billed, closed_through in await session.execute(query):
-        assert paid_from is not None  # the query asks for paid subscriptions only
-        window = PaidWindow(paid_from, ends_at, last_billed)
-        month = next_period(closed_through) if closed_through is not None else period_of(paid_from)
-        while month < first and not is_billable_period(window, month):
-            month = next_period(month)  # months it was not billable in (ended, not yet paid) are not open
-        first = min(first, month)
+        month = first_open_period(PaidWindow(paid_from, ends_at, last_billed), closed_through, before=first)
+        if month is not None:
+            first = month
     return first
 
 

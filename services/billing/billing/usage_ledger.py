@@ -17,14 +17,13 @@ from typing import Any
 from sqlalchemy import literal_column, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.domain.usage_rules import RETRYABLE_REFUSALS, is_final_refusal
 from billing.models import UsageEventRow
 from billing.usage_wire import Usage
 from bss.db import insert_for
 
 _LOOKUP_CHUNK = 5_000
-RETRYABLE = ("unknown_subscription",)
-"""Refusals that do not decide an id for good: the subscription may simply not have reached billing yet
-(its events travel on another topic), so the same event sent again later is judged afresh."""
+RETRYABLE = tuple(sorted(RETRYABLE_REFUSALS))  # the refusals a resend may overwrite (domain/usage_rules.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +38,7 @@ class LedgerEntry:
     @property
     def decided(self) -> bool:
         """Whether this id's fate is final (anything but a retryable refusal)."""
-        return self.reason_code not in RETRYABLE
+        return self.status == "accepted" or is_final_refusal(self.reason_code)
 
 
 @dataclass(frozen=True, slots=True)

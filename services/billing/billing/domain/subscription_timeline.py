@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from billing.domain.periods import months_between, period_end, period_of, period_start
+from billing.domain.periods import months_between, next_period, period_end, period_of, period_start
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +70,16 @@ def is_billable_period(window: PaidWindow, period: date) -> bool:
 def first_paid_period(window: PaidWindow) -> date | None:
     """The month the subscription became paid: ramp-up cycle 1."""
     return period_of(window.paid_from) if window.paid_from is not None else None
+
+
+def first_open_period(window: PaidWindow, closed_through: date | None, before: date) -> date | None:
+    """The earliest month before `before` the subscription should have been invoiced for and was not: months
+    close in order, and `closed_through` never jumps over a billable month (ADR 0011). None if there is none."""
+    if window.paid_from is None:
+        return None
+    month = next_period(closed_through) if closed_through is not None else period_of(window.paid_from)
+    while month < before:
+        if is_billable_period(window, month):
+            return month
+        month = next_period(month)  # not billable (not yet paid, ended): not open either
+    return None

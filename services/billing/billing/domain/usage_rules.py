@@ -69,3 +69,13 @@ def billed_in(period: date, closed_through: date | None) -> date:
 def bucket_day(rule: Aggregation, measured_at: datetime) -> date:
     """`average` SKUs keep one value per day; the other rules one per period (named by its 1st)."""
     return measured_at.date() if rule == "average" else period_of(measured_at)
+
+
+RETRYABLE_REFUSALS = frozenset({"unknown_subscription"})
+
+
+def is_final_refusal(reason_code: str | None) -> bool:
+    """Whether a refusal decides an event id for good. `unknown_subscription` does not: the subscription's own
+    events travel on another topic and may not have reached billing yet, so the same event sent again later is
+    judged afresh (ADR 0010). Every other refusal is final: fix the event and send it under a new id."""
+    return reason_code not in RETRYABLE_REFUSALS
