@@ -170,28 +170,20 @@ class EventConsumer:
     async def _apply_batch(self, run: list[tuple[ConsumerRecord[bytes, bytes], CloudEvent]]) -> None:
         """Apply many events in one transaction; on a failure, fall back to one transaction per event."""
         events = [event for _, event in run]
-        backoff = self._config.retry_backoff_s
-        while True:
-            try:
-                async with self._sessions() as session, session.begin():
-                    fresh = await self._inbox.claim_many(session, self.spec.name, events, now=self._clock.now())
-                    by_type: dict[str, list[CloudEvent]] = {}
-                    for event in fresh:
-                        by_type.setdefault(event.type, []).append(event)
-                    for event_type, group in by_type.items():
-                        await self.spec.batch_handlers[event_type](session, group)
-                EVENTS_CONSUMED.labels(self.spec.name, "applied").inc(len(fresh))
-                EVENTS_CONSUMED.labels(self.spec.name, "duplicate").inc(len(events) - len(fresh))
-                return
-            except (OperationalError, DBAPIError, OSError) as exc:
-                if not _is_connection_problem(exc):
-                    break
-                log.warning("database unavailable; retrying batch", error=_first_line(exc), backoff_s=backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self._config.max_backoff_s)
-            except Exception as exc:
-                log.warning("batch failed; applying its events one by one", size=len(run), error=_first_line(exc))
-                break
+
+        async def apply_all() -> None:
+            async with self._sessions() as session, session.begin():
+                fresh = await self._inbox.claim_many(session, self.spec.name, events, now=self._clock.now())
+                by_type: dict[str, list[CloudEvent]] = {}
+                for event in fresh:
+                    by_type.setdefault(event.type, []).append(event)
+                for event_type, group in by_type.items():
+                    await self.spec.batch_handlers[event_type](session, group)
+            EVENTS_CONSUMED.labels(self.spec.name, "applied").inc(len(fresh))
+            EVENTS_CONSUMED.labels(self.spec.name, "duplicate").inc(len(events) - len(fresh))
+
+        if await self._all_at_once(apply_all, len(run)):
+            return
         for record, event in run:
             batch_handler = self.spec.batch_handlers[event.type]
 
@@ -202,26 +194,36 @@ class EventConsumer:
 
     async def _apply_records(self, handler: RecordHandler, records: list[Record]) -> None:
         """Apply a topic's records raw in one transaction; on a failure, one record per transaction."""
+
+        async def apply_all() -> None:
+            async with self._sessions() as session, session.begin():
+                unreadable = await handler(session, records)
+            for record, reason in unreadable:
+                await self._dead_letter(record, reason)
+            EVENTS_CONSUMED.labels(self.spec.name, "applied").inc(len(records) - len(unreadable))
+
+        if await self._all_at_once(apply_all, len(records)):
+            return
+        for record in records:
+            await self._apply_record(handler, record)
+
+    async def _all_at_once(self, work: Callable[[], Awaitable[None]], size: int) -> bool:
+        """Run a whole batch's `work`, waiting out a database that is down; False if it failed otherwise (the
+        caller then applies the batch one message per transaction, so a poison message is dead-lettered alone)."""
         backoff = self._config.retry_backoff_s
         while True:
             try:
-                async with self._sessions() as session, session.begin():
-                    unreadable = await handler(session, records)
-                for record, reason in unreadable:
-                    await self._dead_letter(record, reason)
-                EVENTS_CONSUMED.labels(self.spec.name, "applied").inc(len(records) - len(unreadable))
-                return
+                await work()
+                return True
             except (OperationalError, DBAPIError, OSError) as exc:
                 if not _is_connection_problem(exc):
-                    break
-                log.warning("database unavailable; retrying records", error=_first_line(exc), backoff_s=backoff)
+                    return False
+                log.warning("database unavailable; retrying batch", error=_first_line(exc), backoff_s=backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._config.max_backoff_s)
             except Exception as exc:
-                log.warning("records failed; applying them one by one", size=len(records), error=_first_line(exc))
-                break
-        for record in records:
-            await self._apply_record(handler, record)
+                log.warning("batch failed; applying its messages one by one", size=size, error=_first_line(exc))
+                return False
 
     async def _apply_record(self, handler: RecordHandler, record: Record) -> None:
         async def apply_alone() -> None:
