@@ -69,10 +69,13 @@ class RunningServer:
             await asyncio.wait_for(self.task, timeout=15)
 
 
-async def serve(app: Any, port: int | None = None) -> RunningServer:
-    """Serve an ASGI app with uvicorn on 127.0.0.1 in this event loop; returns once it accepts requests."""
+async def serve(app: Any, port: int | None = None, *, http: Any = "auto") -> RunningServer:
+    """Serve an ASGI app with uvicorn on 127.0.0.1 in this event loop; returns once it accepts requests.
+    `http` is uvicorn's protocol (the gateway's own, `GatewayHttpProtocol`, for the gateway)."""
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on", http=http
+    )
     server = EmbeddedServer(config)
     task = asyncio.create_task(server.serve())
     loop = asyncio.get_running_loop()
