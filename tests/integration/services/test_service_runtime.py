@@ -6,12 +6,12 @@ import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from bss.db import create_engine
 from bss.embedded_broker import EmbeddedBroker
 from bss.migrations import upgrade_to_head
-from tests.harness.databases import DatabaseFactory
+from tests.harness.databases import DatabaseFactory, backend_name
 from tests.harness.services import SERVICE_MODULES, running, service_factory, service_settings, wait_ready
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -83,3 +83,28 @@ async def test_unknown_route_answers_problem_json_with_request_id(
         assert response.headers["content-type"] == "application/problem+json"
         assert response.headers["x-request-id"] == "req-123"
         assert response.json()["request_id"] == "req-123"
+
+
+@pytest.mark.skipif(backend_name() != "postgresql", reason="TOAST compression is PostgreSQL's")
+async def test_billing_outbox_bundles_are_compressed_with_lz4_on_postgresql(databases: DatabaseFactory) -> None:
+    from billing.main import MIGRATIONS_DIR
+
+    engine = create_engine(await databases.create("migrate_billing_lz4"))
+    try:
+        await upgrade_to_head(engine, MIGRATIONS_DIR)
+        async with engine.connect() as connection:
+            method = await connection.scalar(
+                text(
+                    "SELECT attcompression FROM pg_attribute "
+                    "WHERE attrelid = 'outbox'::regclass AND attname = 'payload'"
+                )
+            )
+            built_with_lz4 = await connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_settings "
+                    "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
+                )
+            )
+        assert bytes(method or b"").decode().strip("\x00") == ("l" if built_with_lz4 else "")
+    finally:
+        await engine.dispose()
