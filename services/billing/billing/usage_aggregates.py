@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.domain.aggregation import Aggregation, LatestValue
 from billing.domain.usage_rules import billed_in, bucket_day
 from billing.models import UsageAggregateRow
+from billing.usage_ledger import ACCEPTED_INSERT, Decided, accepted_parameters
 from bss.db import insert_for
 
 Key = tuple[str, date, date, str, str, date]  # subscription, billed_in, period, sku, customer, day
@@ -145,15 +146,12 @@ def _row(key: Key, bucket: _Bucket) -> dict[str, Any]:
     }
 
 
+_COLUMNS = (
+    "subscription_id, billed_in, period, sku, customer_id, day, reseller_id, total, peak, last_value, last_at, readings"
+)
 # The same merge as `_Bucket.merge`: totals add, peaks take the larger, `last` takes the later measurement (the
 # larger value on a tie), readings add. Keys arrive sorted, so concurrent writers lock rows in one order.
-_MERGE = text(
-    "INSERT INTO usage_aggregates (subscription_id, billed_in, period, sku, customer_id, day, reseller_id, total, "
-    "peak, last_value, last_at, readings) SELECT * FROM unnest(CAST(:subscriptions AS varchar[]), "
-    "CAST(:billed AS date[]), CAST(:periods AS date[]), CAST(:skus AS varchar[]), CAST(:customers AS varchar[]), "
-    "CAST(:days AS date[]), CAST(:resellers AS varchar[]), CAST(CAST(:totals AS text[]) AS numeric[]), "
-    "CAST(CAST(:peaks AS text[]) AS numeric[]), CAST(CAST(:last_values AS text[]) AS numeric[]), "
-    "CAST(:last_ats AS timestamptz[]), CAST(:readings AS integer[])) "
+_MERGE_ON_CONFLICT = (
     "ON CONFLICT (subscription_id, billed_in, period, sku, customer_id, day) DO UPDATE SET "
     "total = usage_aggregates.total + excluded.total, "
     "peak = GREATEST(usage_aggregates.peak, excluded.peak), "
@@ -163,6 +161,52 @@ _MERGE = text(
     "last_at = GREATEST(usage_aggregates.last_at, excluded.last_at), "
     "readings = usage_aggregates.readings + excluded.readings"
 )
+_MERGE = text(
+    f"INSERT INTO usage_aggregates ({_COLUMNS}) SELECT * FROM unnest(CAST(:subscriptions AS varchar[]), "
+    "CAST(:billed AS date[]), CAST(:periods AS date[]), CAST(:skus AS varchar[]), CAST(:customers AS varchar[]), "
+    "CAST(:days AS date[]), CAST(:resellers AS varchar[]), CAST(CAST(:totals AS text[]) AS numeric[]), "
+    "CAST(CAST(:peaks AS text[]) AS numeric[]), CAST(CAST(:last_values AS text[]) AS numeric[]), "
+    f"CAST(:last_ats AS timestamptz[]), CAST(:readings AS integer[])) {_MERGE_ON_CONFLICT}"
+)
+# The ledger insert and the aggregate merge in one statement (PostgreSQL): only the ids the ledger insert
+# returns are grouped per aggregate key (as `pre_aggregate` does: sum, max, the latest reading with the larger
+# value on a tie, count) and merged, keys sorted. The arrays travel once; Python builds no bucket per key.
+_RECORD_AND_COUNT = text(
+    f"WITH new AS ({ACCEPTED_INSERT}), "
+    "readings AS (SELECT t.* FROM unnest(CAST(:ids AS varchar[]), CAST(:subs AS varchar[]), "
+    "CAST(:billed AS date[]), CAST(:periods AS date[]), CAST(:skus AS varchar[]), CAST(:customers AS varchar[]), "
+    "CAST(:days AS date[]), CAST(:resellers AS varchar[]), CAST(CAST(:quantities AS text[]) AS numeric[]), "
+    "CAST(:measured AS timestamptz[])) AS t(e, s, b, p, k, c, d, r, q, m) JOIN new ON new.event_id = t.e), "
+    f"merged AS (INSERT INTO usage_aggregates ({_COLUMNS}) "
+    "SELECT s, b, p, k, c, d, min(r), sum(q), max(q), (array_agg(q ORDER BY m DESC, q DESC))[1], max(m), count(*) "
+    f"FROM readings GROUP BY s, b, p, k, c, d ORDER BY s, b, p, k, c, d {_MERGE_ON_CONFLICT}) "
+    "SELECT event_id FROM new"
+)
+
+
+class Placement(NamedTuple):
+    """Where an accepted event counts: its reseller, the invoice period that bills it, its own period, its day
+    bucket (`billed_in` and `bucket_day` of domain/usage_rules.py)."""
+
+    reseller_id: str
+    billed_in: date
+    period: date
+    day: date
+
+
+async def record_and_count(
+    session: AsyncSession, events: Sequence[Decided], placements: Sequence[Placement], *, now: datetime
+) -> set[str]:
+    """PostgreSQL: write accepted events to the ledger and add the ones written now to the aggregates, in one
+    statement; returns the ids written now (an id already decided is neither written nor counted)."""
+    if not events:
+        return set()
+    parameters = accepted_parameters(events, now=now)
+    parameters["resellers"] = [p.reseller_id for p in placements]
+    parameters["billed"] = [p.billed_in for p in placements]
+    parameters["periods"] = [p.period for p in placements]
+    parameters["days"] = [p.day for p in placements]
+    return set((await session.execute(_RECORD_AND_COUNT, parameters)).scalars())
 
 
 async def _merge_in_postgres(session: AsyncSession, buckets: list[tuple[Key, _Bucket]]) -> None:

@@ -4,8 +4,9 @@ A poll's records arrive raw (no pydantic envelope, no generic inbox: the ledger 
 Per batch, in one transaction: the subscriptions are locked (sorted) and every event is checked (those
 accepted over HTTP pass again, as the read model only moves forward; one that no longer passes, say a
 subscription this billing database never knew, is rejected with its reason rather than lost in a crash loop),
-the accepted ones are written to the ledger in one statement whose RETURNING names the ones seen for the
-first time, and only those are added to the aggregates. A known id with another payload is a conflict:
+the accepted ones are written to the ledger, and only the ones it had not seen are added to the aggregates:
+on PostgreSQL in ONE statement (the ledger insert's RETURNING feeds the aggregate merge, grouped in SQL), on
+SQLite in two (the ledger's RETURNING, then a merge in Python). A known id with another payload is a conflict:
 counted on its row and answered with a `UsageRejected`; the first version counts.
 """
 
@@ -20,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.domain.aggregation import Aggregation
 from billing.domain.periods import period_of
-from billing.domain.usage_rules import Rejection
+from billing.domain.usage_rules import Rejection, billed_in, bucket_day
 from billing.models import UsageEventRow, messaging
 from billing.read_model import ProductInfo, SubscriptionView
 from billing.settings import BillingSettings
-from billing.usage_aggregates import AcceptedUsage, add_to_aggregates
+from billing.usage_aggregates import AcceptedUsage, Placement, add_to_aggregates, record_and_count
 from billing.usage_ingestion import (
     Incoming,
     check_against,
@@ -71,16 +72,22 @@ async def count_usage_records(
     views, products = await load_context(session, subscription_ids, lock=True)
     check_against([item for item in incoming if item.usage is not None], views, products, settings, now=now)
     accepted = [item for item in incoming if item.rejection is None]
-    inserted = await record_accepted(session, [decided(item) for item in accepted], now=now)
+    rules = _Rules(views, products)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:  # ledger and aggregates in one statement
+        placements = [rules.placement(item.usage) for item in accepted if item.usage is not None]
+        inserted = await record_and_count(session, [decided(item) for item in accepted], placements, now=now)
+    else:
+        inserted = await record_accepted(session, [decided(item) for item in accepted], now=now)
     refused = [item for item in incoming if item.rejection is not None]
     written = await record_rejected(session, [decided(item) for item in refused], now=now)
     await publish_rejections(session, runtime, [item for item in refused if item.event_id in written], now=now)
     decided_now = inserted | written
     repeats = [item for item in received if first[item.event_id] is not item or item.event_id not in decided_now]
     await _report_conflicts(session, runtime, repeats, now=now)
-    counted = [item.usage for item in accepted if item.event_id in inserted and item.usage is not None]
-    rules = _Rules(views, products)
-    await add_to_aggregates(session, [rules.accepted(usage) for usage in counted])
+    if not postgres:
+        counted = [item.usage for item in accepted if item.event_id in inserted and item.usage is not None]
+        await add_to_aggregates(session, [rules.accepted(usage) for usage in counted])
     return unreadable
 
 
@@ -102,20 +109,34 @@ async def _report_conflicts(session: AsyncSession, runtime: Runtime, repeats: li
 
 
 class _Rules:
-    """Each counted event with its SKU's aggregation rule, looked up once per (subscription, period)."""
+    """Where each counted event counts, from its subscription and its SKU's aggregation rule; looked up once
+    per (subscription, period)."""
 
     def __init__(self, views: dict[str, SubscriptionView], products: dict[str, ProductInfo]) -> None:
         self._views = views
         self._products = products
-        self._skus: dict[tuple[str, date], dict[str, tuple[str, Aggregation]]] = {}
+        self._known: dict[tuple[str, date], tuple[SubscriptionView, date, dict[str, tuple[str, Aggregation]]]] = {}
+
+    def _lookup(self, usage: Usage, period: date) -> tuple[SubscriptionView, date, dict[str, tuple[str, Aggregation]]]:
+        key = (usage.subscription_id, period)
+        known = self._known.get(key)
+        if known is None:
+            view = self._views[usage.subscription_id]
+            skus = self._products[view.product_for(period)].skus_on(period)
+            known = self._known[key] = (view, billed_in(period, view.row.closed_through), skus)
+        return known
+
+    def placement(self, usage: Usage) -> Placement:
+        """PostgreSQL's path: the event's reseller, billing period, own period and day bucket."""
+        measured_at = usage.measured_at
+        period = period_of(measured_at)
+        view, billed, skus = self._lookup(usage, period)
+        return Placement(view.row.reseller_id, billed, period, bucket_day(skus[usage.sku][1], measured_at))
 
     def accepted(self, usage: Usage) -> AcceptedUsage:
-        view = self._views[usage.subscription_id]
+        """SQLite's path: the event with its rule, merged in Python (`usage_aggregates.add_to_aggregates`)."""
         period = period_of(usage.measured_at)
-        key = (usage.subscription_id, period)
-        skus = self._skus.get(key)
-        if skus is None:
-            skus = self._skus[key] = self._products[view.product_for(period)].skus_on(period)
+        view, _, skus = self._lookup(usage, period)
         return AcceptedUsage(
             subscription_id=usage.subscription_id,
             reseller_id=view.row.reseller_id,

@@ -75,29 +75,30 @@ async def lookup(session: AsyncSession, event_ids: Iterable[str]) -> dict[str, L
     return found
 
 
-async def record_accepted(session: AsyncSession, events: Sequence[Decided], *, now: datetime) -> set[str]:
-    """Write accepted, counted events; returns the ids this statement wrote (first writer wins, race-free)."""
-    events = sorted(events, key=lambda e: e.event_id)  # one lock order for concurrent writers sharing ids
-    if not events:
-        return set()
-    if not _postgres(session):
-        return await _insert_rows(session, [_row(e, now) for e in events])
+# Accepted events into the ledger on PostgreSQL, from arrays (`accepted_parameters`), in id order (one lock
+# order for concurrent writers sharing ids). A retryable refusal of the same id is overwritten; RETURNING names
+# the ids this statement wrote (first writer wins, race-free). `usage_aggregates` runs it as a CTE too.
+ACCEPTED_INSERT = (
+    "INSERT INTO usage_events (event_id, fingerprint, status, subscription_id, sku, customer_id, quantity, "
+    "measured_at, aggregated, conflicts, received_at) "
+    "SELECT e, f, 'accepted', s, k, c, q, m, true, 0, CAST(:now AS timestamptz) FROM unnest("
+    "CAST(:ids AS varchar[]), CAST(:fps AS varchar[]), CAST(:subs AS varchar[]), CAST(:skus AS varchar[]), "
+    "CAST(:customers AS varchar[]), CAST(CAST(:quantities AS text[]) AS numeric[]), "
+    "CAST(:measured AS timestamptz[])"
+    ") AS t(e, f, s, k, c, q, m) ORDER BY e "
+    "ON CONFLICT (event_id) DO UPDATE SET fingerprint = excluded.fingerprint, "
+    "status = 'accepted', reason_code = NULL, detail = NULL, subscription_id = excluded.subscription_id, "
+    "sku = excluded.sku, customer_id = excluded.customer_id, quantity = excluded.quantity, "
+    "measured_at = excluded.measured_at, aggregated = true, received_at = excluded.received_at "
+    "WHERE usage_events.reason_code = ANY(CAST(:retryable AS varchar[])) RETURNING event_id"
+)
+
+
+def accepted_parameters(events: Sequence[Decided], *, now: datetime) -> dict[str, Any]:
+    """`ACCEPTED_INSERT`'s arrays, one element per event (each id once)."""
     usages = [e.usage for e in events if e.usage is not None]
     assert len(usages) == len(events), "accepted events carry their usage"
-    statement = text(
-        "INSERT INTO usage_events (event_id, fingerprint, status, subscription_id, sku, customer_id, quantity, "
-        "measured_at, aggregated, conflicts, received_at) "
-        "SELECT e, f, 'accepted', s, k, c, q, m, true, 0, CAST(:now AS timestamptz) FROM unnest("
-        "CAST(:ids AS varchar[]), CAST(:fps AS varchar[]), CAST(:subs AS varchar[]), CAST(:skus AS varchar[]), "
-        "CAST(:customers AS varchar[]), CAST(CAST(:quantities AS text[]) AS numeric[]), "
-        "CAST(:measured AS timestamptz[])"
-        ") AS t(e, f, s, k, c, q, m) ON CONFLICT (event_id) DO UPDATE SET fingerprint = excluded.fingerprint, "
-        "status = 'accepted', reason_code = NULL, detail = NULL, subscription_id = excluded.subscription_id, "
-        "sku = excluded.sku, customer_id = excluded.customer_id, quantity = excluded.quantity, "
-        "measured_at = excluded.measured_at, aggregated = true, received_at = excluded.received_at "
-        "WHERE usage_events.reason_code = ANY(CAST(:retryable AS varchar[])) RETURNING event_id"
-    )
-    parameters: dict[str, Any] = {
+    return {
         "now": now,
         "retryable": list(RETRYABLE),
         "ids": [e.event_id for e in events],
@@ -108,7 +109,16 @@ async def record_accepted(session: AsyncSession, events: Sequence[Decided], *, n
         "quantities": [str(u.quantity) for u in usages],  # exact text: cheaper to send than binary numeric
         "measured": [u.measured_at for u in usages],
     }
-    return set((await session.execute(statement, parameters)).scalars())
+
+
+async def record_accepted(session: AsyncSession, events: Sequence[Decided], *, now: datetime) -> set[str]:
+    """Write accepted, counted events; returns the ids this statement wrote (first writer wins, race-free)."""
+    if not events:
+        return set()
+    if not _postgres(session):
+        events = sorted(events, key=lambda e: e.event_id)  # one lock order for concurrent writers sharing ids
+        return await _insert_rows(session, [_row(e, now) for e in events])
+    return set((await session.execute(text(ACCEPTED_INSERT), accepted_parameters(events, now=now))).scalars())
 
 
 async def record_rejected(session: AsyncSession, events: Sequence[Decided], *, now: datetime) -> set[str]:
