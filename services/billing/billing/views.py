@@ -21,7 +21,7 @@ from billing.domain.subscription_timeline import is_billable_period
 from billing.invoice_documents import line_document
 from billing.invoice_inputs import CannotInvoice, ResolvedInvoice, merge_aggregate_row, resolve_invoice
 from billing.models import InvoiceRow, SubscriptionRow, UsageAggregateRow
-from billing.read_model import load_products, load_subscriptions
+from billing.read_model import Subscription, load_products, load_subscriptions
 from billing.settings import BillingSettings
 from bss.events.contracts.value_types import decimal_text
 from bss.money import round_money
@@ -74,12 +74,12 @@ async def reseller_consumption(
     return result
 
 
-def _with_problem(row: SubscriptionRow, problem: str) -> SubscriptionConsumption:
+def _with_problem(row: Subscription, problem: str) -> SubscriptionConsumption:
     return SubscriptionConsumption(row.subscription_id, "", row.billing_currency, "", "", None, None, problem=problem)
 
 
 async def _consumption(
-    session: AsyncSession, row: SubscriptionRow, resolved: ResolvedInvoice, period: date, now: datetime | None
+    session: AsyncSession, row: Subscription, resolved: ResolvedInvoice, period: date, now: datetime | None
 ) -> SubscriptionConsumption:
     """The estimate of one subscription's month; the month-end projection only while the month runs (`now`)."""
     amounts = compute_invoice(resolved.inputs)
