@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bss.db import new_metadata
@@ -191,7 +191,7 @@ class UsageAggregateRow(Base):
     """
 
     __tablename__ = "usage_aggregates"
-    __table_args__ = (Index("ix_usage_aggregates_billing", "subscription_id", "billed_in"),)
+    # The primary key leads with (subscription_id, billed_in): it serves the invoice's and the views' reads.
 
     subscription_id: Mapped[str] = mapped_column(_ID, primary_key=True)
     billed_in: Mapped[date] = mapped_column(Date, primary_key=True)

@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
+from billing.api.usage import UsageBatchRead
 from billing.models import UsageAggregateRow, UsageEventRow
 from bss.embedded_broker import EmbeddedBroker
 from bss.events import topics
@@ -66,6 +67,8 @@ async def test_mixed_batch_accepts_the_good_events_and_answers_each_bad_one_with
     ]
     response = await world.post_usage(batch)
     assert response.status_code == 200, response.text
+    answer = UsageBatchRead.model_validate(response.json())  # the documented shape, written without the model
+    assert (answer.accepted, answer.duplicate, answer.rejected) == (2, 0, 8)
     results = response.json()["results"]
     assert [r["status"] for r in results] == ["accepted"] + ["rejected"] * 8 + ["accepted"]
     assert [r["reason_code"] for r in results[1:9]] == [

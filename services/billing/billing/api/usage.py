@@ -103,21 +103,12 @@ def _parse_batch(body: bytes, limit: int) -> list[tuple[str, object]]:
 
 def _answer(outcomes: list[Outcome]) -> Response:
     """The batch answer, encoded directly (a 10,000-event answer through response models costs more than
-    the ingestion); its shape is `UsageBatchRead`, which the OpenAPI document shows."""
+    the ingestion; msgspec writes the `Outcome` dataclasses itself); its shape is `UsageBatchRead`, which the
+    OpenAPI document shows."""
     counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
-    results = []
     for outcome in outcomes:
         counts[outcome.status] += 1
-        results.append(
-            {
-                "event_id": outcome.event_id,
-                "status": outcome.status,
-                "reason_code": outcome.reason_code,
-                "detail": outcome.detail,
-                "field": outcome.field,
-            }
-        )
-    return Response(JSON_ENCODER.encode({**counts, "results": results}), media_type="application/json")
+    return Response(JSON_ENCODER.encode({**counts, "results": outcomes}), media_type="application/json")
 
 
 @router.post(
