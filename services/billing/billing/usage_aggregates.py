@@ -1,9 +1,10 @@
-"""Counting accepted usage into the aggregates: pre-aggregated per batch, then merged with the stored rows.
+"""Counting accepted usage into the aggregates, each event once, merged with the stored rows.
 
 The caller holds the subscriptions' rows locked (PostgreSQL `FOR UPDATE`, in sorted order), so the merge
-cannot race another batch or a month close. On PostgreSQL the merge is one `INSERT ... ON CONFLICT DO UPDATE`
-over arrays (NUMERIC adds and compares exactly); on SQLite, where ExactDecimal is text and never compared in
-SQL, the stored rows are read and merged in Python with `Decimal`, then upserted.
+cannot race another batch or a month close. On PostgreSQL, `record_and_count` writes the ledger and merges
+the aggregates in ONE statement over arrays (NUMERIC adds and compares exactly; grouped and sorted in SQL). On
+SQLite, where ExactDecimal is text and never compared in SQL, `add_to_aggregates` pre-aggregates the batch,
+reads the stored rows, merges in Python with `Decimal`, then upserts.
 """
 
 from __future__ import annotations
@@ -90,9 +91,6 @@ async def add_to_aggregates(session: AsyncSession, usages: Sequence[AcceptedUsag
     buckets = pre_aggregate(usages)
     if not buckets:
         return 0
-    if session.get_bind().dialect.name == "postgresql":
-        await _merge_in_postgres(session, sorted(buckets.items()))
-        return len(buckets)
     for key, stored in (await _stored(session, list(buckets))).items():
         stored.merge(buckets[key])
         buckets[key] = stored
@@ -161,13 +159,6 @@ _MERGE_ON_CONFLICT = (
     "last_at = GREATEST(usage_aggregates.last_at, excluded.last_at), "
     "readings = usage_aggregates.readings + excluded.readings"
 )
-_MERGE = text(
-    f"INSERT INTO usage_aggregates ({_COLUMNS}) SELECT * FROM unnest(CAST(:subscriptions AS varchar[]), "
-    "CAST(:billed AS date[]), CAST(:periods AS date[]), CAST(:skus AS varchar[]), CAST(:customers AS varchar[]), "
-    "CAST(:days AS date[]), CAST(:resellers AS varchar[]), CAST(CAST(:totals AS text[]) AS numeric[]), "
-    "CAST(CAST(:peaks AS text[]) AS numeric[]), CAST(CAST(:last_values AS text[]) AS numeric[]), "
-    f"CAST(:last_ats AS timestamptz[]), CAST(:readings AS integer[])) {_MERGE_ON_CONFLICT}"
-)
 # The ledger insert and the aggregate merge in one statement (PostgreSQL): only the ids the ledger insert
 # returns are grouped per aggregate key (as `pre_aggregate` does: sum, max, the latest reading with the larger
 # value on a tie, count) and merged, keys sorted. The arrays travel once; Python builds no bucket per key.
@@ -207,24 +198,3 @@ async def record_and_count(
     parameters["periods"] = [p.period for p in placements]
     parameters["days"] = [p.day for p in placements]
     return set((await session.execute(_RECORD_AND_COUNT, parameters)).scalars())
-
-
-async def _merge_in_postgres(session: AsyncSession, buckets: list[tuple[Key, _Bucket]]) -> None:
-    for start in range(0, len(buckets), 5_000):
-        chunk = buckets[start : start + 5_000]
-        parameters: dict[str, list[Any]] = {
-            "subscriptions": [key[0] for key, _ in chunk],
-            "billed": [key[1] for key, _ in chunk],
-            "periods": [key[2] for key, _ in chunk],
-            "skus": [key[3] for key, _ in chunk],
-            "customers": [key[4] for key, _ in chunk],
-            "days": [key[5] for key, _ in chunk],
-            "resellers": [bucket.reseller_id for _, bucket in chunk],
-            # Exact decimal text: cheaper for the driver than binary NUMERIC, parsed exactly by PostgreSQL.
-            "totals": [str(bucket.total) for _, bucket in chunk],
-            "peaks": [str(bucket.peak) for _, bucket in chunk],
-            "last_values": [str(bucket.last.value) for _, bucket in chunk],
-            "last_ats": [bucket.last.measured_at for _, bucket in chunk],
-            "readings": [bucket.readings for _, bucket in chunk],
-        }
-        await session.execute(_MERGE, parameters)

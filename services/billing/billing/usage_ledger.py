@@ -77,7 +77,8 @@ async def lookup(session: AsyncSession, event_ids: Iterable[str]) -> dict[str, L
 
 # Accepted events into the ledger on PostgreSQL, from arrays (`accepted_parameters`), in id order (one lock
 # order for concurrent writers sharing ids). A retryable refusal of the same id is overwritten; RETURNING names
-# the ids this statement wrote (first writer wins, race-free). `usage_aggregates` runs it as a CTE too.
+# the ids this statement wrote (first writer wins, race-free). `usage_aggregates.record_and_count` runs it as
+# the first part of its statement.
 ACCEPTED_INSERT = (
     "INSERT INTO usage_events (event_id, fingerprint, status, subscription_id, sku, customer_id, quantity, "
     "measured_at, aggregated, conflicts, received_at) "
@@ -112,13 +113,10 @@ def accepted_parameters(events: Sequence[Decided], *, now: datetime) -> dict[str
 
 
 async def record_accepted(session: AsyncSession, events: Sequence[Decided], *, now: datetime) -> set[str]:
-    """Write accepted, counted events; returns the ids this statement wrote (first writer wins, race-free)."""
-    if not events:
-        return set()
-    if not _postgres(session):
-        events = sorted(events, key=lambda e: e.event_id)  # one lock order for concurrent writers sharing ids
-        return await _insert_rows(session, [_row(e, now) for e in events])
-    return set((await session.execute(text(ACCEPTED_INSERT), accepted_parameters(events, now=now))).scalars())
+    """Write accepted, counted events (SQLite's path; PostgreSQL's is `usage_aggregates.record_and_count`);
+    returns the ids this statement wrote (first writer wins, race-free)."""
+    events = sorted(events, key=lambda e: e.event_id)  # one lock order for concurrent writers sharing ids
+    return await _insert_rows(session, [_row(e, now) for e in events]) if events else set()
 
 
 async def record_rejected(session: AsyncSession, events: Sequence[Decided], *, now: datetime) -> set[str]:
