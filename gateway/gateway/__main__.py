@@ -12,7 +12,6 @@ from sqlalchemy import text
 
 from bss.db import check_reachable, create_engine
 from bss.embedded_broker import port_in_use
-from bss.gc_tuning import tune_garbage_collector
 from bss.migrations import upgrade_to_head
 from bss.settings import ConfigurationError
 from gateway.main import MIGRATIONS_DIR, create_app
@@ -94,7 +93,7 @@ def _serve(settings: GatewaySettings) -> None:
         proxy_headers=bool(settings.forwarded_allow_ips),
         forwarded_allow_ips=settings.forwarded_allow_ips or None,
     )
-    tune_garbage_collector(settings.gc_thresholds, freeze=settings.gc_freeze)
+    settings.tune_garbage_collector()
     server = uvicorn.Server(config)
     server.run()
     if not server.started:

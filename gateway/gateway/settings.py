@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -14,7 +14,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from bss.gc_tuning import DEFAULT_THRESHOLDS, check_thresholds
+from bss.gc_tuning import CollectorSettings
 from bss.settings import DEV_IDENTITY_SECRET, MIN_SECRET_LENGTH, VAR_DIR, ConfigurationError
 
 SERVICES = ("catalog", "subscriptions", "billing", "support")
@@ -28,7 +28,7 @@ PUBLIC_KEY_ALGORITHMS = frozenset(
 )
 
 
-class GatewaySettings(BaseSettings):
+class GatewaySettings(BaseSettings, CollectorSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", validate_default=True)
 
     environment: Literal["embedded", "production"] = "embedded"
@@ -49,11 +49,6 @@ class GatewaySettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     access_log: bool = True
-    gc_thresholds: tuple[int, int, int] = Field(
-        default=DEFAULT_THRESHOLDS,
-        description="gc.set_threshold for the serving process (CPython's default is 700, 10, 10); bss/gc_tuning.py",
-    )
-    gc_freeze: bool = Field(default=True, description="gc.freeze() what is alive once the app is built")
     forwarded_allow_ips: str = Field(
         default="",
         description="Proxies (IPs, CIDRs, or *) whose X-Forwarded-For names the client; empty = use the socket peer",
@@ -95,11 +90,6 @@ class GatewaySettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, EnvSettingsSource(settings_cls, env_prefix="BSS_"), file_secret_settings)
-
-    @field_validator("gc_thresholds")
-    @classmethod
-    def _collector_stays_on(cls, value: tuple[int, int, int]) -> tuple[int, int, int]:
-        return check_thresholds(value)
 
     @model_validator(mode="after")
     def _derive_and_check(self) -> GatewaySettings:

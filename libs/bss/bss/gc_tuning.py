@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import gc
 
+from pydantic import BaseModel, Field, field_validator
+
 DEFAULT_THRESHOLDS = (50_000, 20, 100)
 
 
@@ -36,3 +38,21 @@ def tune_garbage_collector(thresholds: tuple[int, int, int], *, freeze: bool) ->
         gc.collect()  # what start-up left in cycles goes now, not into the permanent generation
         gc.freeze()
     gc.set_threshold(*thresholds)
+
+
+class CollectorSettings(BaseModel):
+    """The collector settings every serving process has (`ServiceSettings`, `GatewaySettings`)."""
+
+    gc_thresholds: tuple[int, int, int] = Field(
+        default=DEFAULT_THRESHOLDS,
+        description="gc.set_threshold for the serving process (CPython's default is 700, 10, 10); bss/gc_tuning.py",
+    )
+    gc_freeze: bool = Field(default=True, description="gc.freeze() what is alive once the app is built")
+
+    @field_validator("gc_thresholds")
+    @classmethod
+    def _collector_stays_on(cls, value: tuple[int, int, int]) -> tuple[int, int, int]:
+        return check_thresholds(value)
+
+    def tune_garbage_collector(self) -> None:
+        tune_garbage_collector(self.gc_thresholds, freeze=self.gc_freeze)

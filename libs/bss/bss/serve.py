@@ -17,7 +17,6 @@ from fastapi import FastAPI
 
 from bss.db import check_reachable, create_engine
 from bss.embedded_broker import port_in_use
-from bss.gc_tuning import tune_garbage_collector
 from bss.migrations import upgrade_to_head
 from bss.settings import ConfigurationError, ServiceSettings
 
@@ -59,7 +58,7 @@ def main(
         date_header=False,
         lifespan="on",
     )
-    tune_garbage_collector(settings.gc_thresholds, freeze=settings.gc_freeze)
+    settings.tune_garbage_collector()
     server = uvicorn.Server(config)
     server.run()
     if not server.started:

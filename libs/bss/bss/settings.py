@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -18,7 +18,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from bss.gc_tuning import DEFAULT_THRESHOLDS, check_thresholds
+from bss.gc_tuning import CollectorSettings
 
 EMBEDDED_BROKER = "127.0.0.1:19092"
 DEV_IDENTITY_SECRET = "embedded-only-identity-secret-change-me"
@@ -30,7 +30,7 @@ class ConfigurationError(Exception):
     """A setting that makes the service unable to start; the message says what to change."""
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(BaseSettings, CollectorSettings):
     """What every service needs: where its database and broker are and how the outbox behaves."""
 
     model_config = SettingsConfigDict(env_prefix="BSS_", extra="ignore", validate_default=True)
@@ -74,11 +74,6 @@ class ServiceSettings(BaseSettings):
     outbox_max_backoff_s: float = Field(default=5.0, gt=0)
     consumer_max_attempts: int = Field(default=3, ge=1)
     consumer_batch_size: int = Field(default=500, ge=1)
-    gc_thresholds: tuple[int, int, int] = Field(
-        default=DEFAULT_THRESHOLDS,
-        description="gc.set_threshold for the serving process (CPython's default is 700, 10, 10); bss/gc_tuning.py",
-    )
-    gc_freeze: bool = Field(default=True, description="gc.freeze() what is alive once the app is built")
 
     @classmethod
     def settings_customise_sources(
@@ -91,11 +86,6 @@ class ServiceSettings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         suite_wide = EnvSettingsSource(settings_cls, env_prefix="BSS_")
         return (init_settings, env_settings, suite_wide, dotenv_settings, file_secret_settings)
-
-    @field_validator("gc_thresholds")
-    @classmethod
-    def _collector_stays_on(cls, value: tuple[int, int, int]) -> tuple[int, int, int]:
-        return check_thresholds(value)
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> ServiceSettings:
