@@ -81,24 +81,35 @@ class WrkRun:
     latency_ms: dict[str, float]
 
 
+def _positive(text: str) -> int:
+    """A whole number of at least 1 (0 connections or seconds would measure nothing)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
 def parse_options(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.gateway", description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
-    parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
-    parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
+    parser.add_argument("--duration", type=_positive, default=10, help="seconds per wrk run (default 10)")
+    parser.add_argument("--connections", type=_positive, default=32, help="wrk connections (default 32)")
+    parser.add_argument("--threads", type=_positive, default=1, help="wrk threads (default 1)")
     parser.add_argument(
         "--rounds",
-        type=int,
+        type=_positive,
         default=3,
         help="direct/through pairs, alternated; the figures are the medians over the pairs (default 3)",
     )
     parser.add_argument(
         "--latency-connections",
-        type=int,
+        type=_positive,
         default=1,
         help="connections of each round's latency pair, below saturation (default 1)",
     )
-    parser.add_argument("--latency-duration", type=int, default=5, help="seconds per latency run (default 5)")
+    parser.add_argument("--latency-duration", type=_positive, default=5, help="seconds per latency run (default 5)")
     parser.add_argument(
         "--upstream",
         choices=["minimal", "catalog"],
@@ -154,7 +165,7 @@ def create_key(gateway: str, caller: Caller) -> str:
 def wrk(
     url: str, headers: dict[str, str], options: argparse.Namespace, duration: int, connections: int | None = None
 ) -> WrkRun:
-    connections = connections or options.connections
+    connections = connections if connections is not None else options.connections
     command = ["wrk", f"-t{min(options.threads, connections)}", f"-c{connections}", f"-d{duration}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
@@ -274,7 +285,7 @@ def measure(options: argparse.Namespace, workdir: Path) -> list[Round]:
         wrk(direct_url, identity, options, 1)  # warm-up
         wrk(through_url, key, options, 1)  # warm-up: key cache, connection pool
         process = psutil.Process(gateway.pid)
-        for _ in range(max(1, options.rounds)):
+        for _ in range(options.rounds):
             direct = wrk(direct_url, identity, options, options.duration)
             before = cpu_seconds(process)
             through = wrk(through_url, key, options, options.duration)

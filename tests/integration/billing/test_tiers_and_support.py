@@ -13,7 +13,7 @@ from billing.models import SupportItemRow, TierChangeRow
 from bss.embedded_broker import EmbeddedBroker
 from bss.events.contracts.catalog import PriceBookPublishedV1, ProductPublishedV1
 from bss.events.contracts.subscriptions import SubscriptionTierChangedV1
-from bss.events.contracts.support import IncidentChargedV1, IncidentCreditedV1
+from bss.events.contracts.support import IncidentCreditedV1
 from tests.harness.databases import DatabaseFactory
 from tests.integration.billing.world import WORKSTATION, BillingWorld, billing_world, eventually, new_id, utc
 
@@ -98,18 +98,8 @@ async def test_an_upgrade_rates_its_whole_period_at_the_new_tier_and_never_repri
 
 async def test_support_charges_and_credits_of_the_month_are_invoice_lines(world: BillingWorld) -> None:
     ids = await world.subscribe()
-    ticket, charge, event_id = new_id(), new_id(), new_id()
-    fee = IncidentChargedV1(
-        ticket_id=ticket,
-        reseller_id=ids[0],
-        charge_id=charge,
-        subscription_id=ids[1],
-        kind="ticket_fee",
-        amount=Decimal("45.00"),
-        currency="USD",
-        charged_at=utc(2024, 7, 4),
-        description="Support ticket fee (non-certified service provider)",
-    )
+    ticket, event_id = new_id(), new_id()
+    fee = world.ticket_fee(*ids, utc(2024, 7, 4), ticket_id=ticket)
     await world.publish(fee, event_id=event_id)
     await world.publish(fee, event_id=event_id)  # delivered twice: one charge
     await world.publish(
@@ -119,7 +109,7 @@ async def test_support_charges_and_credits_of_the_month_are_invoice_lines(world:
             credit_id=new_id(),
             subscription_id=ids[1],
             kind="charge_reversal",
-            charge_id=charge,
+            charge_id=fee.charge_id,
             amount=Decimal("45.00"),
             currency="USD",
             credited_at=utc(2024, 7, 9),
@@ -146,17 +136,7 @@ async def test_a_support_charge_for_an_invoiced_month_goes_on_the_next_invoice_n
     await world.wait_counted(1, ids[1])
     await world.close(date(2024, 7, 1))
     assert [line["kind"] for line in (await world.invoice(ids[1], date(2024, 7, 1)))["document"]["lines"]] == ["usage"]
-    late = IncidentChargedV1(
-        ticket_id=new_id(),
-        reseller_id=ids[0],
-        charge_id=new_id(),
-        subscription_id=ids[1],
-        kind="ticket_fee",
-        amount=Decimal("45.00"),
-        currency="USD",
-        charged_at=utc(2024, 7, 30),  # July, but known to billing only after July was invoiced
-        description="Support ticket fee (non-certified service provider)",
-    )
+    late = world.ticket_fee(*ids, utc(2024, 7, 30))  # July, but known to billing only after July was invoiced
     await world.publish(late)
 
     async def known() -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date
-from decimal import Decimal
 
 import pytest
 import pytest_asyncio
@@ -12,7 +11,7 @@ import pytest_asyncio
 from billing.models import SupportItemRow
 from bss.clock import FixedClock
 from bss.embedded_broker import EmbeddedBroker
-from bss.events.contracts.support import IncidentChargedV1, TierOneProgramActivatedV1
+from bss.events.contracts.support import TierOneProgramActivatedV1
 from tests.harness.databases import DatabaseFactory
 from tests.harness.identity import ADMIN, headers_for, reseller
 from tests.integration.billing.world import STORAGE, WORKSTATION, BillingWorld, billing_world, eventually, new_id, utc
@@ -90,19 +89,7 @@ async def test_an_earlier_month_not_yet_invoiced_is_estimated_as_its_close_will_
 ) -> None:
     ids = await world.subscribe(started_at=utc(2024, 2, 1))
     await world.publish(world.usage(*ids, WORKSTATION, "200", utc(2024, 2, 3)))
-    await world.publish(
-        IncidentChargedV1(
-            ticket_id=new_id(),
-            reseller_id=ids[0],
-            charge_id=new_id(),
-            subscription_id=ids[1],
-            kind="ticket_fee",
-            amount=Decimal("45.00"),
-            currency="USD",
-            charged_at=utc(2024, 2, 20),
-            description="Support ticket fee (non-certified service provider)",
-        )
-    )
+    await world.publish(world.ticket_fee(*ids, utc(2024, 2, 20)))
     await world.wait_counted(1, ids[1])
 
     async def fee_known() -> bool:

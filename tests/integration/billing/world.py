@@ -26,6 +26,7 @@ from bss.embedded_broker import EmbeddedBroker
 from bss.events.contracts.billing import UsageRecordedV1
 from bss.events.contracts.catalog import FxRatesPublishedV1, PriceBookPublishedV1, ProductChangedV1
 from bss.events.contracts.subscriptions import RampUpGrantedV1, ResellerRegisteredV1, SubscriptionCreatedV1
+from bss.events.contracts.support import IncidentChargedV1
 from bss.events.envelope import EventData, make_event
 from bss.kafka import new_producer
 from bss.service_app import Runtime
@@ -228,6 +229,22 @@ class BillingWorld:
             quantity=Decimal(quantity),
             measured_at=measured_at,
             source="test-collector",
+        )
+
+    def ticket_fee(
+        self, reseller_id: str, subscription_id: str, charged_at: datetime, *, ticket_id: str | None = None
+    ) -> IncidentChargedV1:
+        """Support's 45 USD ticket fee for a non-certified reseller (DOMAIN.md), charged at `charged_at`."""
+        return IncidentChargedV1(
+            ticket_id=ticket_id or str(uuid.uuid4()),
+            reseller_id=reseller_id,
+            charge_id=str(uuid.uuid4()),
+            subscription_id=subscription_id,
+            kind="ticket_fee",
+            amount=Decimal("45.00"),
+            currency="USD",
+            charged_at=charged_at,
+            description="Support ticket fee (non-certified service provider)",
         )
 
     async def wait_counted(self, n: int, *subscription_ids: str) -> None:
