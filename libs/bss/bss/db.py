@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import ColumnElement, MetaData, any_, bindparam, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.util.concurrency import await_
 
@@ -120,3 +121,41 @@ def insert_for(session: AsyncSession) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert
+
+
+def among(
+    session: AsyncSession, column: ColumnElement[Any] | QueryableAttribute[Any], values: Collection[Any]
+) -> ColumnElement[bool]:
+    """`column IN values`, as ONE array parameter on PostgreSQL (`= ANY(...)`).
+
+    An expanded IN renders, binds and has the server parse and plan one parameter per value: for the usage
+    intake's thousand subscriptions per batch, SQLAlchemy spent a few microseconds of Python on each. SQLite
+    keeps the IN list.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+PACK_SEPARATOR = ","
+
+
+def packed(values: Sequence[str]) -> str:
+    """Values that never hold a comma (canonical UUIDs, hex digests, decimal text) as ONE text parameter, for
+    `unpacked(name)` to split in SQL: asyncpg spends about 0.5 us on each element of a text array (it checks
+    every element against the `collections.abc` types) and well under 0.1 us per value on one string.
+    ValueError if a value holds the separator, or the only value is empty (either would split wrongly)."""
+    if not values:
+        return ""  # splits into the empty array
+    text = PACK_SEPARATOR.join(values)
+    if not text or text.count(PACK_SEPARATOR) != len(values) - 1:
+        raise ValueError(f"packed values must not contain {PACK_SEPARATOR!r}, and a lone value must not be empty")
+    return text
+
+
+def unpacked(name: str, sql_type: str = "text") -> str:
+    """The SQL that splits the `packed` parameter `name` back into an array of `sql_type`."""
+    split = f"string_to_array(CAST(:{name} AS text), '{PACK_SEPARATOR}')"
+    return split if sql_type == "text" else f"CAST({split} AS {sql_type}[])"

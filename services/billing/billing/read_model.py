@@ -23,6 +23,7 @@ from billing.models import (
     SubscriptionRow,
     TierChangeRow,
 )
+from bss.db import among
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,13 +105,15 @@ async def load_subscriptions(
         return {}
     query = (
         select(*_SUBSCRIPTION_COLUMNS)
-        .where(SubscriptionRow.subscription_id.in_(ids))
+        .where(among(session, SubscriptionRow.subscription_id, ids))
         .order_by(SubscriptionRow.subscription_id)
     )
     if lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     rows = [Subscription(*row) for row in await session.execute(query)]
-    changes = (await session.execute(select(TierChangeRow).where(TierChangeRow.subscription_id.in_(ids)))).scalars()
+    changes = (
+        await session.execute(select(TierChangeRow).where(among(session, TierChangeRow.subscription_id, ids)))
+    ).scalars()
     schedules: dict[str, list[TierStep]] = {}
     for change in changes:
         schedules.setdefault(change.subscription_id, []).append(TierStep(change.effective_from, change.to_product_id))

@@ -22,7 +22,7 @@ from billing.domain.aggregation import Aggregation, LatestValue
 from billing.domain.usage_rules import billed_in, bucket_day
 from billing.models import UsageAggregateRow
 from billing.usage_ledger import ACCEPTED_INSERT, Decided, accepted_parameters
-from bss.db import insert_for
+from bss.db import insert_for, packed, unpacked
 
 Key = tuple[str, date, date, str, str, date]  # subscription, billed_in, period, sku, customer, day
 
@@ -164,9 +164,9 @@ _MERGE_ON_CONFLICT = (
 # value on a tie, count) and merged, keys sorted. The arrays travel once; Python builds no bucket per key.
 _RECORD_AND_COUNT = text(
     f"WITH new AS ({ACCEPTED_INSERT}), "
-    "readings AS (SELECT t.* FROM unnest(CAST(:ids AS varchar[]), CAST(:subs AS varchar[]), "
-    "CAST(:billed AS date[]), CAST(:periods AS date[]), CAST(:skus AS varchar[]), CAST(:customers AS varchar[]), "
-    "CAST(:days AS date[]), CAST(:resellers AS varchar[]), CAST(CAST(:quantities AS text[]) AS numeric[]), "
+    f"readings AS (SELECT t.* FROM unnest(CAST(:ids AS varchar[]), {unpacked('subs')}, "
+    f"CAST(:billed AS date[]), CAST(:periods AS date[]), CAST(:skus AS varchar[]), {unpacked('customers')}, "
+    f"CAST(:days AS date[]), {unpacked('resellers')}, {unpacked('quantities', 'numeric')}, "
     "CAST(:measured AS timestamptz[])) AS t(e, s, b, p, k, c, d, r, q, m) JOIN new ON new.event_id = t.e), "
     f"merged AS (INSERT INTO usage_aggregates ({_COLUMNS}) "
     "SELECT s, b, p, k, c, d, min(r), sum(q), max(q), (array_agg(q ORDER BY m DESC, q DESC))[1], max(m), count(*) "
@@ -193,7 +193,7 @@ async def record_and_count(
     if not events:
         return set()
     parameters = accepted_parameters(events, now=now)
-    parameters["resellers"] = [p.reseller_id for p in placements]
+    parameters["resellers"] = packed([p.reseller_id for p in placements])
     parameters["billed"] = [p.billed_in for p in placements]
     parameters["periods"] = [p.period for p in placements]
     parameters["days"] = [p.day for p in placements]

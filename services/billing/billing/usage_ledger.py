@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.domain.usage_rules import RETRYABLE_REFUSALS, is_final_refusal
 from billing.models import UsageEventRow
 from billing.usage_wire import Usage
-from bss.db import insert_for
+from bss.db import insert_for, packed, unpacked
 
 _LOOKUP_CHUNK = 5_000
 RETRYABLE = tuple(sorted(RETRYABLE_REFUSALS))  # the refusals a resend may overwrite (domain/usage_rules.py)
@@ -81,7 +81,8 @@ async def lookup(session: AsyncSession, event_ids: Iterable[str]) -> dict[str, L
     return found
 
 
-# Accepted events into the ledger on PostgreSQL, from arrays (`accepted_parameters`), in id order (one lock
+# Accepted events into the ledger on PostgreSQL, from arrays (`accepted_parameters`; the ones of canonical ids,
+# hex fingerprints and decimal quantities `packed` into one string each, cheaper to send), in id order (one lock
 # order for concurrent writers sharing ids). A retryable refusal of the same id is overwritten; RETURNING names
 # the ids this statement wrote (first writer wins, race-free). `usage_aggregates.record_and_count` runs it as
 # the first part of its statement.
@@ -89,9 +90,8 @@ ACCEPTED_INSERT = (
     "INSERT INTO usage_events (event_id, fingerprint, status, subscription_id, sku, customer_id, quantity, "
     "measured_at, aggregated, conflicts, received_at) "
     "SELECT e, f, 'accepted', s, k, c, q, m, true, 0, CAST(:now AS timestamptz) FROM unnest("
-    "CAST(:ids AS varchar[]), CAST(:fps AS varchar[]), CAST(:subs AS varchar[]), CAST(:skus AS varchar[]), "
-    "CAST(:customers AS varchar[]), CAST(CAST(:quantities AS text[]) AS numeric[]), "
-    "CAST(:measured AS timestamptz[])"
+    f"CAST(:ids AS varchar[]), {unpacked('fps')}, {unpacked('subs')}, CAST(:skus AS varchar[]), "
+    f"{unpacked('customers')}, {unpacked('quantities', 'numeric')}, CAST(:measured AS timestamptz[])"
     ") AS t(e, f, s, k, c, q, m) ORDER BY e "
     "ON CONFLICT (event_id) DO UPDATE SET fingerprint = excluded.fingerprint, "
     "status = 'accepted', reason_code = NULL, detail = NULL, subscription_id = excluded.subscription_id, "
@@ -109,11 +109,11 @@ def accepted_parameters(events: Sequence[Decided], *, now: datetime) -> dict[str
         "now": now,
         "retryable": list(RETRYABLE),
         "ids": [e.event_id for e in events],
-        "fps": [e.fingerprint for e in events],
-        "subs": [u.subscription_id for u in usages],
-        "skus": [u.sku for u in usages],
-        "customers": [u.customer_id for u in usages],
-        "quantities": [str(u.quantity) for u in usages],  # exact text: cheaper to send than binary numeric
+        "fps": packed([e.fingerprint for e in events]),
+        "subs": packed([u.subscription_id for u in usages]),
+        "skus": [u.sku for u in usages],  # any text: sent as an array
+        "customers": packed([u.customer_id for u in usages]),
+        "quantities": packed([str(u.quantity) for u in usages]),  # exact text: cheaper to send than binary numeric
         "measured": [u.measured_at for u in usages],
     }
 

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from billing import usage_wire as wire
 from billing.usage_wire import (
     InvalidUsage,
     Usage,
@@ -128,6 +129,24 @@ def test_exact_quantities_in_any_notation_read_as_the_contract_reads_them(quanti
 def test_invalid_events_are_refused_naming_the_field_as_the_contract_does(change: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidUsage) as refused:
         read_usage({**GOOD, **change})
+    assert refused.value.field == field
+
+
+@pytest.mark.parametrize("field", ["reseller_id", "subscription_id", "customer_id"])
+def test_every_id_is_checked_canonical_whatever_ids_were_seen_before(
+    field: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast reader remembers ids found canonical; an id of the same length but another form still goes
+    to the contract, also after many others filled and emptied the memory."""
+    monkeypatch.setattr(wire, "_KNOWN_IDS_LIMIT", 50)
+    for number in range(60):  # fills the memory past its bound once
+        assert _read_canonical({**GOOD, field: f"{number:08x}-0000-4000-8000-000000000000"}) is not None
+    for unusual in (GOOD[field].upper(), GOOD[field][:-1] + "g", GOOD[field].replace("-", "_")):
+        assert len(unusual) == 36
+        assert _read_canonical({**GOOD, field: unusual}) is None
+    assert _read_canonical(GOOD) is not None
+    with pytest.raises(InvalidUsage) as refused:
+        read_usage({**GOOD, field: GOOD[field][:-1] + "g"})
     assert refused.value.field == field
 
 
