@@ -4,8 +4,11 @@ One run on a private embedded broker and throwaway databases measures, in order:
 
 1. the raw aiokafka baseline on the same broker: messages the size of a UsageRecorded envelope, produced the way
    the relay sends them, then read back in a consumer group;
-2. billing as a deployment scales it: one process taking HTTP (and relaying), `--workers` processes counting
-   usage (`python -m billing` each), seeded with one product of `--skus` SKUs and `--subscriptions` paid
+2. billing as deployed on this two-core machine: one process taking HTTP (relaying, and counting usage with
+   `--http-consumers` consumers), and `--workers` more processes counting usage with `--consumers` each
+   (`python -m billing` each; by default two processes of two consumers: on two cores a third Python process
+   cost more than it overlapped, and an HTTP process that does not count leaves a core idle once the POSTs
+   end), seeded with one product of `--skus` SKUs and `--subscriptions` paid
    subscriptions through catalog and subscription events; then `--events` distinct usage events (subscriptions
    x SKUs x customers) POSTed in batches of `--batch`, with 5% of them sent again in the same or later batches
    (duplicates). The clock runs from the first POST until every distinct event is counted in the aggregates
@@ -27,6 +30,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -67,6 +71,7 @@ class Options:
     duplicates: float
     workers: int
     consumers: int
+    http_consumers: int
     timeout_s: float
 
 
@@ -79,10 +84,16 @@ def parse_options(argv: list[str] | None) -> Options:
     parser.add_argument("--batch", type=int, default=5_000, help="events per POST (at most 10,000)")
     parser.add_argument("--concurrency", type=int, default=2, help="POSTs in flight")
     parser.add_argument("--duplicates", type=float, default=0.05, help="share of events sent twice")
-    parser.add_argument("--workers", type=int, default=2, help="billing processes counting usage (besides HTTP)")
-    parser.add_argument("--consumers", type=int, default=1, help="usage consumers per worker process")
+    parser.add_argument("--workers", type=int, default=1, help="billing processes counting usage (besides HTTP)")
+    parser.add_argument("--consumers", type=int, default=2, help="usage consumers per worker process")
+    parser.add_argument("--http-consumers", type=int, default=2, help="usage consumers in the process taking HTTP")
     parser.add_argument("--timeout", type=float, default=900.0, dest="timeout_s")
     args = parser.parse_args(argv)
+    if (
+        min(args.workers, args.consumers, args.http_consumers) < 0
+        or args.workers * args.consumers + args.http_consumers < 1
+    ):
+        parser.error("counts cannot be negative, and some process must count usage (--http-consumers or --workers)")
     return Options(**vars(args))
 
 
@@ -282,29 +293,37 @@ async def check_totals(sessions: Any, bodies: list[dict[str, Any]]) -> tuple[int
 
 
 class CpuMeter:
-    """CPU seconds used by named processes between `start()` and `stop()` (psutil counters)."""
+    """CPU seconds used by named groups of processes between `start()` and `stop()` (psutil counters).
 
-    def __init__(self, processes: dict[str, list[int]]) -> None:
-        self._processes = {name: [psutil.Process(pid) for pid in pids] for name, pids in processes.items()}
-        self._before: dict[str, float] = {}
+    A group is found again at `stop()`: a process that started in between (a PostgreSQL backend forked for a
+    pool's new connection) counts in full. One that exited in between is missed (pools keep their connections).
+    """
+
+    def __init__(self, groups: dict[str, Callable[[], list[int]]]) -> None:
+        self._groups = groups
+        self._before: dict[str, dict[int, float]] = {}
         self.used: dict[str, float] = {}
 
     @staticmethod
-    def _cpu(processes: list[psutil.Process]) -> float:
-        total = 0.0
-        for process in processes:
+    def _cpu(pids: list[int]) -> dict[int, float]:
+        seconds: dict[int, float] = {}
+        for pid in pids:
             try:
-                times = process.cpu_times()
+                times = psutil.Process(pid).cpu_times()
             except psutil.NoSuchProcess:
                 continue
-            total += times.user + times.system
-        return total
+            seconds[pid] = times.user + times.system
+        return seconds
 
     def start(self) -> None:
-        self._before = {name: self._cpu(procs) for name, procs in self._processes.items()}
+        self._before = {name: self._cpu(find()) for name, find in self._groups.items()}
 
     def stop(self) -> None:
-        self.used = {name: self._cpu(procs) - self._before[name] for name, procs in self._processes.items()}
+        self.used = {}
+        for name, find in self._groups.items():
+            before = self._before[name]
+            now = self._cpu(find())
+            self.used[name] = sum(seconds - before.get(pid, 0.0) for pid, seconds in now.items())
 
 
 def postgres_pids() -> list[int]:
@@ -334,8 +353,8 @@ async def run(options: Options) -> int:
         )
         database_url = await databases.create("billing")
         port = free_port()
-        # As a deployment scales: one process takes HTTP (and relays), `--workers` processes count usage.
-        children = [start_billing(database_url, bootstrap, port, usage_consumers=0)]
+        # One process takes HTTP (relays, and counts with --http-consumers); `--workers` more processes count.
+        children = [start_billing(database_url, bootstrap, port, usage_consumers=options.http_consumers)]
         engine = create_engine(database_url)
         sessions = session_factory(engine)
         try:
@@ -348,15 +367,17 @@ async def run(options: Options) -> int:
             paid = select(func.count()).select_from(SubscriptionRow)
             await until_count(sessions, paid, options.subscriptions, time.perf_counter() + 120)
             counted = select(func.count()).select_from(UsageEventRow).where(UsageEventRow.status == "accepted")
+            http_label = "billing HTTP + relay" + (" + counting" if options.http_consumers else "")
+            http_pid, worker_pids, broker_pids = children[0].pid, [c.pid for c in children[1:]], [broker.pid]
             meter = CpuMeter(
                 {
-                    "billing HTTP + relay": [children[0].pid],
-                    "billing usage workers": [child.pid for child in children[1:]],
-                    "embedded broker": [broker.pid] if broker.pid else [],
-                    "PostgreSQL" if databases.backend == "postgresql" else "(no database server)": postgres_pids()
+                    http_label: lambda: [http_pid],
+                    "billing usage workers": lambda: worker_pids,
+                    "embedded broker": lambda: [pid for pid in broker_pids if pid],
+                    "PostgreSQL" if databases.backend == "postgresql" else "(no database server)": postgres_pids
                     if databases.backend == "postgresql"
-                    else [],
-                    "benchmark client": [os.getpid()],
+                    else list,
+                    "benchmark client": lambda: [os.getpid()],
                 }
             )
             meter.start()
