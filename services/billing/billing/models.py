@@ -19,6 +19,7 @@ from bss.db import new_metadata
 from bss.exact_numeric import ExactDecimal
 from bss.messaging.tables import MessagingTables
 from bss.utc_datetime import UtcDateTime
+from bss.uuid_text import UuidText
 
 _ID = String(36)
 _EVENT_ID = String(200)
@@ -172,9 +173,9 @@ class UsageEventRow(Base):
     status: Mapped[str] = mapped_column(String(10))
     reason_code: Mapped[str | None] = mapped_column(String(40))
     detail: Mapped[str | None] = mapped_column(Text)
-    subscription_id: Mapped[str | None] = mapped_column(_ID)
+    subscription_id: Mapped[str | None] = mapped_column(UuidText())
     sku: Mapped[str | None] = mapped_column(String(100))
-    customer_id: Mapped[str | None] = mapped_column(_ID)
+    customer_id: Mapped[str | None] = mapped_column(UuidText())
     quantity: Mapped[Decimal | None] = mapped_column(ExactDecimal())
     measured_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     aggregated: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -193,13 +194,13 @@ class UsageAggregateRow(Base):
     __tablename__ = "usage_aggregates"
     # The primary key leads with (subscription_id, billed_in): it serves the invoice's and the views' reads.
 
-    subscription_id: Mapped[str] = mapped_column(_ID, primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(UuidText(), primary_key=True)
     billed_in: Mapped[date] = mapped_column(Date, primary_key=True)
     period: Mapped[date] = mapped_column(Date, primary_key=True)
     sku: Mapped[str] = mapped_column(String(100), primary_key=True)
-    customer_id: Mapped[str] = mapped_column(_ID, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(UuidText(), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)  # the period's 1st unless `average`
-    reseller_id: Mapped[str] = mapped_column(_ID)
+    reseller_id: Mapped[str] = mapped_column(UuidText())  # usage keys: native uuid on PostgreSQL (migration 0006)
     total: Mapped[Decimal] = mapped_column(ExactDecimal())
     peak: Mapped[Decimal] = mapped_column(ExactDecimal())
     last_value: Mapped[Decimal] = mapped_column(ExactDecimal())

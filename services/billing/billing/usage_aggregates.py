@@ -164,12 +164,13 @@ _MERGE_ON_CONFLICT = (
 # value on a tie, count) and merged, keys sorted. The arrays travel once; Python builds no bucket per key.
 _RECORD_AND_COUNT = text(
     f"WITH new AS ({ACCEPTED_INSERT}), "
-    f"readings AS (SELECT t.* FROM unnest(CAST(:ids AS varchar[]), {unpacked('subs')}, "
-    f"CAST(:billed AS date[]), CAST(:periods AS date[]), CAST(:skus AS varchar[]), {unpacked('customers')}, "
+    f"readings AS (SELECT t.* FROM unnest(CAST(:ids AS varchar[]), {unpacked('subs', 'uuid')}, "
+    f"CAST(:billed AS date[]), CAST(:periods AS date[]), CAST(:skus AS varchar[]), {unpacked('customers', 'uuid')}, "
     f"CAST(:days AS date[]), {unpacked('resellers')}, {unpacked('quantities', 'numeric')}, "
     "CAST(:measured AS timestamptz[])) AS t(e, s, b, p, k, c, d, r, q, m) JOIN new ON new.event_id = t.e), "
     f"merged AS (INSERT INTO usage_aggregates ({_COLUMNS}) "
-    "SELECT s, b, p, k, c, d, min(r), sum(q), max(q), (array_agg(q ORDER BY m DESC, q DESC))[1], max(m), count(*) "
+    "SELECT s, b, p, k, c, d, CAST(min(r) AS uuid), sum(q), max(q), (array_agg(q ORDER BY m DESC, q DESC))[1], "
+    "max(m), count(*) "
     f"FROM readings GROUP BY s, b, p, k, c, d ORDER BY s, b, p, k, c, d {_MERGE_ON_CONFLICT}) "
     "SELECT event_id FROM new"
 )
