@@ -189,6 +189,9 @@ class UsageAggregateRow(Base):
 
     `billed_in` equals `period` for usage that arrived before the period was invoiced; late usage gets the
     next open period, where it becomes an adjustment carrying its original `period`.
+
+    Its ids, like the ledger's, are native `uuid` on PostgreSQL (migration 0006), where billing's other ids are
+    `varchar(36)`: a SQL join between the two needs a cast.
     """
 
     __tablename__ = "usage_aggregates"
