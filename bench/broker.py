@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import psutil
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.partitioner import DefaultPartitioner
 
@@ -32,6 +34,31 @@ async def embedded_broker() -> AsyncIterator[EmbeddedBroker]:
 
 
 @dataclass(frozen=True, slots=True)
+class CpuSplit:
+    """CPU seconds of one raw stage: the client (this process) and the broker's process (0 when not known)."""
+
+    client_s: float
+    broker_s: float
+
+
+class _StageCpu:
+    """CPU seconds this process and the broker's process use between `__init__` and `split()`."""
+
+    def __init__(self, broker_pid: int | None) -> None:
+        self._processes = [psutil.Process(os.getpid())] + ([psutil.Process(broker_pid)] if broker_pid else [])
+        self._before = [self._seconds(process) for process in self._processes]
+
+    @staticmethod
+    def _seconds(process: psutil.Process) -> float:
+        times = process.cpu_times()
+        return float(times.user + times.system)
+
+    def split(self) -> CpuSplit:
+        used = [self._seconds(process) - before for process, before in zip(self._processes, self._before, strict=True)]
+        return CpuSplit(client_s=used[0], broker_s=used[1] if len(used) > 1 else 0.0)
+
+
+@dataclass(frozen=True, slots=True)
 class RawRates:
     """Plain aiokafka on the same broker: what the messaging layer is measured against."""
 
@@ -39,6 +66,8 @@ class RawRates:
     produce_s: float
     consume_s: float
     group_join_s: float
+    produce_cpu: CpuSplit
+    consume_cpu: CpuSplit
 
     @property
     def produce_per_s(self) -> float:
@@ -80,25 +109,40 @@ async def measure_raw_rates(
     send_batch: int,
     timeout_s: float,
     record_batches: bool = False,
+    broker_pid: int | None = None,
 ) -> RawRates:
     """Produce `messages` to a fresh topic as the relay sends (per-message `send()`, or record batches per
-    partition with `record_batches`), then read them all back in a consumer group."""
+    partition with `record_batches`), then read them all back in a consumer group.
+
+    The CPU of each stage is this process's and, given `broker_pid`, the broker's, over the timed span only
+    (after the producer's warm-up, after the consumer joined its group)."""
     topic = f"bss.bench.raw.{uuid.uuid4().hex[:8]}"
     await ensure_topics(bootstrap_servers, [TopicSpec(topic, partitions)])
-    if record_batches:
-        produce_s = await _produce_batches(bootstrap_servers, topic, messages, send_batch)
-    else:
-        produce_s = await _produce(bootstrap_servers, topic, messages, send_batch)
-    join_s, consume_s = await _consume(bootstrap_servers, topic, len(messages), send_batch, timeout_s)
-    return RawRates(messages=len(messages), produce_s=produce_s, consume_s=consume_s, group_join_s=join_s)
+    produce = _produce_batches if record_batches else _produce
+    produce_s, produce_cpu = await produce(bootstrap_servers, topic, messages, send_batch, broker_pid)
+    join_s, consume_s, consume_cpu = await _consume(
+        bootstrap_servers, topic, len(messages), send_batch, timeout_s, broker_pid
+    )
+    return RawRates(
+        messages=len(messages),
+        produce_s=produce_s,
+        consume_s=consume_s,
+        group_join_s=join_s,
+        produce_cpu=produce_cpu,
+        consume_cpu=consume_cpu,
+    )
 
 
-async def _produce(bootstrap_servers: str, topic: str, messages: list[RawMessage], send_batch: int) -> float:
-    """Seconds to publish everything: per-message `send()` then one gather per batch, acks=all, not idempotent."""
+async def _produce(
+    bootstrap_servers: str, topic: str, messages: list[RawMessage], send_batch: int, broker_pid: int | None
+) -> tuple[float, CpuSplit]:
+    """Seconds (and CPU) to publish everything: per-message `send()` then one gather per batch, acks=all, not
+    idempotent."""
     producer = new_producer(bootstrap_servers, idempotent=False, client_id="bench-raw-producer")
     await producer.start()
     try:
         await producer.send_and_wait(topic, value=b"warm-up", key=b"warm-up")  # metadata fetched before timing
+        cpu = _StageCpu(broker_pid)
         started = time.perf_counter()
         for first in range(0, len(messages), send_batch):
             pending = [
@@ -106,23 +150,32 @@ async def _produce(bootstrap_servers: str, topic: str, messages: list[RawMessage
                 for message in messages[first : first + send_batch]
             ]
             await asyncio.gather(*pending)
-        return time.perf_counter() - started
+        return time.perf_counter() - started, cpu.split()
     finally:
         await producer.stop()
 
 
-async def _produce_batches(bootstrap_servers: str, topic: str, messages: list[RawMessage], send_batch: int) -> float:
-    """Seconds to publish everything with `create_batch`/`send_batch` per partition (how the relay sends)."""
+async def _produce_batches(
+    bootstrap_servers: str, topic: str, messages: list[RawMessage], send_batch: int, broker_pid: int | None
+) -> tuple[float, CpuSplit]:
+    """Seconds (and CPU) to publish everything with `create_batch`/`send_batch` per partition (how the relay
+    sends).
+
+    Each key's partition is worked out before the clock starts, as the relay's warm cache has it (its keys are
+    subscription ids, which repeat): aiokafka's murmur2 is pure Python, about 13 us per key, which would
+    otherwise be most of what this baseline measures."""
     producer = new_producer(bootstrap_servers, idempotent=False, client_id="bench-raw-producer")
     await producer.start()
     try:
         await producer.send_and_wait(topic, value=b"warm-up", key=b"warm-up")
         partitions = sorted(await producer.partitions_for(topic))
+        partition_of = {message.key: _PARTITIONER(message.key, partitions, partitions) for message in messages}
+        cpu = _StageCpu(broker_pid)
         started = time.perf_counter()
         for first in range(0, len(messages), send_batch):
             by_partition: dict[int, list[RawMessage]] = {}
             for message in messages[first : first + send_batch]:
-                by_partition.setdefault(_PARTITIONER(message.key, partitions, partitions), []).append(message)
+                by_partition.setdefault(partition_of[message.key], []).append(message)
             pending = []
             for partition, group in by_partition.items():
                 batch = producer.create_batch()
@@ -136,19 +189,21 @@ async def _produce_batches(bootstrap_servers: str, topic: str, messages: list[Ra
                         batch.append(key=message.key, value=message.value, timestamp=None, headers=message.headers)
                 pending.append(await producer.send_batch(batch, topic, partition=partition))
             await asyncio.gather(*pending)
-        return time.perf_counter() - started
+        return time.perf_counter() - started, cpu.split()
     finally:
         await producer.stop()
 
 
 async def _consume(
-    bootstrap_servers: str, topic: str, expected: int, max_records: int, timeout_s: float
-) -> tuple[float, float]:
-    """(group join seconds, seconds to read `expected` records after joining), committing after each batch."""
+    bootstrap_servers: str, topic: str, expected: int, max_records: int, timeout_s: float, broker_pid: int | None
+) -> tuple[float, float, CpuSplit]:
+    """(group join seconds, seconds to read `expected` records after joining, their CPU), committing after each
+    batch."""
     group = f"bench-raw-{uuid.uuid4().hex[:8]}"
     consumer = new_consumer(bootstrap_servers, topic, group_id=group, client_id="bench-raw", max_records=max_records)
     join_started = time.perf_counter()
     await consumer.start()  # returns once the group is joined and partitions are assigned
+    cpu = _StageCpu(broker_pid)
     started = time.perf_counter()
     seen = 0
     try:
@@ -160,7 +215,7 @@ async def _consume(
             seen += sum(len(records) for records in batch.values())
             if batch:
                 await consumer.commit()
-        return started - join_started, time.perf_counter() - started
+        return started - join_started, time.perf_counter() - started, cpu.split()
     finally:
         await consumer.stop()
 

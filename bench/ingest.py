@@ -3,7 +3,7 @@
 One run on a private embedded broker and throwaway databases measures, in order:
 
 1. the raw aiokafka baseline on the same broker: messages the size of a UsageRecorded envelope, produced the way
-   the relay sends them, then read back in a consumer group;
+   the relay sends them, then read back in a consumer group, with the client's and the broker's CPU per record;
 2. billing as deployed on this two-core machine: one process taking HTTP (relaying, and counting usage with
    `--http-consumers` consumers), and `--workers` more processes counting usage with `--consumers` each
    (`python -m billing` each; by default two processes of two consumers: on two cores a third Python process
@@ -350,6 +350,7 @@ async def run(options: Options) -> int:
             send_batch=5000,
             timeout_s=options.timeout_s,
             record_batches=True,
+            broker_pid=broker.pid,
         )
         database_url = await databases.create("billing")
         port = free_port()
@@ -405,6 +406,19 @@ async def run(options: Options) -> int:
             ["end to end (aggregates)", options.events, end_to_end_s, per_second(options.events, end_to_end_s)],
         ],
     )
+    raw_cpu = [("produce", raw.produce_cpu), ("consume", raw.consume_cpu)]
+    print_table(
+        "Raw aiokafka CPU per record (psutil: this client, the broker)",
+        ["stage", "client us", "broker us"],
+        [
+            [
+                f"raw aiokafka {name}",
+                round(cpu.client_s / raw.messages * 1e6, 1),
+                round(cpu.broker_s / raw.messages * 1e6, 1),
+            ]
+            for name, cpu in raw_cpu
+        ],
+    )
     print_table(
         "CPU per distinct event, by process (psutil, over the end-to-end run)",
         ["process", "CPU seconds", "us per event"],
@@ -432,6 +446,11 @@ async def run(options: Options) -> int:
             "http_accept_per_s": rounded(per_second(sent, posted_s)),
             "raw_produce_per_s": rounded(raw.produce_per_s),
             "raw_consume_per_s": rounded(raw.consume_per_s),
+            **{
+                f"raw_cpu_us_per_record {name} {side}": round(seconds / raw.messages * 1e6, 1)
+                for name, cpu in raw_cpu
+                for side, seconds in (("client", cpu.client_s), ("broker", cpu.broker_s))
+            },
             **{f"cpu_us_per_event {name}": round(used / options.events * 1e6, 1) for name, used in meter.used.items()},
             "lost": lost,
             "double_counted": double,
