@@ -6,24 +6,20 @@ Runs on a SQLite file always and on PostgreSQL when DATABASE_URL names a server 
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterable
 from decimal import Decimal, localcontext
-from pathlib import Path
 
-import asyncpg  # type: ignore[import-untyped]
 import pytest
 import pytest_asyncio
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Column, Integer, String, Table, delete, insert, select, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bss.db import create_engine, new_metadata
+from bss.db import new_metadata
 from bss.exact_numeric import ExactDecimal, exact_add, exact_max, exact_min, exact_sum, literal_decimal
+from tests.harness.databases import BOTH_BACKENDS, engine_with
 
 D = Decimal
 
@@ -36,15 +32,6 @@ amounts = Table(
     Column("value", ExactDecimal(), nullable=True),
 )
 
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param(
-        "postgresql",
-        id="postgresql",
-        marks=pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="DATABASE_URL is not set"),
-    ),
-]
-
 # Up to 10^18 with up to 12 decimals: 30 significant digits, beyond a 64-bit integer scaled by 10^9.
 exact_values = st.builds(
     lambda coefficient, decimals: D(f"{coefficient}E-{decimals}"),
@@ -53,47 +40,12 @@ exact_values = st.builds(
 )
 
 
-async def _create_postgres_database(server_url: str, prefix: str) -> tuple[str, str]:
-    """A new empty database on the server; returns (its name, its SQLAlchemy URL)."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = make_url(server_url).set(drivername="postgresql", database="postgres").render_as_string(False)
-    connection = await asyncpg.connect(admin)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return name, make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-
-async def _drop_postgres_database(server_url: str, name: str) -> None:
-    admin = make_url(server_url).set(drivername="postgresql", database="postgres").render_as_string(False)
-    connection = await asyncpg.connect(admin)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session", params=BACKENDS)
+@pytest_asyncio.fixture(scope="module", loop_scope="session", params=BOTH_BACKENDS)
 async def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[AsyncEngine]:
-    created: str | None = None
-    server = os.environ.get("DATABASE_URL", "")
-    if request.param == "sqlite":
-        path: Path = tmp_path_factory.mktemp("exact_numeric") / "exact.db"
-        url = f"sqlite+aiosqlite:///{path}"
-    else:
-        created, url = await _create_postgres_database(server, "bss_test_exact")
-    instance = create_engine(url, pool_size=2)
-    try:
-        async with instance.begin() as connection:
-            await connection.run_sync(metadata.create_all)
+    async with engine_with(request.param, metadata, "exact", tmp_path_factory.mktemp("exact_numeric")) as instance:
         yield instance
-    finally:
-        await instance.dispose()
-        if created is not None:
-            await _drop_postgres_database(server, created)
 
 
 async def _replace_rows(engine: AsyncEngine, values: Iterable[Decimal | int | None], grp: str = "a") -> None:

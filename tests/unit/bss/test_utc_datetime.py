@@ -6,25 +6,21 @@ Runs on a SQLite file always and on PostgreSQL when DATABASE_URL names a server 
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import asyncpg  # type: ignore[import-untyped]
 import pytest
 import pytest_asyncio
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Column, Integer, Table, delete, insert, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bss.db import create_engine, new_metadata
+from bss.db import new_metadata
 from bss.utc_datetime import UtcDateTime
+from tests.harness.databases import BOTH_BACKENDS, engine_with
 
 metadata = new_metadata()
 moments = Table(
@@ -33,15 +29,6 @@ moments = Table(
     Column("id", Integer, primary_key=True),
     Column("at", UtcDateTime(), nullable=True),
 )
-
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param(
-        "postgresql",
-        id="postgresql",
-        marks=pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="DATABASE_URL is not set"),
-    ),
-]
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -52,47 +39,12 @@ KIRITIMATI = timezone(timedelta(hours=14))
 MARQUESAS = timezone(-timedelta(hours=9, minutes=30))
 
 
-async def _create_postgres_database(server_url: str, prefix: str) -> tuple[str, str]:
-    """A new empty database on the server; returns (its name, its SQLAlchemy URL)."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = make_url(server_url).set(drivername="postgresql", database="postgres").render_as_string(False)
-    connection = await asyncpg.connect(admin)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return name, make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-
-async def _drop_postgres_database(server_url: str, name: str) -> None:
-    admin = make_url(server_url).set(drivername="postgresql", database="postgres").render_as_string(False)
-    connection = await asyncpg.connect(admin)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session", params=BACKENDS)
+@pytest_asyncio.fixture(scope="module", loop_scope="session", params=BOTH_BACKENDS)
 async def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[AsyncEngine]:
-    created: str | None = None
-    server = os.environ.get("DATABASE_URL", "")
-    if request.param == "sqlite":
-        path: Path = tmp_path_factory.mktemp("utc_datetime") / "utc.db"
-        url = f"sqlite+aiosqlite:///{path}"
-    else:
-        created, url = await _create_postgres_database(server, "bss_test_utc")
-    instance = create_engine(url, pool_size=2)
-    try:
-        async with instance.begin() as connection:
-            await connection.run_sync(metadata.create_all)
+    async with engine_with(request.param, metadata, "utc", tmp_path_factory.mktemp("utc_datetime")) as instance:
         yield instance
-    finally:
-        await instance.dispose()
-        if created is not None:
-            await _drop_postgres_database(server, created)
 
 
 async def _replace_rows(engine: AsyncEngine, values: Sequence[datetime | None]) -> None:
