@@ -29,10 +29,13 @@ def minor_unit_exponent(currency: str) -> int:
     return MINOR_UNITS[currency_code(currency)]
 
 
+_MINOR_UNIT = {code: Decimal(1).scaleb(-exponent) for code, exponent in MINOR_UNITS.items()}  # USD: 0.01
+
+
 def round_money(amount: Decimal, currency: str) -> Decimal:
     """Round to the currency's minor unit, half up; the only place in the suite that rounds money."""
-    exponent = minor_unit_exponent(currency)
-    rounded = amount.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP)
+    minor_unit = _MINOR_UNIT.get(currency) or _MINOR_UNIT[currency_code(currency)]  # a code as given, else normalized
+    rounded = amount.quantize(minor_unit, rounding=ROUND_HALF_UP)
     return rounded.copy_abs() if rounded.is_zero() else rounded  # never "-0.00" on an invoice
 
 

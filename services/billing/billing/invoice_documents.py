@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from billing.domain.invoice_math import InvoiceAmounts, Line
@@ -14,8 +15,6 @@ from bss.events.contracts.value_types import decimal_text
 
 
 def _text(value: Any) -> Any:
-    from decimal import Decimal
-
     if isinstance(value, Decimal):
         return decimal_text(value)
     if isinstance(value, date):
