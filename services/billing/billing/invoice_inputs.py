@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.domain.aggregation import Aggregation, CustomerUsage, LatestValue, sku_quantity
@@ -33,6 +33,7 @@ from billing.read_model import (
     resellers_with_custom_prices,
 )
 from billing.settings import BillingSettings
+from bss.db import packed, unpacked
 from bss.money import round_money
 
 
@@ -91,15 +92,42 @@ class Prefetch:
     support: dict[str, list[SupportItemRow]]
 
 
+_AGGREGATE_COLUMNS = UsageAggregateRow.__table__.columns
+# PostgreSQL: one index probe per subscription over its `billed_in` range (the primary key leads with both).
+# `OFFSET 0` keeps the LATERAL subquery from being flattened into a join, which PostgreSQL planned as a scan of
+# the whole table while the aggregates had no statistics yet (after a bulk load, autovacuum behind): 33-36 ms
+# per chunk of 100 subscriptions at 200,000 rows, growing with the history kept, against about 1 ms of probes.
+USAGE_OF_CHUNK_SQL = (
+    f"SELECT {', '.join('a.' + c.name for c in _AGGREGATE_COLUMNS)} "
+    f"FROM unnest({unpacked('ids', 'uuid')}) AS u(id) CROSS JOIN LATERAL (SELECT * FROM usage_aggregates "
+    "WHERE subscription_id = u.id AND billed_in > :after AND billed_in <= :period OFFSET 0) AS a"
+)
+_USAGE_OF_CHUNK = select(UsageAggregateRow).from_statement(text(USAGE_OF_CHUNK_SQL).columns(*_AGGREGATE_COLUMNS))
+
+
 async def prefetch(
-    session: AsyncSession, subscription_ids: list[str], reseller_ids: set[str], period: date
+    session: AsyncSession,
+    subscription_ids: list[str],
+    reseller_ids: set[str],
+    period: date,
+    *,
+    billed_after: date | None = None,
 ) -> Prefetch:
-    """Three queries for the usage, resellers and support items of many subscriptions."""
+    """Three queries for the usage, resellers and support items of many subscriptions; usage billed on
+    `period`'s invoice or earlier, and after `billed_after` (the earliest period the group has invoiced
+    through; each subscription then keeps only what its own invoice carries)."""
     usage: dict[str, list[UsageAggregateRow]] = {s: [] for s in subscription_ids}
-    query = select(UsageAggregateRow).where(
-        UsageAggregateRow.subscription_id.in_(subscription_ids), UsageAggregateRow.billed_in <= period
-    )
-    for row in (await session.execute(query)).scalars():
+    if session.get_bind().dialect.name == "postgresql":
+        parameters = {"ids": packed(subscription_ids), "after": billed_after or date.min, "period": period}
+        rows = (await session.execute(_USAGE_OF_CHUNK, parameters)).scalars()
+    else:
+        query = select(UsageAggregateRow).where(
+            UsageAggregateRow.subscription_id.in_(subscription_ids), UsageAggregateRow.billed_in <= period
+        )
+        if billed_after is not None:
+            query = query.where(UsageAggregateRow.billed_in > billed_after)
+        rows = (await session.execute(query)).scalars()
+    for row in rows:
         usage[row.subscription_id].append(row)
     resellers = {
         row.reseller_id: row
@@ -131,7 +159,7 @@ async def resolve_invoice(
     (billed_after, period]) and the facts in force for the period."""
     row = view.row
     product_id = view.product_for(period)
-    rows = rows or await prefetch(session, [row.subscription_id], {row.reseller_id}, period)
+    rows = rows or await prefetch(session, [row.subscription_id], {row.reseller_id}, period, billed_after=billed_after)
     usage_rows = [r for r in rows.usage[row.subscription_id] if billed_after is None or r.billed_in > billed_after]
     schedule_products = {product_id} | {view.product_for(r.period) for r in usage_rows}
     cache = cache or ReadCache()

@@ -164,8 +164,13 @@ async def _close_chunk(
     open_views = [views[s] for s in sorted(views) if _still_open(views[s], period)]
     if not open_views:
         return 0
+    closed = [v.row.closed_through for v in open_views]
     rows = await prefetch(
-        session, [v.row.subscription_id for v in open_views], {v.row.reseller_id for v in open_views}, period
+        session,
+        [v.row.subscription_id for v in open_views],
+        {v.row.reseller_id for v in open_views},
+        period,
+        billed_after=None if None in closed else min(c for c in closed if c is not None),
     )
     invoices = []
     for view in open_views:
