@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import psutil
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.partitioner import DefaultPartitioner
 
+from bench.cpu import CpuMeter
 from bss.embedded_broker import EmbeddedBroker, free_port
 from bss.events.envelope import new_event_id
 from bss.events.topics import TopicSpec
@@ -41,21 +41,17 @@ class CpuSplit:
     broker_s: float
 
 
-class _StageCpu:
-    """CPU seconds this process and the broker's process use between `__init__` and `split()`."""
+def _stage_meter(broker_pid: int | None) -> CpuMeter:
+    """This process (the client) and the broker's process, metered from now."""
+    own = os.getpid()
+    meter = CpuMeter({"client": lambda: [own], "broker": lambda: [broker_pid] if broker_pid else []})
+    meter.start()
+    return meter
 
-    def __init__(self, broker_pid: int | None) -> None:
-        self._processes = [psutil.Process(os.getpid())] + ([psutil.Process(broker_pid)] if broker_pid else [])
-        self._before = [self._seconds(process) for process in self._processes]
 
-    @staticmethod
-    def _seconds(process: psutil.Process) -> float:
-        times = process.cpu_times()
-        return float(times.user + times.system)
-
-    def split(self) -> CpuSplit:
-        used = [self._seconds(process) - before for process, before in zip(self._processes, self._before, strict=True)]
-        return CpuSplit(client_s=used[0], broker_s=used[1] if len(used) > 1 else 0.0)
+def _split(meter: CpuMeter) -> CpuSplit:
+    meter.stop()
+    return CpuSplit(client_s=meter.used["client"], broker_s=meter.used["broker"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +138,7 @@ async def _produce(
     await producer.start()
     try:
         await producer.send_and_wait(topic, value=b"warm-up", key=b"warm-up")  # metadata fetched before timing
-        cpu = _StageCpu(broker_pid)
+        cpu = _stage_meter(broker_pid)
         started = time.perf_counter()
         for first in range(0, len(messages), send_batch):
             pending = [
@@ -150,7 +146,7 @@ async def _produce(
                 for message in messages[first : first + send_batch]
             ]
             await asyncio.gather(*pending)
-        return time.perf_counter() - started, cpu.split()
+        return time.perf_counter() - started, _split(cpu)
     finally:
         await producer.stop()
 
@@ -170,7 +166,7 @@ async def _produce_batches(
         await producer.send_and_wait(topic, value=b"warm-up", key=b"warm-up")
         partitions = sorted(await producer.partitions_for(topic))
         partition_of = {message.key: _PARTITIONER(message.key, partitions, partitions) for message in messages}
-        cpu = _StageCpu(broker_pid)
+        cpu = _stage_meter(broker_pid)
         started = time.perf_counter()
         for first in range(0, len(messages), send_batch):
             by_partition: dict[int, list[RawMessage]] = {}
@@ -189,7 +185,7 @@ async def _produce_batches(
                         batch.append(key=message.key, value=message.value, timestamp=None, headers=message.headers)
                 pending.append(await producer.send_batch(batch, topic, partition=partition))
             await asyncio.gather(*pending)
-        return time.perf_counter() - started, cpu.split()
+        return time.perf_counter() - started, _split(cpu)
     finally:
         await producer.stop()
 
@@ -203,7 +199,7 @@ async def _consume(
     consumer = new_consumer(bootstrap_servers, topic, group_id=group, client_id="bench-raw", max_records=max_records)
     join_started = time.perf_counter()
     await consumer.start()  # returns once the group is joined and partitions are assigned
-    cpu = _StageCpu(broker_pid)
+    cpu = _stage_meter(broker_pid)
     started = time.perf_counter()
     seen = 0
     try:
@@ -215,7 +211,7 @@ async def _consume(
             seen += sum(len(records) for records in batch.values())
             if batch:
                 await consumer.commit()
-        return started - join_started, time.perf_counter() - started, cpu.split()
+        return started - join_started, time.perf_counter() - started, _split(cpu)
     finally:
         await consumer.stop()
 

@@ -42,6 +42,7 @@ import psutil
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from bench.cpu import cpu_seconds
 from bench.reporting import print_result_line, print_table, rounded
 from bss.api.caller import CurrentCaller
 from bss.embedded_broker import free_port
@@ -196,11 +197,6 @@ def parse_wrk(output: str) -> WrkRun:
 
 def _ms(value: float, unit: str) -> float:
     return value * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
-
-
-def cpu_seconds(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return float(times.user + times.system)
 
 
 @dataclass

@@ -30,7 +30,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -43,6 +42,7 @@ import psutil
 from sqlalchemy import func, select
 
 from bench.broker import embedded_broker, measure_raw_rates, messages_like
+from bench.cpu import CpuMeter
 from bench.reporting import per_second, print_result_line, print_table, rounded
 from bss.db import create_engine, session_factory
 from bss.embedded_broker import free_port
@@ -290,40 +290,6 @@ async def check_totals(sessions: Any, bodies: list[dict[str, Any]]) -> tuple[int
     double = max(0, counted - len(bodies))
     wrong = sum(1 for key in expected.keys() | actual.keys() if expected.get(key) != actual.get(key))
     return lost, double, wrong
-
-
-class CpuMeter:
-    """CPU seconds used by named groups of processes between `start()` and `stop()` (psutil counters).
-
-    A group is found again at `stop()`: a process that started in between (a PostgreSQL backend forked for a
-    pool's new connection) counts in full. One that exited in between is missed (pools keep their connections).
-    """
-
-    def __init__(self, groups: dict[str, Callable[[], list[int]]]) -> None:
-        self._groups = groups
-        self._before: dict[str, dict[int, float]] = {}
-        self.used: dict[str, float] = {}
-
-    @staticmethod
-    def _cpu(pids: list[int]) -> dict[int, float]:
-        seconds: dict[int, float] = {}
-        for pid in pids:
-            try:
-                times = psutil.Process(pid).cpu_times()
-            except psutil.NoSuchProcess:
-                continue
-            seconds[pid] = times.user + times.system
-        return seconds
-
-    def start(self) -> None:
-        self._before = {name: self._cpu(find()) for name, find in self._groups.items()}
-
-    def stop(self) -> None:
-        self.used = {}
-        for name, find in self._groups.items():
-            before = self._before[name]
-            now = self._cpu(find())
-            self.used[name] = sum(seconds - before.get(pid, 0.0) for pid, seconds in now.items())
 
 
 def postgres_pids() -> list[int]:

@@ -36,6 +36,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.broker import RawRates, embedded_broker, measure_raw_rates, messages_like
+from bench.cpu import CpuMeter
 from bench.reporting import Figure, print_result_line, print_table, rounded
 from billing.domain.periods import period_of
 from billing.main import MIGRATIONS_DIR
@@ -94,17 +95,6 @@ def usage_events(options: argparse.Namespace) -> list[tuple[Decided, Placement]]
     return events
 
 
-class _Backend:
-    """CPU seconds of the PostgreSQL backend behind `connection` (the server runs on this machine)."""
-
-    def __init__(self, pid: int) -> None:
-        self._process = psutil.Process(pid)
-
-    def seconds(self) -> float:
-        times = self._process.cpu_times()
-        return float(times.user + times.system)
-
-
 async def postgres_part(database_url: str, options: argparse.Namespace) -> tuple[float, float, int]:
     """(server CPU seconds of `record_and_count`, of the intake's outbox bundles, events counted), one
     transaction per batch; the envelopes are encoded before, and the client's own CPU is not counted."""
@@ -124,27 +114,30 @@ async def postgres_part(database_url: str, options: argparse.Namespace) -> tuple
     try:
         await upgrade_to_head(engine, MIGRATIONS_DIR)
         async with engine.connect() as connection:
-            backend = _Backend((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+            pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            backend = CpuMeter({"backend": lambda: [pid]})
             await connection.commit()
             counted, counting_s, bundling_s = 0, 0.0, 0.0
             for first in range(0, len(envelopes), options.http_batch):
-                before = backend.seconds()
+                backend.start()
                 async with AsyncSession(bind=connection) as session:
                     bundle = envelopes[first : first + options.http_batch]
                     await outbox.add_bundle(
                         session, topic=USAGE, event_type=USAGE_TYPE, messages=bundle, now=datetime.now(UTC)
                     )
                     await session.commit()
-                bundling_s += backend.seconds() - before
+                backend.stop()
+                bundling_s += backend.used["backend"]
             for first in range(0, len(events), options.batch):
                 batch = sorted(events[first : first + options.batch], key=lambda pair: pair[0].event_id)
-                before = backend.seconds()
+                backend.start()
                 async with AsyncSession(bind=connection) as session:
                     ids = await record_and_count(
                         session, [d for d, _ in batch], [p for _, p in batch], now=datetime.now(UTC)
                     )
                     await session.commit()
-                counting_s += backend.seconds() - before
+                backend.stop()
+                counting_s += backend.used["backend"]
                 counted += len(ids)
             return counting_s, bundling_s, counted
     finally:
