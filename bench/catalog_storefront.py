@@ -32,10 +32,10 @@ import uvicorn
 from bench.broker import embedded_broker
 from bench.event_loops import LOOPS, run_on
 from bench.reporting import Figure, peak_rss_mb, percentile, print_result_line, print_table, rounded
+from bench.signed_caller import SignedCaller
 from bss.embedded_broker import free_port
-from bss.identity import Caller, Role, encode_identity
+from bss.identity import Caller, Role
 from bss.observability import configure_logging
-from bss.settings import DEV_IDENTITY_SECRET
 from bss.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
 from catalog.main import create_app
 from catalog.settings import CatalogSettings
@@ -69,15 +69,12 @@ def parse(argv: list[str] | None) -> Options:
     return Options(args.products, args.prices, args.requests, args.concurrency, args.cold, args.loop)
 
 
-def headers(role: Role) -> dict[str, str]:
-    value, signature = encode_identity(
-        Caller(role, f"bench-{role.value}"), DEV_IDENTITY_SECRET.encode(), now=time.time()
-    )
-    return {"x-bss-identity": value, "x-bss-identity-signature": signature}
+ADMIN = SignedCaller(Caller(Role.ADMIN, "bench-admin"), "catalog")
+STOREFRONT = SignedCaller(Caller(Role.STOREFRONT, "bench-storefront"), "catalog")
 
 
 async def call(http: httpx.AsyncClient, method: str, path: str, body: Any = None) -> Any:
-    response = await http.request(method, path, json=body, headers=headers(Role.ADMIN))
+    response = await http.request(method, path, json=body, auth=ADMIN)
     if response.status_code >= 300:
         raise RuntimeError(f"{method} {path} answered {response.status_code}: {response.text[:300]}")
     return response.json()
@@ -132,10 +129,9 @@ async def load_catalog(http: httpx.AsyncClient, options: Options) -> tuple[int, 
 async def timed_reads(http: httpx.AsyncClient, count: int) -> tuple[list[float], bytes]:
     latencies: list[float] = []
     body = b""
-    storefront = headers(Role.STOREFRONT)
     for _ in range(count):
         started = time.perf_counter()
-        response = await http.get("/v1/storefront/catalog", headers=storefront)
+        response = await http.get("/v1/storefront/catalog", auth=STOREFRONT)
         latencies.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
             raise RuntimeError(f"storefront answered {response.status_code}: {response.text[:300]}")

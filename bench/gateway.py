@@ -46,7 +46,7 @@ from bench.cpu import cpu_seconds
 from bench.reporting import print_result_line, print_table, rounded
 from bss.api.caller import CurrentCaller
 from bss.embedded_broker import free_port
-from bss.identity import Caller, Role, encode_identity
+from bss.identity import MAX_AGE_S, Caller, Role, encode_identity
 from bss.settings import DEV_IDENTITY_SECRET
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,7 +59,8 @@ TARGETS = {"cpu_us_per_request": 100.0, "rps_ratio": 0.9, "p99_added_ms": 2.0}
 def upstream_app() -> FastAPI:
     """The benchmark's upstream: one small authenticated GET, checked exactly as the services check callers."""
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-    app.state.runtime = SimpleNamespace(settings=SimpleNamespace(identity_secret=SecretStr(DEV_IDENTITY_SECRET)))
+    settings = SimpleNamespace(identity_secret=SecretStr(DEV_IDENTITY_SECRET), service_name="catalog")
+    app.state.runtime = SimpleNamespace(settings=settings)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -120,7 +121,14 @@ def parse_options(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--redis", default="", help="rate limits in this Redis (redis://127.0.0.1:6379/0); default in process"
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    longest = MAX_AGE_S - 5
+    if max(args.duration, args.latency_duration) > longest:
+        # A direct run replays one signed identity, bound to its request and valid MAX_AGE_S seconds.
+        parser.error(
+            f"--duration and --latency-duration are at most {longest} s (signed identities live {MAX_AGE_S} s)"
+        )
+    return args
 
 
 def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -227,6 +235,19 @@ def start_upstream(options: argparse.Namespace, workdir: Path) -> Upstream:
     return Upstream(process, url, PATH, Caller(Role.RESELLER, "bench", tenant_id="r-bench"), log)
 
 
+def direct_identity(upstream: Upstream) -> dict[str, str]:
+    """The identity the gateway would send with the direct runs' GET, signed now: each run gets a fresh one."""
+    value, signature = encode_identity(
+        upstream.caller,
+        DEV_IDENTITY_SECRET.encode(),
+        audience="catalog",
+        method="GET",
+        target=upstream.path.encode(),
+        now=time.time(),
+    )
+    return {"x-bss-identity": value, "x-bss-identity-signature": signature}
+
+
 @dataclass
 class Round:
     direct: WrkRun
@@ -273,21 +294,21 @@ def measure(options: argparse.Namespace, workdir: Path) -> list[Round]:
     try:
         wait_http(f"{upstream.url}/healthz", upstream.process, upstream.log)
         wait_http(f"{gateway_url}/healthz", gateway, workdir / "gateway.log")
-        value, signature = encode_identity(upstream.caller, DEV_IDENTITY_SECRET.encode(), now=time.time())
-        identity = {"x-bss-identity": value, "x-bss-identity-signature": signature}
         key = {"x-api-key": create_key(gateway_url, upstream.caller)}
         direct_url = f"{upstream.url}{upstream.path}"
         through_url = f"{gateway_url}/api/v1/catalog{upstream.path.removeprefix('/v1')}"
-        wrk(direct_url, identity, options, 1)  # warm-up
+        wrk(direct_url, direct_identity(upstream), options, 1)  # warm-up
         wrk(through_url, key, options, 1)  # warm-up: key cache, connection pool
         process = psutil.Process(gateway.pid)
         for _ in range(options.rounds):
-            direct = wrk(direct_url, identity, options, options.duration)
+            direct = wrk(direct_url, direct_identity(upstream), options, options.duration)
             before = cpu_seconds(process)
             through = wrk(through_url, key, options, options.duration)
             cpu_us = (cpu_seconds(process) - before) / max(through.requests, 1) * 1e6
             calm = options.latency_connections
-            calm_direct = wrk(direct_url, identity, options, options.latency_duration, connections=calm)
+            calm_direct = wrk(
+                direct_url, direct_identity(upstream), options, options.latency_duration, connections=calm
+            )
             calm_through = wrk(through_url, key, options, options.latency_duration, connections=calm)
             rounds.append(Round(direct, through, cpu_us, calm_direct, calm_through))
     finally:

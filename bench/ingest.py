@@ -44,15 +44,15 @@ from sqlalchemy import func, select
 from bench.broker import embedded_broker, measure_raw_rates, messages_like
 from bench.cpu import CpuMeter
 from bench.reporting import per_second, print_result_line, print_table, rounded
+from bench.signed_caller import SignedCaller
 from bss.db import create_engine, session_factory
 from bss.embedded_broker import free_port
 from bss.events.contracts.billing import UsageRecordedV1
 from bss.events.contracts.catalog import ProductPublishedV1
 from bss.events.contracts.subscriptions import SubscriptionCreatedV1
 from bss.events.envelope import EventData, make_event
-from bss.identity import Caller, Role, encode_identity
+from bss.identity import Caller, Role
 from bss.kafka import ensure_topics, new_producer
-from bss.settings import DEV_IDENTITY_SECRET
 from bss.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
 
 BENCH = "ingest"
@@ -224,10 +224,8 @@ async def count_rows(sessions: Any, statement: Any) -> int:
         return int((await session.execute(statement)).scalar_one())
 
 
-def system_headers() -> dict[str, str]:
-    """The identity headers the gateway would add for a usage collector (the embedded default secret)."""
-    value, signature = encode_identity(Caller(Role.SYSTEM, "bench"), DEV_IDENTITY_SECRET.encode(), now=time.time())
-    return {"x-bss-identity": value, "x-bss-identity-signature": signature}
+# The identity the gateway would add for a usage collector (the embedded default secret), per request.
+COLLECTOR = SignedCaller(Caller(Role.SYSTEM, "bench"), "billing")
 
 
 async def until_count(sessions: Any, statement: Any, expected: int, deadline: float) -> None:
@@ -246,7 +244,7 @@ async def post_all(base_url: str, bodies: list[bytes], concurrency: int) -> dict
     queue: asyncio.Queue[bytes] = asyncio.Queue()
     for body in bodies:
         queue.put_nowait(body)
-    headers = {**system_headers(), "content-type": "application/json"}
+    headers = {"content-type": "application/json"}
 
     async def worker(client: httpx.AsyncClient) -> None:
         while not queue.empty():
@@ -257,7 +255,7 @@ async def post_all(base_url: str, bodies: list[bytes], concurrency: int) -> dict
             for key in totals:
                 totals[key] += answer[key]
 
-    async with httpx.AsyncClient(base_url=base_url, timeout=300) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=300, auth=COLLECTOR) as client:
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
     return totals
 

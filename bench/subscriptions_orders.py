@@ -33,14 +33,14 @@ from sqlalchemy import func, select, text
 
 from bench.broker import embedded_broker
 from bench.reporting import per_second, percentile, print_result_line, print_table, rounded
+from bench.signed_caller import SignedCaller
 from bss.db import create_engine
 from bss.embedded_broker import free_port
 from bss.events.contracts.catalog import ProductPublishedV1
 from bss.events.envelope import make_event
 from bss.events.topics import CATALOG
-from bss.identity import Caller, Role, encode_identity
+from bss.identity import Caller, Role
 from bss.kafka import new_producer
-from bss.settings import DEV_IDENTITY_SECRET
 from bss.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
 from subscriptions.main import create_app
 from subscriptions.models import Subscription, messaging
@@ -49,9 +49,7 @@ from subscriptions.settings import SubscriptionsSettings
 BENCH = "subscriptions_orders"
 
 
-def admin_headers() -> dict[str, str]:
-    value, signature = encode_identity(Caller(Role.ADMIN, "bench"), DEV_IDENTITY_SECRET.encode(), now=time.time())
-    return {"x-bss-identity": value, "x-bss-identity-signature": signature}
+ADMIN = SignedCaller(Caller(Role.ADMIN, "bench"), "subscriptions")
 
 
 def catalog_events(low: str, high: str) -> list[ProductPublishedV1]:
@@ -126,7 +124,7 @@ async def run(resellers: int, concurrency: int) -> int:
                 return bool(server.started)
 
             await wait_until(started, 30, "the service to start")
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60, auth=ADMIN) as http:
                 return await measure(
                     http, broker.bootstrap_servers, url, databases.backend, low, high, resellers, concurrency
                 )
@@ -146,11 +144,10 @@ async def measure(
     resellers: int,
     concurrency: int,
 ) -> int:
-    headers = admin_headers()
     await publish_catalog(bootstrap, low, high)
 
     async def learned() -> bool:
-        found = (await http.get("/v1/catalog/products", params={"as_of": "2024-06-01"}, headers=headers)).json()
+        found = (await http.get("/v1/catalog/products", params={"as_of": "2024-06-01"})).json()
         return {p["product_id"] for p in found} >= {low, high}
 
     await wait_until(learned, 60, "the catalog read model")
@@ -167,7 +164,7 @@ async def measure(
             "billing_currency": "EUR",
             "contract_signed_on": "2020-01-01",
         }
-        return lambda: http.post("/v1/resellers", json=body, headers=headers)
+        return lambda: http.post("/v1/resellers", json=body)
 
     started = time.perf_counter()
     registered = await asyncio.gather(*[timed(limit, registration_latencies, register(i)) for i in range(resellers)])
@@ -179,7 +176,7 @@ async def measure(
     async def pair(reseller_id: str) -> list[httpx.Response]:
         def order(product_id: str) -> Callable[[], Awaitable[httpx.Response]]:
             body = {"reseller_id": reseller_id, "product_id": product_id}
-            return lambda: http.post("/v1/subscriptions", json=body, headers=headers)
+            return lambda: http.post("/v1/subscriptions", json=body)
 
         async with limit:
             return list(

@@ -15,7 +15,7 @@ from bss.embedded_broker import port_in_use
 from bss.migrations import upgrade_to_head
 from bss.settings import ConfigurationError
 from gateway.main import MIGRATIONS_DIR, create_app
-from gateway.server import GatewayHttpProtocol
+from gateway.server import gateway_protocol
 from gateway.settings import GatewaySettings, get_settings
 
 # Any fixed number: replicas (init containers) starting together take turns at the migration.
@@ -89,7 +89,7 @@ def _serve(settings: GatewaySettings) -> None:
         server_header=False,
         date_header=False,
         lifespan="on",
-        http=GatewayHttpProtocol,
+        http=gateway_protocol(settings.connection_limits()),  # sets the head limits and keep-alive timeout
         proxy_headers=bool(settings.forwarded_allow_ips),
         forwarded_allow_ips=settings.forwarded_allow_ips or None,
     )

@@ -13,11 +13,10 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from bss.identity import Caller, Role, encode_identity
+from bss.identity import Caller, IdentitySigner, Role, encode_caller
 
 TOKEN_PREFIX = "bss_"
 _TOKEN = re.compile(r"bss_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
-IDENTITY_REFRESH_S = 60.0  # identity headers are valid 300 s (bss.identity.MAX_AGE_S); re-signed every minute
 
 
 def new_token() -> tuple[str, str, str]:
@@ -51,17 +50,23 @@ class Principal:
     rate_per_s: float
     burst: int
     expires_at: float | None = None  # epoch seconds
-    _identity: tuple[bytes, bytes] | None = None
-    _minted_at: float = 0.0
+    _claims: bytes | None = None
 
-    def identity_headers(self, secret: bytes, now: float) -> tuple[bytes, bytes]:
-        """The signed `x-bss-identity` value and signature, re-signed once a minute (they stay valid 5)."""
-        identity = self._identity
-        if identity is None or now - self._minted_at > IDENTITY_REFRESH_S:
-            value, signature = encode_identity(self.caller, secret, now=now)
-            identity = self._identity = (value.encode(), signature.encode())
-            self._minted_at = now
-        return identity
+    def identity_headers(
+        self, signer: IdentitySigner, *, audience: bytes, method: bytes, target: bytes, now: float
+    ) -> tuple[bytes, bytes]:
+        """The signed `x-bss-identity` value and signature for one request (`bss.identity.IdentitySigner.bind`).
+
+        The caller's JSON is encoded once per principal; each request costs one SHA-256 and one HMAC.
+        """
+        claims = self._claims
+        if claims is None:
+            # Anonymous principals are made per request: their caller's encoding is made once, below.
+            caller = self.caller
+            claims = _ANONYMOUS_CLAIMS if caller is ANONYMOUS_STOREFRONT else encode_caller(caller)
+            self._claims = claims
+        return signer.bind(claims, audience, method, target, int(now))
 
 
 ANONYMOUS_STOREFRONT = Caller(Role.STOREFRONT, "anonymous-storefront")
+_ANONYMOUS_CLAIMS = encode_caller(ANONYMOUS_STOREFRONT)

@@ -17,12 +17,13 @@ from urllib.parse import quote
 
 import structlog
 
-from bss.identity import IDENTITY_HEADER, SIGNATURE_HEADER
+from bss.identity import IDENTITY_HEADER, SIGNATURE_HEADER, IdentitySigner
 from gateway.auth import Authenticator, AuthError
 from gateway.keys import ANONYMOUS_STOREFRONT, Principal
 from gateway.policy import allowed, is_public
 from gateway.problems import send_problem
 from gateway.ratelimit import Limiter
+from gateway.settings import SERVICE_NAMES
 from gateway.upstream import Connection, Upstream, UpstreamBroken, UpstreamTimeout, UpstreamUnavailable
 
 log = structlog.get_logger("gateway.proxy")
@@ -123,9 +124,11 @@ class Proxy:
         on_done: Callable[[dict[str, Any], int, bytes, float, str], None],
     ) -> None:
         self.upstreams = upstreams
+        # The audience of a service's identities is the name it knows itself by (`support` is `support-sla`).
+        self.audiences = {name: SERVICE_NAMES.get(name, name).encode() for name in upstreams}
         self.auth = authenticator
         self.limiter = limiter
-        self.secret = identity_secret
+        self.signer = IdentitySigner(identity_secret)
         self.max_body = max_body_bytes
         self.anonymous_limit = anonymous_limit
         self.on_done = on_done
@@ -175,7 +178,14 @@ class Proxy:
             return await send_problem(send, 429, "rate-limited", "Too many requests", detail, headers=headers), (
                 caller.subject
             )
-        value, signature = principal.identity_headers(self.secret, time.time())
+        # Bound to this request as the service will see it: its name, the method, the target after the rewrite.
+        value, signature = principal.identity_headers(
+            self.signer,
+            audience=self.audiences[service],
+            method=method.encode(),
+            target=upstream.base_path + target,
+            now=time.time(),
+        )
         forward = incoming.forward
         forward.append((_IDENTITY, value))
         forward.append((_SIGNATURE, signature))

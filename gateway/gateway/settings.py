@@ -16,8 +16,11 @@ from pydantic_settings import (
 
 from bss.gc_tuning import CollectorSettings
 from bss.settings import DEV_IDENTITY_SECRET, MIN_SECRET_LENGTH, VAR_DIR, ConfigurationError
+from gateway.server import ConnectionLimits
 
 SERVICES = ("catalog", "subscriptions", "billing", "support")
+# The name each service knows itself by (its settings' `service_name`): the audience of the identities it accepts.
+SERVICE_NAMES = {"catalog": "catalog", "subscriptions": "subscriptions", "billing": "billing", "support": "support-sla"}
 # The documented development admin key of the embedded default (README); production refuses it.
 DEV_BOOTSTRAP_ADMIN_KEY = "bss-dev-admin-key-embedded-only-change-me"
 
@@ -26,6 +29,7 @@ HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
 PUBLIC_KEY_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )
+_LIMITS = ConnectionLimits()
 
 
 class GatewaySettings(BaseSettings, CollectorSettings):
@@ -53,6 +57,25 @@ class GatewaySettings(BaseSettings, CollectorSettings):
         default="",
         description="Proxies (IPs, CIDRs, or *) whose X-Forwarded-For names the client; empty = use the socket peer",
     )
+
+    # What one client connection may send, and how slowly (gateway.server.GatewayHttpProtocol enforces them).
+    max_request_head_bytes: int = Field(default=_LIMITS.max_head_bytes, ge=1024)
+    """`GATEWAY_MAX_REQUEST_HEAD_BYTES` (16384): the request line and headers together, in bytes. A larger head is
+    answered 431 Request Header Fields Too Large and the connection closed, as soon as the limit is passed: the
+    gateway never buffers more than this of a head."""
+    max_request_headers: int = Field(default=_LIMITS.max_headers, ge=10)
+    """`GATEWAY_MAX_REQUEST_HEADERS` (100): header fields in one request; more is answered 431 and the connection
+    closed."""
+    max_url_bytes: int = Field(default=_LIMITS.max_url_bytes, ge=256)
+    """`GATEWAY_MAX_URL_BYTES` (8192): the request target (path and query) in bytes; longer is answered 414 URI Too
+    Long and the connection closed. Keep it below `max_request_head_bytes`, else a long target gets 431."""
+    request_head_timeout_s: float = Field(default=_LIMITS.head_timeout_s, gt=0)
+    """`GATEWAY_REQUEST_HEAD_TIMEOUT_S` (10): the time a request head has to arrive whole, counted from the connection
+    for the first request and from the head's first byte for later ones. A client that sends part of a head and
+    stalls (or drips it) is answered 408 Request Timeout and disconnected; one that sends nothing is disconnected."""
+    keep_alive_timeout_s: float = Field(default=_LIMITS.idle_timeout_s, gt=0)
+    """`GATEWAY_KEEP_ALIVE_TIMEOUT_S` (5): a keep-alive connection idle this long after an answer is closed
+    (uvicorn's `timeout_keep_alive`)."""
 
     # The gateway's own database: API keys.
     database_url: str = Field(default="", description="SQLAlchemy async URL; empty = SQLite var/gateway.db")
@@ -136,6 +159,15 @@ class GatewaySettings(BaseSettings, CollectorSettings):
             problems.append("database_url is SQLite; set GATEWAY_DATABASE_URL to a PostgreSQL URL")
         if problems:
             raise ConfigurationError("gateway: " + "; ".join(problems))
+
+    def connection_limits(self) -> ConnectionLimits:
+        return ConnectionLimits(
+            max_head_bytes=self.max_request_head_bytes,
+            max_headers=self.max_request_headers,
+            max_url_bytes=self.max_url_bytes,
+            head_timeout_s=self.request_head_timeout_s,
+            idle_timeout_s=self.keep_alive_timeout_s,
+        )
 
     def upstreams(self) -> dict[str, str]:
         """Service name -> base URL."""

@@ -18,7 +18,7 @@ import pytest_asyncio
 
 from bss.embedded_broker import EmbeddedBroker, free_port
 from gateway.main import create_app as create_gateway
-from gateway.server import GatewayHttpProtocol
+from gateway.server import gateway_protocol
 from gateway.settings import GatewaySettings
 from tests.harness.databases import DatabaseFactory
 from tests.harness.services import RunningServer, serve, service_factory, service_settings, wait_ready
@@ -74,7 +74,9 @@ async def suite(databases: DatabaseFactory, tmp_path_factory: pytest.TempPathFac
             access_log=False,
             **{f"{GATEWAY_PREFIX[name]}_url": server.base_url for name, server in services.items()},
         )
-        gateway = await serve(create_gateway(gateway_settings), http=GatewayHttpProtocol)
+        gateway = await serve(
+            create_gateway(gateway_settings), http=gateway_protocol(gateway_settings.connection_limits())
+        )
         yield Suite(gateway=gateway, services=services)
         await gateway.stop()
     finally:

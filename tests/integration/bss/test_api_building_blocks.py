@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -21,10 +20,11 @@ from bss.api.caller import Admin, CurrentCaller, tenant_scope
 from bss.api.idempotency import IdempotencyKey, IdempotencyStore, IdempotentRequest, StoredAnswer
 from bss.api.pagination import decode_cursor, encode_cursor
 from bss.db import create_engine, session_factory
-from bss.identity import Caller, Role, encode_identity
+from bss.identity import Caller, Role
 from bss.messaging.tables import MessagingTables
 from bss.problems import Forbidden, ValidationProblem, install_problem_handlers
 from tests.harness.databases import DatabaseFactory
+from tests.harness.identity import GatewayIdentity, headers_for, signed_headers
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 SECRET = "test-secret-that-is-long-enough-for-production"
@@ -38,9 +38,9 @@ class WidgetCreate(BaseModel):
     name: str
 
 
-def headers(caller: Caller, secret: str = SECRET) -> dict[str, str]:
-    value, signature = encode_identity(caller, secret.encode(), now=time.time())
-    return {"x-bss-identity": value, "x-bss-identity-signature": signature}
+def headers(caller: Caller) -> dict[str, str]:
+    """Signed for each request by the client's `GatewayIdentity`."""
+    return headers_for(caller)
 
 
 ADMIN = Caller(Role.ADMIN, "admin-1")
@@ -50,7 +50,9 @@ RESELLER = Caller(Role.RESELLER, "key-7", tenant_id="tenant-a")
 def widget_app(engine: AsyncEngine) -> FastAPI:
     app = FastAPI()
     install_problem_handlers(app)
-    app.state.runtime = SimpleNamespace(settings=SimpleNamespace(identity_secret=SecretStr(SECRET)))
+    app.state.runtime = SimpleNamespace(
+        settings=SimpleNamespace(identity_secret=SecretStr(SECRET), service_name="widgets")
+    )
     sessions = session_factory(engine)
     store = IdempotencyStore(tables)
 
@@ -83,7 +85,9 @@ async def client(databases: DatabaseFactory) -> AsyncIterator[tuple[httpx.AsyncC
     async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
     transport = httpx.ASGITransport(app=widget_app(engine))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", auth=GatewayIdentity("widgets", SECRET)
+    ) as http:
         yield http, engine
     await engine.dispose()
 
@@ -102,7 +106,8 @@ async def test_request_without_gateway_identity_is_refused(client: tuple[httpx.A
 
 async def test_identity_signed_with_another_secret_is_refused(client: tuple[httpx.AsyncClient, AsyncEngine]) -> None:
     http, _ = client
-    forged = headers(ADMIN, secret="a-client-guessing-the-secret-wrongly")
+    wrong = "a-client-guessing-the-secret-wrongly"
+    forged = signed_headers(ADMIN, audience="widgets", method="GET", target="/v1/admin-only", secret=wrong)
     response = await http.get("/v1/admin-only", headers=forged)
     assert response.status_code == 401
 

@@ -21,7 +21,7 @@ from bss.service_app import Runtime
 from catalog.main import create_app
 from catalog.models import CatalogChange, messaging
 from tests.harness.databases import DatabaseFactory
-from tests.harness.identity import ADMIN, headers_for
+from tests.harness.identity import ADMIN, GatewayIdentity, headers_for
 from tests.harness.services import running, service_settings
 
 NOW = datetime(2024, 2, 1, 10, 0, tzinfo=UTC)
@@ -54,7 +54,10 @@ class Catalog:
 async def running_catalog(databases: DatabaseFactory, broker: EmbeddedBroker) -> AsyncIterator[Catalog]:
     clock = FixedClock(NOW)
     app = create_app(await service_settings("catalog", databases, broker), clock=clock)  # type: ignore[arg-type]
-    async with running(app) as server, httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+    async with (
+        running(app) as server,
+        httpx.AsyncClient(base_url=server.base_url, timeout=30, auth=GatewayIdentity("catalog")) as http,
+    ):
         yield Catalog(http, app.state.runtime, clock)
 
 

@@ -9,7 +9,7 @@ import pytest_asyncio
 
 from bss.embedded_broker import free_port
 from gateway.main import create_app
-from gateway.server import GatewayHttpProtocol
+from gateway.server import gateway_protocol
 from gateway.settings import GatewaySettings
 from tests.harness.databases import DatabaseFactory
 from tests.harness.services import RunningServer, serve
@@ -46,7 +46,8 @@ async def start_gateway(echo: RunningServer, databases: DatabaseFactory) -> Asyn
         values.update(overrides)
         if "database_url" not in values:
             values["database_url"] = await databases.create("gateway")
-        server = await serve(create_app(GatewaySettings(**values)), http=GatewayHttpProtocol)
+        settings = GatewaySettings(**values)
+        server = await serve(create_app(settings), http=gateway_protocol(settings.connection_limits()))
         started.append(server)
         return server
 

@@ -7,7 +7,7 @@ import pytest
 
 from bss.embedded_broker import EmbeddedBroker
 from tests.harness.databases import DatabaseFactory
-from tests.harness.identity import ADMIN, headers_for
+from tests.harness.identity import ADMIN, signed_headers
 from tests.harness.services import running, service_factory, service_settings, wait_ready
 from tests.integration.gateway.conftest import StartGateway
 from tests.integration.gateway.upstreams import ADMIN_KEY, create_key
@@ -29,7 +29,8 @@ async def test_the_catalog_serves_its_storefront_to_anonymous_callers_and_the_se
             admin = await client.get("/api/v1/catalog/groups", headers=ADMIN_KEY)
             reseller = {"X-API-Key": await create_key(client, "reseller", "r-1")}
             refused_by_service = await client.get("/api/v1/catalog/groups", headers=reseller)
-            spoofed = await client.get("/api/v1/catalog/groups", headers=headers_for(ADMIN))
+            forged = signed_headers(ADMIN, audience="catalog", method="GET", target="/v1/groups")
+            spoofed = await client.get("/api/v1/catalog/groups", headers=forged)
     assert anonymous.status_code == 200, (
         anonymous.text
     )  # the service accepts the storefront identity the gateway signed

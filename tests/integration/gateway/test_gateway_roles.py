@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.harness.identity import ADMIN, headers_for
+from gateway.settings import SERVICE_NAMES
+from tests.harness.identity import ADMIN, signed_headers
 from tests.harness.services import RunningServer
 from tests.integration.gateway.conftest import StartGateway
 from tests.integration.gateway.upstreams import create_key
@@ -73,6 +74,7 @@ async def test_each_role_reaches_only_what_the_route_policy_allows(
             else:
                 caller = response.json()["caller"]
                 assert caller["role"] == role, (role, path)
+                assert response.json()["audience"] == SERVICE_NAMES[path.partition("/")[0]], path
                 assert caller["tenant"] == ("r-1" if role == "reseller" else None)
     assert failures == []
 
@@ -80,7 +82,9 @@ async def test_each_role_reaches_only_what_the_route_policy_allows(
 async def test_spoofed_identity_headers_are_stripped_and_replaced_by_the_gateways(
     gateway: RunningServer,
 ) -> None:
-    spoofed = {**headers_for(ADMIN), "X-BSS-Identity-Tenant": "r-2", "x-bss-identity-extra": "admin"}
+    # A valid admin identity for exactly the request the gateway forwards: it must still count for nothing.
+    admin = signed_headers(ADMIN, audience="billing", method="GET", target="/v1/invoices")
+    spoofed = {**admin, "X-BSS-Identity-Tenant": "r-2", "x-bss-identity-extra": "admin"}
     async with httpx.AsyncClient(base_url=gateway.base_url) as client:
         token = await create_key(client, "reseller", "r-1")
         as_reseller = await client.get("/api/v1/billing/invoices", headers={**spoofed, "X-API-Key": token})

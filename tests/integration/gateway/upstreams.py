@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
-from bss.identity import IDENTITY_HEADER, SIGNATURE_HEADER, InvalidIdentity, decode_identity
+from bss.identity import IDENTITY_HEADER, SIGNATURE_HEADER, InvalidIdentity, decode_identity, request_target
 from bss.problems import NotFound, install_problem_handlers
 from bss.settings import DEV_IDENTITY_SECRET
 from gateway.settings import DEV_BOOTSTRAP_ADMIN_KEY
@@ -89,11 +89,23 @@ def _caller(request: Request, secret: str) -> dict[str, Any]:
     }
     if len(values) != 1 or len(signatures) != 1:
         return {**seen, "caller": None}
+    # The echo plays every service: it takes the audience the identity names (reported) and checks the rest.
+    audience = values[0].split(".")[1] if values[0].count(".") == 4 else "?"
+    target = request_target(request.scope["raw_path"], request.scope["query_string"])
     try:
-        caller = decode_identity(values[0], signatures[0], secret.encode(), now=time.time())
+        caller = decode_identity(
+            values[0],
+            signatures[0],
+            secret.encode(),
+            audience=audience,
+            method=request.method,
+            target=target,
+            now=time.time(),
+        )
     except InvalidIdentity as exc:
         return {**seen, "caller": None, "refused": str(exc)}
-    return {**seen, "caller": {"role": caller.role.value, "subject": caller.subject, "tenant": caller.tenant_id}}
+    who = {"role": caller.role.value, "subject": caller.subject, "tenant": caller.tenant_id}
+    return {**seen, "caller": who, "audience": audience}
 
 
 async def hang_up_server() -> tuple[asyncio.Server, str]:

@@ -13,6 +13,7 @@ import pytest_asyncio
 from bss.embedded_broker import EmbeddedBroker
 from subscriptions.main import create_app
 from tests.harness.databases import DatabaseFactory
+from tests.harness.identity import GatewayIdentity
 from tests.harness.polling import eventually
 from tests.harness.services import running, service_settings, wait_ready
 from tests.integration.subscriptions.catalog_events import Catalog, catalog_events, publish
@@ -37,7 +38,10 @@ async def service(
         catalog_consumer_group=f"subscriptions.catalog.test-{uuid.uuid4().hex[:8]}",
         **overrides,
     )
-    async with running(create_app(settings)) as server, httpx.AsyncClient(base_url=server.base_url) as http:  # type: ignore[arg-type]
+    async with (
+        running(create_app(settings)) as server,  # type: ignore[arg-type]
+        httpx.AsyncClient(base_url=server.base_url, auth=GatewayIdentity("subscriptions")) as http,
+    ):
         await wait_ready(server.base_url)
         svc = Service(server.base_url, http, broker.bootstrap_servers, settings.database_url)
         await publish(broker.bootstrap_servers, catalog_events(catalog))

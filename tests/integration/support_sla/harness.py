@@ -23,7 +23,7 @@ from bss.kafka import new_consumer, new_producer
 from support_sla.scheduler import BreachScheduler
 from support_sla.usecases.context import Context
 from tests.harness import polling
-from tests.harness.identity import ADMIN, SUPPORT_AGENT, headers_for, reseller
+from tests.harness.identity import ADMIN, SUPPORT_AGENT, GatewayIdentity, headers_for, reseller
 
 
 @dataclass
@@ -45,7 +45,7 @@ class Service:
     async def call(
         self, method: str, path: str, caller: Caller = ADMIN, headers: dict[str, str] | None = None, **kwargs: Any
     ) -> httpx.Response:
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as client:
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=30, auth=GatewayIdentity("support-sla")) as client:
             return await client.request(method, path, headers=headers_for(caller) | (headers or {}), **kwargs)
 
     async def publish(self, data: EventData, times: int = 1) -> None:

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bss.identity import Caller, Role, decode_identity
+from bss.identity import Caller, IdentitySigner, Role, decode_identity
 from bss.settings import ConfigurationError
-from gateway.keys import Principal, new_token, parse_token, secret_digest, secret_matches
+from gateway.keys import ANONYMOUS_STOREFRONT, Principal, new_token, parse_token, secret_digest, secret_matches
 from gateway.proxy import Incoming, _target
+from gateway.server import ConnectionLimits, gateway_protocol
 from gateway.settings import DEV_BOOTSTRAP_ADMIN_KEY, GatewaySettings
 
 PRODUCTION: dict[str, Any] = {
@@ -38,14 +39,45 @@ def test_malformed_tokens_do_not_parse(bad: str) -> None:
     assert parse_token(bad) is None
 
 
-def test_identity_headers_are_signed_for_the_caller_and_reused_for_a_minute() -> None:
+def test_identity_headers_are_signed_for_each_request_with_the_callers_encoding_kept() -> None:
     principal = Principal(Caller(Role.RESELLER, "key:1", tenant_id="r-1"), "key:1", 1.0, 1)
     now = time.time()
-    value, signature = principal.identity_headers(b"s" * 32, now)
-    assert principal.identity_headers(b"s" * 32, now + 30) == (value, signature)
-    assert principal.identity_headers(b"s" * 32, now + 61) != (value, signature)
-    caller = decode_identity(value.decode(), signature.decode(), b"s" * 32, now=now)
+    request = {"audience": b"support-sla", "method": b"POST", "target": b"/v1/tickets?x=1"}
+    value, signature = principal.identity_headers(IdentitySigner(b"s" * 32), now=now, **request)
+    other = principal.identity_headers(IdentitySigner(b"s" * 32), now=now, **{**request, "target": b"/v1/tickets"})
+    assert other[0].split(b".")[0] == value.split(b".")[0]  # the caller's part: encoded once, reused
+    assert other != (value, signature)
+    caller = decode_identity(
+        value.decode(),
+        signature.decode(),
+        b"s" * 32,
+        audience="support-sla",
+        method="POST",
+        target=b"/v1/tickets?x=1",
+        now=now,
+    )
     assert (caller.role, caller.tenant_id) == (Role.RESELLER, "r-1")
+
+
+def test_anonymous_storefront_identity_names_the_anonymous_storefront_caller() -> None:
+    principal = Principal(ANONYMOUS_STOREFRONT, "anon:127.0.0.1", 1.0, 1)
+    value, signature = principal.identity_headers(
+        IdentitySigner(b"s" * 32),
+        audience=b"catalog",
+        method=b"GET",
+        target=b"/v1/storefront/groups",
+        now=1_700_000_000.0,
+    )
+    caller = decode_identity(
+        value.decode(),
+        signature.decode(),
+        b"s" * 32,
+        audience="catalog",
+        method="GET",
+        target=b"/v1/storefront/groups",
+        now=1_700_000_000.0,
+    )
+    assert caller == ANONYMOUS_STOREFRONT
 
 
 def test_incoming_headers_drop_credentials_identity_and_hop_by_hop_headers() -> None:
@@ -106,3 +138,20 @@ def test_production_refuses_the_development_admin_key_and_embedded_defaults() ->
     settings = GatewaySettings(**PRODUCTION)
     assert settings.bootstrap_admin_key is None
     assert settings.migrate_on_start is False
+
+
+def test_connection_limits_default_to_16_kib_heads_100_headers_8_kib_targets_10_s_heads_5_s_idle() -> None:
+    assert GatewaySettings().connection_limits() == ConnectionLimits(16384, 100, 8192, 10.0, 5.0)
+
+
+def test_connection_limits_are_read_from_gateway_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "GATEWAY_MAX_REQUEST_HEAD_BYTES": "32768",
+        "GATEWAY_MAX_REQUEST_HEADERS": "50",
+        "GATEWAY_MAX_URL_BYTES": "4096",
+        "GATEWAY_REQUEST_HEAD_TIMEOUT_S": "2.5",
+        "GATEWAY_KEEP_ALIVE_TIMEOUT_S": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert GatewaySettings().connection_limits() == ConnectionLimits(32768, 50, 4096, 2.5, 1.0)
+    assert gateway_protocol(ConnectionLimits(32768, 50, 4096, 2.5, 1.0)).limits.max_headers == 50

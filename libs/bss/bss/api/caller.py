@@ -13,19 +13,37 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from bss.identity import IDENTITY_HEADER, SIGNATURE_HEADER, Caller, InvalidIdentity, Role, decode_identity
+from bss.identity import (
+    IDENTITY_HEADER,
+    SIGNATURE_HEADER,
+    Caller,
+    InvalidIdentity,
+    Role,
+    decode_identity,
+    request_target,
+)
 from bss.problems import Forbidden, Unauthorized
 
 
 def get_caller(request: Request) -> Caller:
-    """The verified caller, or 401 problem+json."""
+    """The verified caller, or 401 problem+json: the identity must be made for this service and this request."""
     value = request.headers.get(IDENTITY_HEADER)
     signature = request.headers.get(SIGNATURE_HEADER)
     if not value or not signature:
         raise Unauthorized("This service is reached through the gateway, which identifies the caller.")
-    secret = request.app.state.runtime.settings.identity_secret.get_secret_value().encode()
+    settings = request.app.state.runtime.settings
+    scope = request.scope
+    raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
     try:
-        return decode_identity(value, signature, secret, now=time.time())
+        return decode_identity(
+            value,
+            signature,
+            settings.identity_secret.get_secret_value().encode(),
+            audience=settings.service_name,
+            method=request.method,
+            target=request_target(raw_path, scope.get("query_string", b"")),
+            now=time.time(),
+        )
     except InvalidIdentity as exc:
         raise Unauthorized(f"The caller's identity was refused: {exc}.") from exc
 
