@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from bss.api.input_text import SingleLine
+from bss.api.json_body import JsonBodyRoute
 from bss.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from bss.identity import Caller, Role
 from bss.problems import Forbidden, NotFound, Unauthorized, ValidationProblem, field_error
@@ -15,7 +17,7 @@ from gateway.auth import Authenticator, AuthError
 from gateway.keystore import KeyNotFound, KeyStore
 from gateway.models import ApiKeyRow
 
-router = APIRouter(prefix="/gateway/v1/keys", tags=["gateway: API keys"])
+router = APIRouter(prefix="/gateway/v1/keys", tags=["gateway: API keys"], route_class=JsonBodyRoute)
 
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -78,9 +80,9 @@ class KeyCreate(BaseModel):
         },
     )
 
-    name: str = Field(min_length=1, max_length=200, description="What the key is for")
+    name: SingleLine = Field(min_length=1, max_length=200, description="What the key is for")
     role: Role
-    tenant_id: str | None = Field(default=None, min_length=1, max_length=64, description="Reseller keys only")
+    tenant_id: SingleLine | None = Field(default=None, min_length=1, max_length=64, description="Reseller keys only")
     expires_at: AwareDatetime | None = Field(default=None, description="No expiry when absent")
     rate_limit_per_s: float | None = Field(default=None, gt=0, le=100_000, description="Default: the gateway's")
     rate_limit_burst: int | None = Field(default=None, ge=1, le=1_000_000, description="Default: the gateway's")

@@ -11,9 +11,11 @@ from billing.acronis_import import import_report, save_mappings
 from billing.deps import Admin, RuntimeDep, Session
 from billing.domain.acronis_report import ReportError
 from billing.errors import InvalidInput
-from bss.events.contracts.value_types import Name, Sku, Uuid
+from bss.api.input_text import Name, Sku
+from bss.api.json_body import JsonBodyRoute
+from bss.events.contracts.value_types import Uuid
 
-router = APIRouter(prefix="/v1/acronis", tags=["acronis import"])
+router = APIRouter(prefix="/v1/acronis", tags=["acronis import"], route_class=JsonBodyRoute)
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any, Literal
 
-import msgspec
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
@@ -15,7 +13,8 @@ from billing.errors import InvalidInput, UsageEventNotFound
 from billing.settings import BillingSettings
 from billing.usage_counting import usage_fate
 from billing.usage_ingestion import Outcome, ingest_usage
-from billing.usage_wire import JSON_DECODER, JSON_ENCODER, decode_batch
+from billing.usage_wire import JSON_ENCODER, decode_batch
+from bss.api.json_body import JSON_BODY_REFUSED, parse_json_body, require_utf8
 
 router = APIRouter(prefix="/v1/usage", tags=["usage"])
 
@@ -65,19 +64,18 @@ def _reject_constant(name: str) -> str:
 
 
 def _parse_document(body: bytes) -> object:
-    try:
-        return JSON_DECODER.decode(body)  # fast, and exact: non-integer numbers arrive as Decimal
-    except msgspec.DecodeError:
-        pass
-    try:  # not strict JSON, e.g. a bare NaN: the standard parser reads it, so that event alone is refused
-        return json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("body", f"not JSON: {exc}") from exc
+    """The batch as plain JSON, read by the suite's one body parser (a hostile body is a 400): numbers exact
+    (`Decimal`), and a bare NaN or Infinity kept as text, so that event alone is refused."""
+    return parse_json_body(body, parse_float=Decimal, parse_constant=_reject_constant)
 
 
 def _events_of(body: bytes) -> list[tuple[object, object]] | None:
     """(event id, event) pairs: the usual form decoded at C speed, else each event read on its own."""
-    usual = decode_batch(body)
+    require_utf8(body)  # msgspec skips the members it does not read without checking their bytes
+    try:
+        usual = decode_batch(body)
+    except RecursionError:  # msgspec's own depth limit (~1,000): the shared parser refuses it with its reason
+        usual = None
     if usual is not None:
         return usual  # type: ignore[return-value]
     document = _parse_document(body)
@@ -115,7 +113,10 @@ def _answer(outcomes: list[Outcome]) -> Response:
     "",
     summary="Report a batch of usage events (up to 10,000); each is answered accepted, duplicate or rejected",
     response_model=UsageBatchRead,
-    responses={422: {"description": "The batch itself is malformed or over the limit", **_PROBLEM}},
+    responses={
+        400: JSON_BODY_REFUSED,
+        422: {"description": "The batch itself is malformed or over the limit", **_PROBLEM},
+    },
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bss.events.contracts.value_types import Name, Uuid
+from bss.api.input_text import MultiLine, Name
+from bss.events.contracts.value_types import Uuid
 from catalog.api.schemas import RequestedAt
 
 
@@ -26,7 +27,7 @@ class GroupCreate(BaseModel):
 
     name: Name
     category: Name
-    marketing_text: str = ""
+    marketing_text: MultiLine = ""
     product_ids: list[Uuid] = Field(default_factory=list)
     requested_at: RequestedAt = None
 

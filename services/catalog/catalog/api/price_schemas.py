@@ -8,14 +8,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from bss.api.input_text import MultiLine, Name, SingleLine, Sku
 from bss.events.contracts.value_types import (
     Aggregation,
     Currency,
-    Name,
     NonNegativeAmount,
     Percent,
     PositiveRate,
-    Sku,
     Uuid,
 )
 from catalog.api.schemas import PriceListCurrency, RequestedAt
@@ -33,8 +32,8 @@ class SkuCreate(BaseModel):
     name: Name
     unit: Name
     aggregation: Aggregation
-    product_type: str = "acronis-ccsp"
-    description: str = ""
+    product_type: SingleLine = "acronis-ccsp"
+    description: MultiLine = ""
     effective_from: date | None = Field(default=None, description="First day it is billed; default today.")
     requested_at: RequestedAt = None
 

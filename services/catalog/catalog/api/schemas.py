@@ -8,7 +8,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from bss.events.contracts.value_types import CountryCode, Name, NonNegativeAmount, Text, Uuid
+from bss.api.input_text import MultiLine, Name, SingleLine, Text
+from bss.events.contracts.value_types import CountryCode, NonNegativeAmount, Uuid
 from bss.money import PRICE_LIST_CURRENCIES, currency_code
 
 _INPUT = ConfigDict(extra="forbid")
@@ -61,22 +62,22 @@ class ProductCreate(BaseModel):
     code: Code
     name: Name
     tier: Name
-    product_type: str = Field(default="acronis-ccsp", description="Code of the product type.")
-    description: str = ""
-    marketing_text: str = ""
+    product_type: SingleLine = Field(default="acronis-ccsp", description="Code of the product type.")
+    description: MultiLine = ""
+    marketing_text: MultiLine = ""
     effective_from: date | None = Field(default=None, description="First day of the product; default: today.")
     commitments: list[CommitmentIn] = Field(min_length=1)
     orderable_before: date | None = None
     new_partner_restriction: RestrictionIn | None = None
-    exclusion_set: str | None = Field(default=None, description="Name of an existing exclusion set.")
+    exclusion_set: SingleLine | None = Field(default=None, description="Name of an existing exclusion set.")
     requested_at: RequestedAt = None
 
 
 class ProductUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"marketing_text": "Now with DR."}})
 
-    description: str | None = None
-    marketing_text: str | None = None
+    description: MultiLine | None = None
+    marketing_text: MultiLine | None = None
     requested_at: RequestedAt = None
 
 

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Path, Query
 from bss.api.backdating import resolve_instants
 from bss.api.caller import Admin, Staff, tenant_scope
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
+from bss.api.json_body import JsonBodyRoute
 from bss.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from subscriptions.api.responses import problems, reseller_read
 from subscriptions.api.schemas import RampUpGrant, RampUpPolicyRead, ResellerCreate, ResellerRead
 from subscriptions.deps import RuntimeDep, StaffOrReseller
 from subscriptions.usecases import resellers as usecases
 
-router = APIRouter(prefix="/v1", tags=["resellers"])
+router = APIRouter(prefix="/v1", tags=["resellers"], route_class=JsonBodyRoute)
 ResellerId = Annotated[str, Path(description="The reseller id (its tenant id).", max_length=36)]
 
 

@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
-from bss.events.contracts.value_types import CountryCode, Currency, Email, Name, Text, Uuid
+from bss.api.input_text import Email, Name, Text
+from bss.events.contracts.value_types import CountryCode, Currency, Uuid
 from subscriptions.domain.countries import country_refusal
 
 DecimalText = Annotated[Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str)]

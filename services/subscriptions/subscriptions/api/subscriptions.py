@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from bss.api.backdating import resolve_instants
 from bss.api.caller import Admin, CurrentCaller, tenant_scope
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
+from bss.api.json_body import JsonBodyRoute
 from bss.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from bss.identity import Role
 from bss.problems import Forbidden, ValidationProblem, field_error
@@ -31,7 +32,7 @@ from subscriptions.deps import AdminOrReseller, RuntimeDep, StaffOrReseller, Sub
 from subscriptions.domain.periods import add_months, period_of
 from subscriptions.usecases import lifecycle, orders, queries, tier_changes
 
-router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
+router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], route_class=JsonBodyRoute)
 MAX_TIMELINE_MONTHS = 120
 
 

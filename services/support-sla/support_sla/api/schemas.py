@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from bss.api.input_text import MultiLine, SingleLine
 
 Severity = Literal["A", "B", "C", "D"]
 TicketState = Literal[
     "new", "open", "waiting_on_reseller", "escalated_to_vendor", "temporary_solution_provided", "resolved", "closed"
 ]
 Resolution = Literal["solved", "workaround", "fixed_in_next_release", "cannot_reproduce", "duplicate", "out_of_scope"]
+IncidentSummary = Annotated[SingleLine, Field(min_length=1, max_length=200)]
+"""One technical issue of a ticket, on one line (an incident's summary column holds 200 characters)."""
 
 
 class _Input(BaseModel):
@@ -32,15 +36,15 @@ class TicketCreate(_Input):
         },
     )
 
-    subject: str = Field(min_length=1, max_length=200)
-    description: str = Field(min_length=1, max_length=20_000)
-    product: str = Field(min_length=1, max_length=200)
+    subject: SingleLine = Field(min_length=1, max_length=200)
+    description: MultiLine = Field(min_length=1, max_length=20_000)
+    product: SingleLine = Field(min_length=1, max_length=200)
     build_number: str | None = Field(default=None, pattern=r"^[0-9]+(\.[0-9]+)*$", max_length=50)
     severity: Severity
-    incidents: list[str] = Field(
+    incidents: list[IncidentSummary] = Field(
         default_factory=list, max_length=20, description="One summary per technical issue; default: the subject"
     )
-    reseller_id: str | None = Field(default=None, description="Staff only: the reseller the ticket is for")
+    reseller_id: SingleLine | None = Field(default=None, description="Staff only: the reseller the ticket is for")
     requested_at: AwareDatetime | None = Field(default=None, description="Admin only: backdate (imports)")
 
 
@@ -50,7 +54,7 @@ class MessageCreate(_Input):
         json_schema_extra={"example": {"body": "Please send the logs of the failed job.", "wait_on_reseller": True}},
     )
 
-    body: str = Field(min_length=1, max_length=20_000)
+    body: MultiLine = Field(min_length=1, max_length=20_000)
     internal: bool = Field(default=False, description="Staff only: an internal note the reseller never sees")
     wait_on_reseller: bool = Field(default=False, description="Staff only: ask the reseller; the SLA clock pauses")
     requested_at: AwareDatetime | None = None
@@ -63,7 +67,7 @@ class SeverityChange(_Input):
     )
 
     severity: Severity
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: MultiLine = Field(min_length=1, max_length=4000)
     requested_at: AwareDatetime | None = None
 
 
@@ -96,25 +100,25 @@ class EscalationCreate(_Input):
         },
     )
 
-    symptoms: str | None = None
-    error_messages: str | None = None
-    steps_to_reproduce: str | None = None
-    expected_outcome: str | None = None
-    build_number: str | None = None
-    business_impact: str | None = None
-    first_occurrence: str | None = None
-    recent_changes: str | None = None
-    contact: str | None = None
+    symptoms: MultiLine | None = None
+    error_messages: MultiLine | None = None
+    steps_to_reproduce: MultiLine | None = None
+    expected_outcome: MultiLine | None = None
+    build_number: SingleLine | None = None
+    business_impact: MultiLine | None = None
+    first_occurrence: MultiLine | None = None
+    recent_changes: MultiLine | None = None
+    contact: SingleLine | None = None
     requested_at: AwareDatetime | None = None
 
 
 class CalendarInput(_Input):
-    time_zone: str = Field(default="UTC", description="IANA time zone, e.g. Europe/Berlin")
+    time_zone: SingleLine = Field(default="UTC", description="IANA time zone, e.g. Europe/Berlin")
     working_weekdays: list[int] = Field(default=[0, 1, 2, 3, 4], description="0 = Monday ... 6 = Sunday")
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="Public holidays of this country")
-    subdivision: str | None = Field(default=None, max_length=10, description="... and of this subdivision")
+    subdivision: SingleLine | None = Field(default=None, max_length=10, description="... and of this subdivision")
     always_open: bool = Field(default=False, description="24x7: every day is a business day")
-    working_hours: str | None = Field(
+    working_hours: SingleLine | None = Field(
         default=None, description="HH:MM-HH:MM local business hours (default: whole business days)"
     )
 
@@ -130,7 +134,7 @@ class PolicyReapply(_Input):
         },
     )
 
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: MultiLine = Field(min_length=1, max_length=4000)
     calendar: CalendarInput | None = Field(default=None, description="Default: the service's configured calendar")
 
 
