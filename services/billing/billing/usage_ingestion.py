@@ -70,7 +70,7 @@ def read_incoming(event_id: str, raw: object) -> Incoming:
     except InvalidUsage as exc:
         raw = msgspec.to_builtins(raw) if isinstance(raw, Usage) else raw
         fingerprint = hashlib.blake2b(repr(raw).encode(), digest_size=16).hexdigest()
-        return Incoming(event_id, raw, None, fingerprint, Rejection("invalid_payload", exc.detail), exc.field)
+        return Incoming(event_id, raw, None, fingerprint, Rejection(exc.reason_code, exc.detail), exc.field)
     return Incoming(event_id, raw, usage, None)
 
 

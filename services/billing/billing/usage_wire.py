@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from bss.events.contracts.billing import UsageRecordedV1
 from bss.events.contracts.value_types import decimal_text
+from bss.quantities import EXACT, INVALID, QuantityRefused, canonical_quantity, is_plain_quantity, quantity_refusal
 
 USAGE_TYPE = UsageRecordedV1.event_type
 JSON_DECODER = msgspec.json.Decoder(float_hook=Decimal)
@@ -62,7 +63,7 @@ class Usage(msgspec.Struct, frozen=True):
             self.subscription_id,
             self.customer_id,
             self.sku,
-            str(self.quantity.normalize()),
+            str(self.quantity.normalize(EXACT)),  # exact: an accepted quantity has at most 64 digits
             self.measured_at,  # msgpack writes the instant itself (a timestamp), whatever the zone
             self.source,
         )
@@ -73,12 +74,14 @@ _MSGPACK = msgspec.msgpack.Encoder()
 
 
 class InvalidUsage(ValueError):
-    """The event's data breaks the contract; `field` names the first offending field (None: the whole event)."""
+    """The event's data breaks the contract; `field` names the first offending field (None: the whole event),
+    `reason_code` the `UsageRejected` reason (`quantity_out_of_range` for a quantity beyond the quantity rule)."""
 
-    def __init__(self, field: str | None, detail: str) -> None:
+    def __init__(self, field: str | None, detail: str, reason_code: str = INVALID) -> None:
         super().__init__(detail)
         self.field = field
         self.detail = detail
+        self.reason_code = reason_code
 
 
 def read_usage(raw: object) -> Usage:
@@ -100,11 +103,17 @@ def read_usage(raw: object) -> Usage:
 
 def settle(usage: Usage) -> Usage | None:
     """The decoded usage in UTC if it is valid; None if the contract must decide and explain (an id not in
-    canonical form, a time without a zone, a negative or non-finite quantity)."""
+    canonical form, a time without a zone). A quantity beyond the quantity rule (`bss.quantities`) is refused
+    here, with its reason, before anything could expand or compute with it."""
     moment = usage.measured_at
     offset = moment.utcoffset()
     quantity = usage.quantity
-    if offset is None or not quantity.is_finite() or quantity.is_signed() or not _canonical_ids(usage):
+    if not is_plain_quantity(quantity):
+        refusal = quantity_refusal(quantity)
+        if refusal is not None:
+            raise InvalidUsage("quantity", refusal.detail, refusal.reason_code)
+        usage = msgspec.structs.replace(usage, quantity=canonical_quantity(quantity))
+    if offset is None or not _canonical_ids(usage):
         return None
     if offset or moment.tzinfo is not UTC:
         return msgspec.structs.replace(usage, measured_at=moment.astimezone(UTC))
@@ -132,6 +141,9 @@ def _read_by_contract(raw: object) -> Usage:
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(part) for part in error["loc"]) or None
+        cause = error.get("ctx", {}).get("error")
+        if isinstance(cause, QuantityRefused):
+            raise InvalidUsage(field, cause.refusal.detail, cause.refusal.reason_code) from None
         raise InvalidUsage(field, f"{field}: {error['msg']}" if field else str(error["msg"])) from None
     return Usage(
         reseller_id=data.reseller_id,

@@ -21,13 +21,14 @@ from bss.db import create_engine, is_sqlite, session_factory
 from bss.embedded_broker import EmbeddedBroker
 from bss.events.envelope import CloudEvent, EventData, make_event
 from bss.events.topics import TopicSpec, dead_letter_topic
-from bss.kafka import ensure_topics, new_consumer, new_producer
+from bss.kafka import ensure_topics, new_producer
 from bss.messaging.consumer import BatchHandler, ConsumerConfig, ConsumerSpec, EventConsumer, Handler
 from bss.messaging.inbox import Inbox
 from bss.messaging.outbox import Outbox
 from bss.messaging.relay import OutboxRelay, RelayConfig
 from bss.messaging.tables import MessagingTables
 from tests.harness.databases import DatabaseFactory
+from tests.harness.polling import read_topic
 
 
 class ThingHappenedV1(EventData):
@@ -168,19 +169,7 @@ class Pipeline:
         self, topic: str, expected: int, timeout_s: float = 20.0
     ) -> list[tuple[bytes, dict[str, bytes]]]:
         """Every message on `topic` from the start (stops once `expected` arrived or at the timeout)."""
-        reader = new_consumer(self.broker.bootstrap_servers, topic, group_id=None, client_id="test-reader")
-        await reader.start()
-        found: list[tuple[bytes, dict[str, bytes]]] = []
-        try:
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + timeout_s
-            while len(found) < expected and loop.time() < deadline:
-                batch = await reader.getmany(timeout_ms=300)
-                for records in batch.values():
-                    found += [(r.value or b"", dict(r.headers or ())) for r in records]
-        finally:
-            await reader.stop()
-        return found
+        return await read_topic(self.broker.bootstrap_servers, topic, expected, timeout_s=timeout_s)
 
     async def close(self) -> None:
         for relay in self.relays:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from decimal import Decimal
 
 import pytest
 import pytest_asyncio
@@ -156,7 +157,7 @@ async def test_event_whose_handler_keeps_failing_is_dead_lettered_after_retries(
         amount = event.payload(ThingHappenedV1).amount
         if amount % 2:
             calls.append(amount)
-            raise ValueError(f"odd amount {amount}")
+            raise RuntimeError(f"odd amount {amount}")  # no verdict on the data: retried
         await add_amount(session, event)
 
     async def refuse_negative(session: AsyncSession, event: CloudEvent) -> None:
@@ -172,8 +173,29 @@ async def test_event_whose_handler_keeps_failing_is_dead_lettered_after_retries(
 
     parked = await pipeline.read_topic(dead_letter_topic(pipeline.topic), expected=2)
     reasons = sorted(headers["dlq_reason"].decode() for _, headers in parked)
-    assert reasons == ["PoisonMessage: negative amounts can never be applied", "ValueError: odd amount 3"]
+    assert reasons == ["PoisonMessage: negative amounts can never be applied", "RuntimeError: odd amount 3"]
     assert calls == [3, 3, 3]  # the default three attempts, then the dead-letter topic
+
+
+async def test_event_whose_handler_fails_on_its_data_is_dead_lettered_at_once_not_retried(pipeline: Pipeline) -> None:
+    calls: list[int] = []
+
+    async def overflow_on_seven(session: AsyncSession, event: CloudEvent) -> None:
+        amount = event.payload(ThingHappenedV1).amount
+        if amount == 7:
+            calls.append(amount)
+            Decimal("9e999999") * 10  # decimal.Overflow: the same data overflows on every attempt
+        await add_amount(session, event)
+
+    await pipeline.start_relay()
+    for amount in (7, 5):
+        await pipeline.write(amount)
+    await pipeline.start_consumer(overflow_on_seven)
+    await eventually(lambda: _total_is(pipeline, 5), what="the good event after the poison")
+
+    [(_, headers)] = await pipeline.read_topic(dead_letter_topic(pipeline.topic), expected=1)
+    assert headers["dlq_reason"].decode().startswith("Overflow:")
+    assert calls == [7]
 
 
 @pytest.mark.skipif(backend_name() != "postgresql", reason="row locking across relays is PostgreSQL's")

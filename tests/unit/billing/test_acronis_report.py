@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from billing.domain.acronis_report import (
     OfferingMapping,
@@ -15,6 +17,7 @@ from billing.domain.acronis_report import (
     to_billing_unit,
     usage_from_report,
 )
+from bss.quantities import quantity_refusal
 
 SAMPLE = Path(__file__).resolve().parents[3] / "services/billing/billing/samples/acronis_usage_report.csv"
 TENANT = "7c2e5a10-1111-4a7b-9a1e-000000000001"
@@ -25,11 +28,32 @@ OFFERINGS = {
 }
 
 
-def test_storage_bytes_become_binary_gigabytes_exactly() -> None:
+def test_storage_bytes_become_binary_gigabytes_rounded_to_the_quantity_rules_twelve_decimals() -> None:
     assert to_billing_unit(Decimal(1024**3), "bytes") == 1
-    assert to_billing_unit(Decimal(1), "bytes") == Decimal(1) / Decimal(1024**3)  # 2^-30 is a finite decimal
+    assert to_billing_unit(Decimal(1), "bytes") == Decimal("0.000000000931")  # 2^-30 = 0.000000000931322...
     assert to_billing_unit(Decimal("1536000000000000"), "bytes") == Decimal("1430511.474609375")
     assert to_billing_unit(Decimal(12), "quantity") == 12
+
+
+@given(st.integers(min_value=0, max_value=10**18 - 1))
+def test_binary_gigabytes_still_name_their_exact_byte_count(count: int) -> None:
+    gigabytes = to_billing_unit(Decimal(count), "bytes")
+    assert quantity_refusal(gigabytes) is None
+    assert (gigabytes * Decimal(1024**3)).to_integral_value(rounding=ROUND_HALF_UP) == count
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [("1e2000000", "out of range"), ("1" * 19, "out of range"), ("0.0000000000001", "out of range"),
+     ("-5", "negative"), ("NaN", "not a finite number"), ("1" * 65, "characters long")],
+)  # fmt: skip
+def test_report_values_obey_the_quantity_rule(value: str, reason: str) -> None:
+    report = (
+        f"date,tenant_id,offering_item,measurement_unit,value,absolute_value\n2024-01-02,{TENANT},x,bytes,{value},1\n"
+    )
+    with pytest.raises(ReportError, match=reason) as refused:
+        parse_report(report)
+    assert refused.value.line == 2
 
 
 def test_reimporting_a_report_gives_the_same_event_ids() -> None:

@@ -198,3 +198,47 @@ def test_the_envelope_written_parses_as_a_cloud_event_with_a_valid_contract() ->
 def test_records_that_are_not_envelopes_are_refused_with_a_reason(value: bytes) -> None:
     with pytest.raises(ValueError, match="envelope"):
         decode_envelope(value)
+
+
+@pytest.mark.parametrize("quantity", ["1e2000000", "1e999999999", "1e309", "1e-999999", "9" * 5000, "1" * 19])
+@pytest.mark.parametrize("as_number", [False, True])
+def test_quantity_beyond_the_quantity_rule_is_refused_out_of_range_by_every_reader(
+    quantity: str, as_number: bool
+) -> None:
+    raw = {**GOOD, "quantity": Decimal(quantity) if as_number else quantity}
+    encoder = msgspec.json.Encoder(decimal_format="number" if as_number else "string")
+    body = encoder.encode({"events": [{"event_id": "e-1", **raw}]})
+    decoded = decode_batch(body)
+    readers: list[object] = [raw]
+    try:
+        readers.append(wire.JSON_DECODER.decode(body)["events"][0])
+    except msgspec.ValidationError:  # an integer over 64 bits: the body is refused before any event is read
+        assert as_number
+    if decoded is not None:
+        readers.append(decoded[0][1])
+    for candidate in readers:
+        with pytest.raises(InvalidUsage) as refused:
+            read_usage(candidate)
+        assert (refused.value.field, refused.value.reason_code) == ("quantity", "quantity_out_of_range")
+        assert len(refused.value.detail) < 200
+
+
+def test_a_usage_record_with_an_out_of_range_quantity_is_refused_not_expanded() -> None:
+    value = encode_envelope(
+        "e-1",
+        Usage(**{**GOOD, "quantity": Decimal(1), "measured_at": datetime(2023, 12, 14, tzinfo=UTC)}),
+        source="/x",
+        time_text="2023-12-14T00:00:00Z",
+    )
+    poisoned = value.replace(b'"quantity":"1"', b'"quantity":"1e2000000"')
+    _, _, _, data = decode_usage_envelope(poisoned)
+    with pytest.raises(InvalidUsage) as refused:
+        read_usage(data)
+    assert refused.value.reason_code == "quantity_out_of_range"
+
+
+@pytest.mark.parametrize(("quantity", "written"), [("1E+3", "1000"), ("1.500000000000000", "1.5"), ("-0", "0")])
+def test_an_accepted_quantity_in_unusual_notation_is_written_canonical(quantity: str, written: str) -> None:
+    usage = read_usage({**GOOD, "quantity": quantity})
+    envelope = encode_envelope("e-1", usage, source="/x", time_text="2023-12-14T00:00:00Z")
+    assert msgspec.json.decode(envelope)["data"]["quantity"] == written

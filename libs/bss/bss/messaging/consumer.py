@@ -2,9 +2,10 @@
 
 Each event is applied in its own transaction with its inbox row, so a redelivered event changes nothing.
 Offsets are committed only after the batch's transactions committed: a crash in between redelivers, and
-the inbox absorbs it. A message that cannot be parsed, or whose handler keeps failing, goes to the topic's
-dead-letter topic with the error in its headers, and the consumer carries on. A database that is down is
-not the message's fault: that is retried until the database is back.
+the inbox absorbs it. A message that cannot be parsed, whose handler fails for a reason retrying will not
+cure (`PERMANENT_ERRORS`), or whose handler keeps failing, goes to the topic's dead-letter topic with the error
+in its headers (`bss.messaging.dead_letters`: cut to fit, never a reason to stop), and the consumer carries on.
+A database that is down is not the message's fault: that is retried until the database is back.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bss.clock import Clock
 from bss.events.envelope import CloudEvent
-from bss.events.topics import dead_letter_topic
 from bss.kafka import KafkaError, new_consumer
+from bss.messaging import dead_letters
+from bss.messaging.dead_letters import DeadLetterLimits
 from bss.messaging.inbox import Inbox
 from bss.messaging.log_marks import ID_HEADER, LogMark, Verdict, check_marks
 from bss.metrics import EVENTS_CONSUMED
@@ -39,6 +41,16 @@ RecordHandler = Callable[[AsyncSession, list[Record]], Awaitable[list[tuple[Reco
 
 class PoisonMessage(Exception):
     """A handler's verdict that this event can never be applied (retrying will not help)."""
+
+
+PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
+    PoisonMessage,
+    ValidationError,
+    ArithmeticError,  # decimal.Overflow, InvalidOperation, DivisionByZero: the data, not the moment
+    ValueError,  # UnicodeError among them
+    RecursionError,
+)
+"""Handler errors that the same record will raise again: dead-lettered at once, not retried."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +85,7 @@ class ConsumerConfig:
     retry_backoff_s: float = 0.2
     max_backoff_s: float = 5.0
     session_timeout_ms: int = 10_000
+    dead_letter_limits: DeadLetterLimits = field(default_factory=DeadLetterLimits)
 
 
 class EventConsumer:
@@ -163,7 +176,7 @@ class EventConsumer:
     async def _parse(self, record: ConsumerRecord[bytes, bytes]) -> CloudEvent | None:
         try:
             return CloudEvent.from_json(record.value or b"")
-        except (ValidationError, ValueError) as exc:
+        except (ValidationError, ValueError, RecursionError) as exc:
             await self._dead_letter(record, f"not a CloudEvents JSON envelope: {_first_line(exc)}")
             return None
 
@@ -265,7 +278,7 @@ class EventConsumer:
             try:
                 await work()
                 return
-            except (PoisonMessage, ValidationError) as exc:
+            except PERMANENT_ERRORS as exc:
                 await self._dead_letter(record, f"{type(exc).__name__}: {_first_line(exc)}")
                 return
             except (OperationalError, DBAPIError, OSError) as exc:
@@ -288,18 +301,15 @@ class EventConsumer:
 
     async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
         EVENTS_CONSUMED.labels(self.spec.name, "dead_lettered").inc()
-        log.error("event sent to the dead-letter topic", topic=record.topic, offset=record.offset, reason=reason)
-        headers = [
-            *list(record.headers or ()),
-            ("dlq_reason", reason[:1000].encode()),
-            ("dlq_consumer", self.spec.name.encode()),
-            ("dlq_topic", record.topic.encode()),
-            ("dlq_partition", str(record.partition).encode()),
-            ("dlq_offset", str(record.offset).encode()),
-        ]
-        await self._producer.send_and_wait(
-            dead_letter_topic(record.topic), value=record.value, key=record.key, headers=headers
-        )
+        letter = dead_letters.compose(record, reason, consumer=self.spec.name, limits=self._config.dead_letter_limits)
+        where = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
+        log.error("event sent to the dead-letter topic", **where, reason=reason[:1000])
+        config = self._config
+        if not await dead_letters.send(
+            self._producer, letter, backoff_s=config.retry_backoff_s, max_backoff_s=config.max_backoff_s
+        ):
+            digest = dict(letter.headers)["dlq_payload_sha256"].decode()
+            log.error("dead letter could not be written; the record stays in its topic", **where, sha256=digest)
 
     def _remember(self, tp: TopicPartition, record: ConsumerRecord[bytes, bytes]) -> None:
         event_id = dict(record.headers or ()).get(ID_HEADER)

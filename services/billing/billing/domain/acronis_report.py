@@ -1,4 +1,4 @@
-"""The Acronis daily usage report turned into usage events (DOMAIN.md, Billing: Acronis usage reports).
+"""The Acronis daily usage report turned into usage events (docs/domain.md, Billing: Acronis usage reports).
 
 Acronis reports per tenant and offering item a `value` (current) and an `absolute_value` (accumulated since the
 1st); storage is in bytes and is billed in binary GB (1024^3 bytes). Event ids are derived from the report's
@@ -13,10 +13,13 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from decimal import Context, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Literal
 
+from bss.quantities import MAX_FRACTION_DIGITS, canonical_quantity, parse_quantity
+
 BYTES_PER_GB = Decimal(1024) ** 3
+_GB_RESOLUTION = Decimal(1).scaleb(-MAX_FRACTION_DIGITS)
 _EXACT = Context(prec=80)  # bytes / 2^30 is a finite decimal; keep every digit of it
 ACRONIS_NAMESPACE = uuid.UUID("6f1c2b1e-8d4a-5e7b-9c0d-acc0acc0acc0")
 REPORT_COLUMNS = ("date", "tenant_id", "offering_item", "measurement_unit", "value", "absolute_value")
@@ -84,17 +87,21 @@ def parse_report(text: str) -> list[ReportRow]:
     return rows
 
 
-def _quantity(text: str) -> Decimal:
-    value = Decimal(text.strip())
-    if not value.is_finite() or value < 0:
-        raise ValueError(f"'{text}' is not a non-negative number")
-    return value
+def _quantity(text: str | None) -> Decimal:
+    """A reported value obeys the quantity rule (`bss.quantities`), as any usage quantity does."""
+    if text is None:
+        raise ValueError("the line has fewer cells than the header")
+    return parse_quantity(text.strip())
 
 
 def to_billing_unit(amount: Decimal, unit: str) -> Decimal:
-    """Storage reported in bytes is billed in binary GB (1024^3 bytes), exactly; other units pass unchanged."""
+    """Storage reported in bytes is billed in binary GB (1024^3 bytes), rounded half up to 12 decimals (the
+    quantity rule's limit); other units pass unchanged. A GB's 12th decimal is a thousandth of a byte, so the
+    rounded value still names its exact byte count (`round(gb * 1024^3)` gives the bytes back)."""
     if unit.lower() == "bytes":
-        return _EXACT.divide(amount, BYTES_PER_GB).normalize(_EXACT)
+        exact = _EXACT.divide(amount, BYTES_PER_GB)
+        rounded = exact.quantize(_GB_RESOLUTION, rounding=ROUND_HALF_UP, context=_EXACT)
+        return canonical_quantity(rounded.normalize(_EXACT))  # `1500`, not `1500.000000000000`
     return amount
 
 

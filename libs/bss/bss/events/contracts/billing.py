@@ -20,6 +20,7 @@ from bss.events import topics
 from bss.events.contracts.value_types import (
     Amount,
     Currency,
+    MeasuredQuantity,
     Name,
     NonNegativeAmount,
     Percent,
@@ -64,7 +65,7 @@ class UsageRecordedV1(EventData):
     subscription_id: Uuid = Field(description="The reseller's contract subscription.")
     customer_id: Uuid = Field(description="The reseller's customer (its Acronis tenant) that consumed.")
     sku: Sku = Field(description="The usage SKU measured.")
-    quantity: Quantity = Field(
+    quantity: MeasuredQuantity = Field(
         description="Measured value in the SKU's unit, exact (a decimal string); a delta for 'sum' SKUs, "
         "the current or accumulated value for 'max', 'last' and 'average' SKUs."
     )
@@ -95,6 +96,7 @@ UsageRejectionReason = Literal[
     "outside_subscription",
     "measured_in_future",
     "conflicting_duplicate",
+    "quantity_out_of_range",
 ]
 
 
@@ -109,7 +111,8 @@ class UsageRejectedV1(EventData):
         description="invalid_payload: data is not a UsageRecorded.v1; unknown_subscription; "
         "reseller_mismatch: the subscription belongs to another reseller; unknown_sku: not billed under the "
         "subscription's product; outside_subscription: measured before it started or after it ended; "
-        "measured_in_future; conflicting_duplicate: the id was seen with another payload (the first counts)."
+        "measured_in_future; conflicting_duplicate: the id was seen with another payload (the first counts); "
+        "quantity_out_of_range: more than 18 integer digits or 12 decimals, or over 64 characters."
     )
     detail: Text = Field(description="What is wrong and how to fix it, for people.")
     source: Name | None = Field(default=None, description="Envelope source of the refused event, if readable.")

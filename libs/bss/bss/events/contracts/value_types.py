@@ -23,6 +23,7 @@ from pydantic import (
 
 from bss.clock import ensure_utc
 from bss.money import currency_code, parse_decimal
+from bss.quantities import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS, MAX_TEXT_LENGTH, parse_quantity
 
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 NON_NEGATIVE_DECIMAL_PATTERN = r"^[0-9]+(\.[0-9]+)?$"
@@ -75,6 +76,21 @@ Quantity = Annotated[
     WithJsonSchema({"type": "string", "pattern": NON_NEGATIVE_DECIMAL_PATTERN}),
 ]
 """A non-negative exact quantity (units of a SKU, bytes, incidents); never rounded."""
+
+MeasuredQuantity = Annotated[
+    Decimal,
+    BeforeValidator(parse_quantity),
+    _DECIMAL_JSON,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": rf"^[0-9]{{1,{MAX_INTEGER_DIGITS}}}(\.[0-9]{{1,{MAX_FRACTION_DIGITS}}})?$",
+            "maxLength": MAX_TEXT_LENGTH,
+        }
+    ),
+]
+"""A measured quantity as a usage event reports it: the quantity rule of `bss.quantities` (at most 18 integer
+digits and 12 decimals, in at most 64 characters); aggregates of many, which may grow past it, are `Quantity`."""
 
 Amount = Annotated[
     Decimal,
@@ -151,6 +167,7 @@ __all__ = [
     "CountryCode",
     "Currency",
     "Email",
+    "MeasuredQuantity",
     "Name",
     "NonNegativeAmount",
     "Percent",
