@@ -69,6 +69,8 @@ def missing(row: dict[str, Any] | None, expected: Expected) -> str | None:
     lines = row["estimated_invoice"]["lines"]
     if sum(1 for line in lines if line["kind"] == "support_charge") != expected.support_lines:
         return "the ticket fees"
+    if row.get("missing_fx_rates"):  # the view degrades without a rate; the close would refuse
+        return "the FX rates " + ", ".join(f"{r['from_currency']}->{r['to_currency']}" for r in row["missing_fx_rates"])
     return None
 
 

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.domain.aggregation import Aggregation, CustomerUsage, LatestValue, sku_quantity
 from billing.domain.catalog_view import commitment_on, price_list_currency, reseller_unit_price, tier_name_on
 from billing.domain.distributor_margin import cost_factor, tier_one_program_active
-from billing.domain.fx import FxQuote, NoFxRate, RateTable, quote
+from billing.domain.fx import FxQuote, MissingRate, NoFxRate, RateTable, quote
+from billing.domain.invoice_estimate import UnpricedSupport
 from billing.domain.invoice_math import InvoiceInput, RatedUsage, SupportItem
 from billing.domain.periods import days_in_period, invoice_date_of
 from billing.domain.subscription_timeline import first_paid_period, ramp_up_applies
@@ -48,6 +49,9 @@ class ResolvedInvoice:
     tier: str
     invoice_date: date
     cost_factor: Decimal
+    # Only for an estimate (never an invoice): the rates missing, whose lines the estimate leaves unpriced.
+    price_list_rate_missing: MissingRate | None = None
+    unpriced_support: tuple[UnpricedSupport, ...] = ()
 
 
 @dataclass
@@ -154,9 +158,11 @@ async def resolve_invoice(
     billed_after: date | None,
     cache: ReadCache | None = None,
     rows: Prefetch | None = None,
+    estimate: bool = False,
 ) -> ResolvedInvoice:
     """The inputs of the invoice of `period`: usage billed on it (aggregates with billed_in in
-    (billed_after, period]) and the facts in force for the period."""
+    (billed_after, period]) and the facts in force for the period. A missing FX rate refuses the invoice
+    (`CannotInvoice`); for an `estimate` (a read-only view) it is reported on the result instead."""
     row = view.row
     product_id = view.product_for(period)
     rows = rows or await prefetch(session, [row.subscription_id], {row.reseller_id}, period, billed_after=billed_after)
@@ -171,18 +177,18 @@ async def resolve_invoice(
     pl_currency = price_list_currency(currency, _currencies(product), settings.fx_price_list_currency)
     invoice_date = invoice_date_of(period)
     tables = await cache.tables(session)
-    fx = _fx(tables, pl_currency, currency, invoice_date)
+    fx = _fx(tables, pl_currency, currency, invoice_date, estimate=estimate)
     commitment = commitment_on(product.versions, period, pl_currency)
     if commitment is None:
         raise CannotInvoice(f"product {product_id} has no commitment in {pl_currency}")
     usage, adjustments = await _usage(session, view, products, period, usage_rows, pl_currency, cache)
     reseller = rows.resellers.get(row.reseller_id)
     support_rows = [r for r in rows.support[row.subscription_id] if _billed_after(r, billed_after)]
-    support = _support(support_rows, currency, tables, invoice_date, period)
+    support, unpriced = _support(support_rows, currency, tables, invoice_date, period, estimate=estimate)
     inputs = InvoiceInput(
         price_list_currency=pl_currency,
         currency=currency,
-        fx=fx,
+        fx=None if isinstance(fx, MissingRate) else fx,
         commitment=commitment,
         ramp_up=ramp_up_applies(first_paid_period(view.window), row.ramp_up_cycles, period),
         usage=usage,
@@ -196,6 +202,8 @@ async def resolve_invoice(
         tier=tier_name_on(product.versions, period),
         invoice_date=invoice_date,
         cost_factor=await _cost_factor(session, settings, period, cache),
+        price_list_rate_missing=fx if isinstance(fx, MissingRate) else None,
+        unpriced_support=tuple(unpriced),
     )
 
 
@@ -203,12 +211,16 @@ def _currencies(product: ProductInfo) -> list[str]:
     return sorted({currency for version in product.versions for currency, _ in version.commitments})
 
 
-def _fx(tables: list[RateTable], source: str, target: str, on: date) -> FxQuote | None:
+def _fx(tables: list[RateTable], source: str, target: str, on: date, *, estimate: bool) -> FxQuote | MissingRate | None:
+    """The rate from `source` to `target` (None: same currency); a missing one refuses an invoice, and is
+    returned for an estimate, which marks the lines it affects."""
     if source == target:
         return None
     try:
         return quote(tables, source, target, on)
     except NoFxRate as exc:
+        if estimate:
+            return exc.missing
         raise CannotInvoice(str(exc)) from exc
 
 
@@ -286,23 +298,29 @@ def _billed_after(row: SupportItemRow, billed_after: date | None) -> bool:
 
 
 def _support(
-    rows: list[SupportItemRow], currency: str, tables: list[RateTable], on: date, period: date
-) -> list[SupportItem]:
-    items = []
+    rows: list[SupportItemRow], currency: str, tables: list[RateTable], on: date, period: date, *, estimate: bool
+) -> tuple[list[SupportItem], list[UnpricedSupport]]:
+    """The support items converted to the invoice currency, and (estimate only) those whose rate is missing."""
+    items, unpriced = [], []
     for row in rows:
-        fx = _fx(tables, row.currency, currency, on)
+        fx = _fx(tables, row.currency, currency, on, estimate=estimate)
+        if isinstance(fx, MissingRate):
+            unpriced.append(UnpricedSupport(_support_item(row, row.amount, period), fx))
+            continue
         amount = fx.convert(row.amount, currency) if fx else round_money(row.amount, currency)
-        kind: Aggregation | str = row.kind
-        items.append(
-            SupportItem(
-                kind="support_credit" if kind == "support_credit" else "support_charge",
-                description=row.description if row.period == period else f"{row.description} ({row.period:%Y-%m})",
-                amount=amount,
-                ticket_id=row.ticket_id,
-                support_charge_id=row.item_id,
-            )
-        )
-    return items
+        items.append(_support_item(row, amount, period))
+    return items, unpriced
+
+
+def _support_item(row: SupportItemRow, amount: Decimal, period: date) -> SupportItem:
+    kind: Aggregation | str = row.kind
+    return SupportItem(
+        kind="support_credit" if kind == "support_credit" else "support_charge",
+        description=row.description if row.period == period else f"{row.description} ({row.period:%Y-%m})",
+        amount=amount,
+        ticket_id=row.ticket_id,
+        support_charge_id=row.item_id,
+    )
 
 
 async def _cost_factor(session: AsyncSession, settings: BillingSettings, period: date, cache: ReadCache) -> Decimal:

@@ -1,7 +1,10 @@
 """Consumption views: a reseller's month so far (per SKU, per customer, against its commitment), the estimated
 invoice (the same pure invoice function on the usage so far), the shortfall projection, and the distributor's
 revenue, cost and margin per month. An earlier month not yet invoiced can be viewed the same way: its estimate
-is the invoice its close will issue (usage, fee, support lines), which is what a close waits for."""
+is the invoice its close will issue (usage, fee, support lines), which is what a close waits for.
+
+The views degrade where the close refuses: a missing FX rate leaves the lines it affects unpriced (each names
+the rate; no amount), the totals add up the priced lines and say they are incomplete, and the rest answers."""
 
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.domain.aggregation import CustomerUsage, customer_quantity
-from billing.domain.invoice_math import compute_invoice
+from billing.domain.fx import MissingRate
+from billing.domain.invoice_estimate import Estimate, EstimateLine, estimate_invoice
 from billing.domain.periods import days_in_period, period_of
 from billing.domain.shortfall import project_month_end
 from billing.domain.subscription_timeline import is_billable_period
@@ -32,12 +36,14 @@ class SubscriptionConsumption:
     subscription_id: str
     tier: str
     currency: str
-    commitment: str
+    commitment: str | None  # None: its FX rate is missing
     usage_total: str
     estimated_invoice: dict[str, Any] | None
-    projection: dict[str, str] | None
+    projection: dict[str, Any] | None
     skus: list[dict[str, Any]] = field(default_factory=list)
     problem: str | None = None
+    missing_fx_rates: list[dict[str, str]] = field(default_factory=list)
+    totals_complete: bool = True
 
 
 async def reseller_consumption(
@@ -66,7 +72,7 @@ async def reseller_consumption(
             result.append(_with_problem(view.row, problem))
             continue
         try:
-            resolved = await resolve_invoice(session, settings, view, period, billed_after=closed)
+            resolved = await resolve_invoice(session, settings, view, period, billed_after=closed, estimate=True)
         except CannotInvoice as exc:
             result.append(_with_problem(view.row, str(exc)))
             continue
@@ -82,32 +88,62 @@ async def _consumption(
     session: AsyncSession, row: Subscription, resolved: ResolvedInvoice, period: date, now: datetime | None
 ) -> SubscriptionConsumption:
     """The estimate of one subscription's month; the month-end projection only while the month runs (`now`)."""
-    amounts = compute_invoice(resolved.inputs)
-    projection = None
-    if now is not None:
-        projected = project_month_end(
-            amounts.usage_total, amounts.commitment, amounts.ramp_up_applied, now, amounts.currency
-        )
-        projection = {
-            "projected_usage_total": decimal_text(projected.projected_usage_total),
-            "projected_commitment_fee": decimal_text(projected.projected_fee),
-            "elapsed_days": decimal_text(projected.elapsed_days.quantize(Decimal("0.01"))),
-        }
+    estimate = estimate_invoice(
+        resolved.inputs,
+        price_list_rate_missing=resolved.price_list_rate_missing,
+        unpriced_support=resolved.unpriced_support,
+    )
     return SubscriptionConsumption(
         subscription_id=row.subscription_id,
         tier=resolved.tier,
-        currency=amounts.currency,
-        commitment=decimal_text(amounts.commitment),
-        usage_total=decimal_text(amounts.usage_total),
+        currency=estimate.currency,
+        commitment=None if estimate.commitment is None else decimal_text(estimate.commitment),
+        usage_total=decimal_text(estimate.usage_total),
         estimated_invoice={
-            "lines": [line_document(line) for line in amounts.lines],
-            "subtotal": decimal_text(amounts.subtotal),
-            "tax": decimal_text(amounts.tax),
-            "total": decimal_text(amounts.total),
+            "lines": [_estimate_line(entry) for entry in estimate.lines],
+            "subtotal": decimal_text(estimate.subtotal),
+            "tax": decimal_text(estimate.tax),
+            "total": decimal_text(estimate.total),
+            "totals_complete": estimate.complete,
         },
-        projection=projection,
+        projection=None if now is None else _projection(estimate, now),
         skus=await _per_customer(session, row.subscription_id, resolved.product_id, period),
+        missing_fx_rates=[_missing_rate(rate) for rate in estimate.missing_rates],
+        totals_complete=estimate.complete,
     )
+
+
+def _projection(estimate: Estimate, now: datetime) -> dict[str, Any]:
+    """The month-end projection of the usage and commitment (incomplete when their rate is missing; support
+    lines play no part in it)."""
+    projected = project_month_end(
+        estimate.usage_total, estimate.commitment, estimate.ramp_up_applied, now, estimate.currency
+    )
+    fee = projected.projected_fee
+    return {
+        "projected_usage_total": decimal_text(projected.projected_usage_total),
+        "projected_commitment_fee": None if fee is None else decimal_text(fee),
+        "elapsed_days": decimal_text(projected.elapsed_days.quantize(Decimal("0.01"))),
+        "totals_complete": estimate.price_list_rate_missing is None,
+    }
+
+
+def _estimate_line(entry: EstimateLine) -> dict[str, Any]:
+    """The line as an invoice prints it; an unpriced one has no amount, names the missing rate and keeps its
+    amount in the currency it could not be converted from."""
+    document = line_document(entry.line)
+    if entry.missing is None:
+        return {**document, "missing_fx_rate": None, "unconverted_amount": None}
+    return {
+        **document,
+        "amount": None,
+        "missing_fx_rate": _missing_rate(entry.missing),
+        "unconverted_amount": document["amount"],
+    }
+
+
+def _missing_rate(rate: MissingRate) -> dict[str, str]:
+    return {"from_currency": rate.from_currency, "to_currency": rate.to_currency, "on": rate.on.isoformat()}
 
 
 async def _per_customer(

@@ -48,6 +48,7 @@ async def test_current_month_per_sku_and_customer_with_estimated_invoice_and_sho
         "projected_usage_total": "900.00",
         "projected_commitment_fee": "100.00",
         "elapsed_days": "9.00",
+        "totals_complete": True,
     }
     other = await world.client.get(f"/v1/resellers/{ids[0]}/consumption", headers=headers_for(reseller(new_id())))
     assert other.status_code == 404

@@ -32,7 +32,7 @@ from bss.kafka import new_producer
 from bss.service_app import Runtime
 from tests.harness import polling
 from tests.harness.databases import DatabaseFactory
-from tests.harness.identity import ADMIN, SYSTEM, headers_for
+from tests.harness.identity import ADMIN, SYSTEM, GatewayIdentity, headers_for
 from tests.harness.services import running, service_settings
 
 STORAGE, WORKSTATION, BACKUP_JOBS = "SKU-BACKUP-STORAGE-GB", "SKU-WORKSTATION", "SKU-BACKUP-JOBS"
@@ -232,9 +232,16 @@ class BillingWorld:
         )
 
     def ticket_fee(
-        self, reseller_id: str, subscription_id: str, charged_at: datetime, *, ticket_id: str | None = None
+        self,
+        reseller_id: str,
+        subscription_id: str,
+        charged_at: datetime,
+        *,
+        ticket_id: str | None = None,
+        currency: str = "USD",
     ) -> IncidentChargedV1:
-        """Support's 45 USD ticket fee for a non-certified reseller (DOMAIN.md), charged at `charged_at`."""
+        """Support's 45 (USD, or `currency`: support prices it in EUR by default) ticket fee for a non-certified
+        reseller (docs/domain.md), charged at `charged_at`."""
         return IncidentChargedV1(
             ticket_id=ticket_id or str(uuid.uuid4()),
             reseller_id=reseller_id,
@@ -242,7 +249,7 @@ class BillingWorld:
             subscription_id=subscription_id,
             kind="ticket_fee",
             amount=Decimal("45.00"),
-            currency="USD",
+            currency=currency,
             charged_at=charged_at,
             description="Support ticket fee (non-certified service provider)",
         )
@@ -300,7 +307,10 @@ async def billing_world(
     producer = new_producer(broker.bootstrap_servers, idempotent=False, client_id="billing-test")
     await producer.start()
     try:
-        async with running(app) as server, httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
+        async with (
+            running(app) as server,
+            httpx.AsyncClient(base_url=server.base_url, timeout=30, auth=GatewayIdentity("billing")) as client,
+        ):
             world = BillingWorld(runtime=app.state.runtime, client=client, producer=producer)
             await world.publish_catalog()
             yield world

@@ -65,6 +65,10 @@ function renderGauge(row) {
     return;
   }
   const fee = projection.projected_commitment_fee;
+  if (fee === null) {
+    projected.textContent = `At this pace the month ends at about ${formatMoney(projection.projected_usage_total, currency)} of priced usage; the commitment fee cannot be estimated until the missing exchange rate is known.`;
+    return;
+  }
   projected.textContent =
     `At this pace the month ends at about ${formatMoney(projection.projected_usage_total, currency)} of usage` +
     (compare(fee, "0") > 0
@@ -114,16 +118,29 @@ function renderEstimate(row) {
       { label: "Amount", numeric: true },
     ],
     rows: invoice.lines.map((line) => [
-      line.description,
+      line.missing_fx_rate ? el("span", {}, line.description, el("br"), missingRateNote(line)) : line.description,
       line.quantity ? formatQuantity(line.quantity) : "",
       line.unit_price ? formatQuantity(line.unit_price) : "",
-      formatMoney(line.amount, currency),
+      line.amount === null ? "not priced" : formatMoney(line.amount, currency),
     ]),
     footer: [
+      ...(invoice.totals_complete === false
+        ? [[el("small", { className: "hint" }, `Totals leave out the lines without an exchange rate yet (${missingRates(row)}).`), "", "", ""]]
+        : []),
       ["Subtotal", "", "", formatMoney(invoice.subtotal, currency)],
       ["Tax", "", "", formatMoney(invoice.tax, currency)],
       ["Estimated total", "", "", el("strong", { id: "estimated-total" }, formatMoney(invoice.total, currency))],
     ],
     empty: "No lines yet.",
   });
+}
+
+// A line a missing exchange rate leaves unpriced: which rate, and its amount in the currency it is in.
+function missingRateNote(line) {
+  const { from_currency: from, to_currency: to, on } = line.missing_fx_rate;
+  return el("small", { className: "hint" }, `No ${from}→${to} exchange rate for ${on} yet: ${formatMoney(line.unconverted_amount, from)}, not converted.`);
+}
+
+function missingRates(row) {
+  return (row.missing_fx_rates || []).map((rate) => `${rate.from_currency}→${rate.to_currency} on ${rate.on}`).join(", ");
 }

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
+from billing.api.consumption_schemas import SubscriptionConsumptionRead
 from billing.deps import Admin, BillingReader, RuntimeDep, Session
 from billing.domain.periods import period_of
 from billing.errors import InvalidPeriod
@@ -17,18 +18,6 @@ from bss.api.caller import tenant_scope
 
 router = APIRouter(prefix="/v1", tags=["views"])
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
-
-
-class SubscriptionConsumptionRead(BaseModel):
-    subscription_id: str
-    tier: str
-    currency: str
-    commitment: str
-    usage_total: str
-    estimated_invoice: dict[str, Any] | None
-    projection: dict[str, str] | None
-    skus: list[dict[str, Any]]
-    problem: str | None
 
 
 class MarginsRead(BaseModel):

@@ -38,12 +38,25 @@ class FxQuote:
         return round_money(amount * self.rate, currency)
 
 
+@dataclass(frozen=True, slots=True)
+class MissingRate:
+    """A rate a conversion needs and no table quotes: from, to, and the date it is needed on."""
+
+    from_currency: str
+    to_currency: str
+    on: date
+
+
 class NoFxRate(LookupError):
     """No rate table on or before the date quotes both currencies."""
 
     def __init__(self, source: str, target: str, on: date) -> None:
         super().__init__(f"no FX rate from {source} to {target} on or before {on}")
         self.source, self.target, self.on = source, target, on
+
+    @property
+    def missing(self) -> MissingRate:
+        return MissingRate(self.source, self.target, self.on)
 
 
 def quote(tables: Sequence[RateTable], source: str, target: str, on: date) -> FxQuote:

@@ -1,4 +1,4 @@
-"""The invoice of one subscription for one period, as one pure function (DOMAIN.md, Billing, seed 003).
+"""The invoice of one subscription for one period, as one pure function (docs/domain.md, Billing, seed 003).
 
 Usage lines are rated and rounded in the price-list currency, then converted and rounded in the invoice
 currency; the commitment is converted the same way and compared with the usage total in the invoice
@@ -101,7 +101,7 @@ def to_invoice_currency(amount_in_price_list: Decimal, invoice: InvoiceInput) ->
 
 
 def rate_line(item: RatedUsage, invoice: InvoiceInput) -> Line:
-    """quantity x unit price, rounded in the price-list currency, then converted and rounded (DOMAIN.md step 2)."""
+    """quantity x unit price, rounded in the price-list currency, then converted and rounded (docs/domain.md step 2)."""
     rated = round_money(item.quantity * item.unit_price, invoice.price_list_currency)
     adjustment = item.original_period is not None
     return Line(
@@ -130,7 +130,7 @@ def tax_amount(subtotal: Decimal, rate_percent: Decimal, currency: str) -> Decim
 
 def compute_invoice(invoice: InvoiceInput) -> InvoiceAmounts:
     """The invoice of one subscription and period: usage lines per SKU, the commitment fee when usage is below
-    the commitment and no ramp-up applies, adjustments, support lines, tax and total (DOMAIN.md, seed 003)."""
+    the commitment and no ramp-up applies, adjustments, support lines, tax and total (docs/domain.md, seed 003)."""
     _check_currencies(invoice)
     usage_lines = [rate_line(item, invoice) for item in sorted(invoice.usage, key=lambda u: u.sku)]
     usage_total = sum((line.amount for line in usage_lines), Decimal(0))
@@ -141,7 +141,7 @@ def compute_invoice(invoice: InvoiceInput) -> InvoiceAmounts:
         lines.append(Line(kind="commitment_fee", description=COMMITMENT_FEE_TEXT, amount=fee))
     ordered_adjustments = sorted(invoice.adjustments, key=lambda a: (a.original_period or date.min, a.sku))
     lines.extend(rate_line(item, invoice) for item in ordered_adjustments)
-    lines.extend(_support_line(item, invoice.currency) for item in invoice.support)
+    lines.extend(support_line(item, invoice.currency) for item in invoice.support)
     subtotal = sum((line.amount for line in lines), Decimal(0))
     tax = tax_amount(subtotal, invoice.tax_rate_percent, invoice.currency)
     return InvoiceAmounts(
@@ -160,7 +160,8 @@ def compute_invoice(invoice: InvoiceInput) -> InvoiceAmounts:
     )
 
 
-def _support_line(item: SupportItem, currency: str) -> Line:
+def support_line(item: SupportItem, currency: str) -> Line:
+    """A support charge (positive) or credit (negative) as a line, rounded to `currency`'s minor unit."""
     amount = round_money(item.amount, currency)
     return Line(
         kind=item.kind,

@@ -17,14 +17,14 @@ _SECONDS_PER_DAY = Decimal(86400)
 class Projection:
     elapsed_days: Decimal
     projected_usage_total: Decimal
-    projected_fee: Decimal
+    projected_fee: Decimal | None  # None: the commitment is not known in the invoice currency (no FX rate)
 
 
 def project_month_end(
-    usage_so_far: Decimal, commitment: Decimal, ramp_up: bool, now: datetime, currency: str
+    usage_so_far: Decimal, commitment: Decimal | None, ramp_up: bool, now: datetime, currency: str
 ) -> Projection:
     """Usage so far / elapsed days x days of the month is the projected usage total; the projected fee is the
-    commitment fee on it (issue 6: commitment shortfall projection)."""
+    commitment fee on it (docs/domain.md, "Month-end projection"), unknown while the commitment is."""
     period = period_of(now)
     elapsed_seconds = Decimal(int((min(now, period_end(period)) - period_start(period)).total_seconds()))
     elapsed_days = elapsed_seconds / _SECONDS_PER_DAY
@@ -35,5 +35,5 @@ def project_month_end(
     return Projection(
         elapsed_days=elapsed_days,
         projected_usage_total=projected,
-        projected_fee=commitment_fee(projected, commitment, ramp_up),
+        projected_fee=None if commitment is None else commitment_fee(projected, commitment, ramp_up),
     )

@@ -1,0 +1,164 @@
+"""The consumption view's response: a reseller's month per subscription, its estimated invoice and projection.
+
+Amounts are decimal strings in the subscription's currency. A missing FX rate never fails the view: the lines
+it affects have no `amount` and name the rate (`missing_fx_rate`), the totals add up the priced lines only and
+say so (`totals_complete: false`), and `missing_fx_rates` lists every rate the view lacks (docs/domain.md,
+"Consumption views and the month-end projection").
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from billing.domain.invoice_math import LineKind
+
+_SUBSCRIPTION = "0190c3a5-7d1e-7000-8000-00000000a001"
+_TICKET = "0190c3a5-7d1e-7000-8000-0000000000f1"
+_MISSING = {"from_currency": "EUR", "to_currency": "USD", "on": "2024-05-01"}
+_NO_RATE: dict[str, Any] = {"missing_fx_rate": None, "unconverted_amount": None}
+_EXAMPLE: dict[str, Any] = {
+    "subscription_id": _SUBSCRIPTION,
+    "tier": "Tier 3",
+    "currency": "USD",
+    "commitment": "1000.00",
+    "usage_total": "270.00",
+    "estimated_invoice": {
+        "lines": [
+            {
+                "kind": "usage",
+                "description": "Workstations",
+                "sku": "SKU-WORKSTATION",
+                "quantity": "108",
+                "unit_price": "2.50",
+                "amount": "270.00",
+                "original_period": None,
+                "ticket_id": None,
+                "support_charge_id": None,
+                **_NO_RATE,
+            },
+            {
+                "kind": "commitment_fee",
+                "description": "Minimum Commitment Amount Fee",
+                "sku": None,
+                "quantity": None,
+                "unit_price": None,
+                "amount": "730.00",
+                "original_period": None,
+                "ticket_id": None,
+                "support_charge_id": None,
+                **_NO_RATE,
+            },
+            {
+                "kind": "support_charge",
+                "description": "Support ticket fee (non-certified service provider)",
+                "sku": None,
+                "quantity": None,
+                "unit_price": None,
+                "amount": None,
+                "original_period": None,
+                "ticket_id": _TICKET,
+                "support_charge_id": "0190c3a5-7d1e-7000-8000-00000000c001",
+                "missing_fx_rate": _MISSING,
+                "unconverted_amount": "45.00",
+            },
+        ],
+        "subtotal": "1000.00",
+        "tax": "0.00",
+        "total": "1000.00",
+        "totals_complete": False,
+    },
+    "projection": {
+        "projected_usage_total": "900.00",
+        "projected_commitment_fee": "100.00",
+        "elapsed_days": "9.00",
+        "totals_complete": True,
+    },
+    "skus": [
+        {
+            "sku": "SKU-WORKSTATION",
+            "name": "Workstations",
+            "aggregation": "max",
+            "quantity": "108",
+            "customers": [{"customer_id": "0190c3a5-0000-7000-8000-0000000000c1", "quantity": "108"}],
+        }
+    ],
+    "problem": None,
+    "missing_fx_rates": [_MISSING],
+    "totals_complete": False,
+}
+
+
+class MissingFxRateRead(BaseModel):
+    """An FX rate the view needs and the rate tables lack (the close of the month refuses until it arrives)."""
+
+    from_currency: str = Field(description="The currency the amount is in.", examples=["EUR"])
+    to_currency: str = Field(description="The subscription's (invoice) currency.", examples=["USD"])
+    on: date = Field(description="The date the rate is needed on: the invoice date, the 1st of the next month.")
+
+
+class EstimatedLineRead(BaseModel):
+    """A line as the invoice would print it; unpriced when `missing_fx_rate` is set."""
+
+    kind: LineKind
+    description: str
+    sku: str | None
+    quantity: str | None
+    unit_price: str | None = Field(description="In the price-list currency.")
+    amount: str | None = Field(description="In the subscription's currency; null when `missing_fx_rate` is set.")
+    original_period: date | None = Field(description="Set on an adjustment: the period its usage belongs to.")
+    ticket_id: str | None
+    support_charge_id: str | None
+    missing_fx_rate: MissingFxRateRead | None = Field(
+        default=None, description="The rate this line needs and lacks: it is left out of the totals."
+    )
+    unconverted_amount: str | None = Field(
+        default=None, description="With `missing_fx_rate`: the line's amount in its `from_currency`, not converted."
+    )
+
+
+class EstimatedInvoiceRead(BaseModel):
+    lines: list[EstimatedLineRead]
+    subtotal: str = Field(description="Of the priced lines.")
+    tax: str
+    total: str
+    totals_complete: bool = Field(
+        default=True, description="False: a missing FX rate left lines unpriced, and the totals leave them out."
+    )
+
+
+class ProjectionRead(BaseModel):
+    """Where the month ends at the usage rate so far (the current month only; support lines play no part)."""
+
+    projected_usage_total: str
+    projected_commitment_fee: str | None = Field(
+        description="Null when the commitment cannot be converted (its FX rate is missing)."
+    )
+    elapsed_days: str
+    totals_complete: bool = Field(
+        default=True, description="False: the usage lines and the commitment need a missing FX rate."
+    )
+
+
+class SubscriptionConsumptionRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"example": _EXAMPLE})
+
+    subscription_id: str
+    tier: str
+    currency: str
+    commitment: str | None = Field(
+        description="In the subscription's currency; null when its FX rate is missing, empty with a `problem`."
+    )
+    usage_total: str = Field(description="Of the priced usage lines.")
+    estimated_invoice: EstimatedInvoiceRead | None
+    projection: ProjectionRead | None
+    skus: list[dict[str, Any]]
+    problem: str | None = Field(description="Why this month has no estimate (already invoiced, no price, ...).")
+    missing_fx_rates: list[MissingFxRateRead] = Field(
+        default_factory=list, description="Every FX rate this view lacks; empty when everything is priced."
+    )
+    totals_complete: bool = Field(
+        default=True, description="False: some lines are unpriced (see `missing_fx_rates`); totals leave them out."
+    )
