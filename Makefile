@@ -8,15 +8,17 @@ STAMP := $(VENV)/.installed
 PACKAGES := libs/bss services/catalog services/subscriptions services/billing services/support-sla gateway
 PROJECT_FILES := $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.txt constraints.txt
 PYTEST_ARGS ?=
+ST ?=
 B ?=
 
-.PHONY: install run demo test lint migrate seed bench schemas clean help
+.PHONY: install run demo test lint apicheck migrate seed bench schemas clean help
 
 help:
 	@echo "make run      start broker, services and gateway on the embedded default (SQLite + embedded Kafka)"
 	@echo "make demo     a month in the life, through the gateway (starts the suite if none answers)"
 	@echo "make test     run the whole test suite (DATABASE_URL=postgresql+asyncpg://... for PostgreSQL)"
 	@echo "make lint     ruff, mypy and the import-linter contracts"
+	@echo "make apicheck schemathesis against a throwaway suite: no 5xx, every answer as documented (ST=\"--seed 1\")"
 	@echo "make migrate  apply every service's migrations (production-style)"
 	@echo "make seed     load the Acronis catalog into the catalog database (idempotent)"
 	@echo "make bench    run the benchmarks (B=name for one)"
@@ -44,6 +46,9 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bench deploy/local deploy/demo libs/bss/bss services/catalog/catalog services/subscriptions/subscriptions services/billing/billing services/support-sla/support_sla gateway/gateway
 	$(BIN)/lint-imports
+
+apicheck: install
+	$(BIN)/python -m deploy.local.apicheck $(ST)
 
 migrate: install
 	@for pkg in catalog subscriptions billing support_sla; do $(BIN)/python -m $$pkg migrate || exit $$?; done

@@ -46,19 +46,20 @@ GATEWAY = Component("gateway", "gateway", "GATEWAY_", 8000)
 
 
 class Runner:
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], *, logs: Path = LOGS) -> None:
         self.env = env
+        self.logs = logs
         self.broker: EmbeddedBroker | None = None
         self.processes: list[tuple[Component, subprocess.Popen[bytes]]] = []
         self.envs: dict[str, dict[str, str]] = {}
 
     def start(self) -> None:
-        LOGS.mkdir(parents=True, exist_ok=True)
+        self.logs.mkdir(parents=True, exist_ok=True)
         self._check_ports()
         kafka = self.env.get("BSS_KAFKA_BOOTSTRAP_SERVERS")
         if not kafka:
             port = int(self.env.get("BSS_BROKER_PORT", "19092"))
-            self.broker = EmbeddedBroker(port=port, log_path=LOGS / "broker.log")
+            self.broker = EmbeddedBroker(port=port, log_path=self.logs / "broker.log")
             self.broker.start()
             kafka = self.broker.bootstrap_servers
             print(f"  broker        embedded Kafka-compatible broker on {kafka} (memory only)")
@@ -101,7 +102,7 @@ class Runner:
 
     def _spawn(self, component: Component, env: dict[str, str]) -> None:
         self.envs[component.name] = env
-        log = open(LOGS / f"{component.name}.log", "ab")  # noqa: SIM115 - closed when the child exits
+        log = open(self.logs / f"{component.name}.log", "ab")  # noqa: SIM115 - closed when the child exits
         process = subprocess.Popen(
             [sys.executable, "-m", component.module], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
@@ -115,7 +116,7 @@ class Runner:
             if process.poll() is not None:
                 raise ConfigurationError(
                     f"{component.name} exited with code {process.returncode} at start:\n"
-                    + _tail(LOGS / f"{component.name}.log")
+                    + _tail(self.logs / f"{component.name}.log")
                 )
             if answers(f"http://127.0.0.1:{port}/healthz"):
                 print(f"  {component.name:<13} http://127.0.0.1:{port}")
@@ -145,10 +146,10 @@ class Runner:
             for component, process in self.processes:
                 if process.poll() is not None:
                     print(f"\n{component.name} stopped unexpectedly (code {process.returncode}):")
-                    print(_tail(LOGS / f"{component.name}.log"))
+                    print(_tail(self.logs / f"{component.name}.log"))
                     return 1
             if self.broker is not None and not self.broker.running:
-                print("\nthe embedded broker stopped unexpectedly; see var/log/broker.log")
+                print(f"\nthe embedded broker stopped unexpectedly; see {self.logs / 'broker.log'}")
                 return 1
             time.sleep(0.5)
 

@@ -21,10 +21,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import Receive, Scope, Send
 
+from bss.api.error_responses import document_problems
+from bss.api.json_body import require_json_body_routes
 from bss.db import check_reachable, create_engine, session_factory
 from bss.migrations import upgrade_to_head
 from bss.observability import RequestContextMiddleware, configure_logging
 from bss.problems import install_problem_handlers
+from bss.service_app import METRICS_RESPONSE
 from gateway.access_log import AccessLog
 from gateway.admin_api import router as keys_router
 from gateway.auth import Authenticator
@@ -96,8 +99,15 @@ class Gateway:
             return self._openapi
         names = list(self.upstreams)
         documents = await asyncio.gather(*(_fetch_openapi(self.upstreams[name]) for name in names))
-        merged = merge_openapi(
-            dict(zip(names, documents, strict=True)),
+        merged = self.merge_openapi(dict(zip(names, documents, strict=True)))
+        if all(document is not None for document in documents):
+            self._openapi, self._openapi_at = merged, now
+        return merged
+
+    def merge_openapi(self, documents: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
+        """The suite's one document from the services' (None for a service that did not answer)."""
+        return merge_openapi(
+            documents,
             title="BSS suite API",
             version="0.1.0",
             gateway_document=self.app.openapi(),
@@ -105,9 +115,6 @@ class Gateway:
             public_paths=("/healthz", "/readyz", "/metrics"),
             optional_auth_prefixes=(f"{API_PREFIX}{STOREFRONT_SERVICE}/{STOREFRONT_PREFIX}",),
         )
-        if all(document is not None for document in documents):
-            self._openapi, self._openapi_at = merged, now
-        return merged
 
     async def close(self) -> None:
         self.access_log.flush()
@@ -164,6 +171,7 @@ def _admin_app(gateway: Gateway) -> FastAPI:
     app.state.key_store = gateway.key_store
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, service="gateway")
+    require_json_body_routes([keys_router, caller_router])
     app.include_router(keys_router)
     app.include_router(caller_router)
     install_storefront(app)
@@ -172,14 +180,25 @@ def _admin_app(gateway: Gateway) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": "gateway"}
 
-    @app.get("/readyz", tags=["operations"], summary="Readiness: which services answer their /readyz")
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Readiness: which services answer their /readyz",
+        responses={503: {"description": "Some service is not ready", "content": {"application/json": {}}}},
+    )
     async def readyz() -> JSONResponse:
         results = await asyncio.gather(*(_service_ready(u) for u in gateway.upstreams.values()))
         checks = dict(zip(gateway.upstreams, results, strict=True))
         ready = all(value == "ok" for value in checks.values())
         return JSONResponse({"status": "ready" if ready else "degraded", "checks": checks}, 200 if ready else 503)
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses=METRICS_RESPONSE,
+    )
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
@@ -191,6 +210,7 @@ def _admin_app(gateway: Gateway) -> FastAPI:
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title="BSS suite API")
 
+    document_problems(app)
     return app
 
 

@@ -3,6 +3,9 @@
 Paths `/v1/x` of service `s` become `/api/v1/s/x`; component schemas are renamed `s__Name` (two services
 may both have a `ProductRead`) with every `$ref` rewritten; tags are prefixed with the service; operation
 ids are made unique. A service that is down is listed as unavailable instead of failing the whole page.
+The `Problem` schema is one for all (bss.api.error_responses), and every proxied operation documents what the
+gateway itself may answer before the service sees the call (bad path, credentials, policy, rate limit, body
+size, the service unreachable).
 """
 
 from __future__ import annotations
@@ -10,7 +13,23 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from bss.api.error_responses import problem_response, problem_schemas
+from bss.identity import Role
+from gateway.policy import allowed
+
 REF_PREFIX = "#/components/schemas/"
+API_PREFIX = "/api/v1/"
+SHARED_SCHEMAS = frozenset(problem_schemas())
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds until the key may call again",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    }
+}
+WWW_AUTHENTICATE = {
+    "WWW-Authenticate": {"description": "The scheme to authenticate with", "schema": {"type": "string"}}
+}
 
 
 def merge_openapi(
@@ -50,6 +69,10 @@ def merge_openapi(
         merged["components"]["schemas"].update(renamed.get("components", {}).get("schemas", {}))
         for tag in renamed.get("tags", []):
             merged["tags"].append({**tag, "name": f"{service}: {tag['name']}"})
+    merged["components"]["schemas"].update(problem_schemas())
+    for path, item in merged["paths"].items():
+        if path.startswith(API_PREFIX):
+            _document_gateway_answers(path, item)
     optional = [{}, *merged["security"]]
     for path, item in merged["paths"].items():
         if path in public_paths:
@@ -80,7 +103,7 @@ def _description(documents: dict[str, dict[str, Any] | None]) -> str:
 
 def _rename_schemas(document: dict[str, Any], service: str) -> dict[str, Any]:
     schemas = document.get("components", {}).get("schemas", {})
-    mapping = {name: f"{service}__{name}" for name in schemas}
+    mapping = {name: name if name in SHARED_SCHEMAS else f"{service}__{name}" for name in schemas}
 
     def rewrite(node: Any) -> Any:
         if isinstance(node, dict):
@@ -116,3 +139,29 @@ def _prefix_operations(item: dict[str, Any], service: str) -> dict[str, Any]:
             operation["operationId"] = f"{service}_{operation['operationId']}"
         out[method] = operation
     return out
+
+
+def _document_gateway_answers(path: str, item: dict[str, Any]) -> None:
+    """What the proxy answers itself on `path` (gateway/proxy.py), beside what the service documents."""
+    service, _, tail = path[len(API_PREFIX) :].partition("/")
+    for method, operation in item.items():
+        if not isinstance(operation, dict):
+            continue
+        responses: dict[str, Any] = operation.setdefault("responses", {})
+        answers = {
+            401: {**problem_response("No, unknown, expired or revoked credentials"), "headers": WWW_AUTHENTICATE},
+            429: {**problem_response("Too many requests for this key (or address)"), "headers": RETRY_AFTER},
+            503: problem_response("The service (or the gateway's key store) is not reachable right now"),
+            504: problem_response("The service did not answer in time"),
+        }
+        if "{" in tail:
+            answers[400] = problem_response("A path parameter is empty, '.' or '..', or holds an encoded slash")
+        if not all(allowed(role, service, method.upper(), tail) for role in Role):
+            answers[403] = problem_response("The key's role may not call this operation")
+        if "requestBody" in operation:
+            answers[413] = problem_response("The body is larger than the gateway accepts")
+        for status, answer in answers.items():
+            key = str(status)
+            if status == 401 or key not in responses:  # through the gateway, 401 is always the gateway's
+                responses[key] = answer
+        operation["responses"] = dict(sorted(responses.items()))

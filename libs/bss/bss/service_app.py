@@ -22,6 +22,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bss.api.error_responses import document_problems
+from bss.api.json_body import require_json_body_routes
 from bss.clock import Clock, SystemClock
 from bss.db import check_reachable, create_engine, is_sqlite, ping, session_factory
 from bss.kafka import KafkaError, ensure_topics, new_producer
@@ -36,6 +38,9 @@ from bss.problems import install_problem_handlers
 from bss.settings import ServiceSettings
 
 log = structlog.get_logger("bss.service")
+METRICS_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}}
+}
 
 
 @dataclass
@@ -73,6 +78,7 @@ class Runtime:
 
 def create_service_app(definition: ServiceDefinition, *, clock: Clock | None = None) -> FastAPI:
     settings = definition.settings
+    require_json_body_routes(definition.routers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -113,6 +119,7 @@ def create_service_app(definition: ServiceDefinition, *, clock: Clock | None = N
     app.include_router(_health_router(definition.name))
     for router in definition.routers:
         app.include_router(router)
+    document_problems(app)
     return app
 
 
@@ -217,7 +224,7 @@ def _health_router(service: str) -> APIRouter:
     @router.get(
         "/readyz",
         summary="Readiness: the database and the broker are reachable",
-        responses={503: {"description": "A dependency is unreachable"}},
+        responses={503: {"description": "A dependency is unreachable", "content": {"application/json": {}}}},
     )
     async def readyz(request: Request) -> JSONResponse:
         runtime: Runtime = request.app.state.runtime
@@ -228,7 +235,7 @@ def _health_router(service: str) -> APIRouter:
             status_code=200 if ready else 503,
         )
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response, responses=METRICS_RESPONSE)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

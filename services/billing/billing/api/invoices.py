@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -19,11 +19,13 @@ from billing.models import InvoiceRow, ResellerRow, messaging
 from billing.month_close import close_month
 from bss.api.caller import tenant_scope
 from bss.api.idempotency import IdempotencyKey, IdempotencyStore, IdempotentRequest, StoredAnswer
+from bss.api.input_text import SingleLine, Sku, Text
+from bss.api.json_body import JsonBodyRoute
 from bss.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
-from bss.events.contracts.value_types import Name, Sku, Text, Uuid, decimal_text
+from bss.events.contracts.value_types import Name, Uuid, decimal_text
 from bss.money import round_money
 
-router = APIRouter(prefix="/v1", tags=["invoices"])
+router = APIRouter(prefix="/v1", tags=["invoices"], route_class=JsonBodyRoute)
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
@@ -105,7 +107,10 @@ async def post_month_close(body: MonthCloseCreate, runtime: RuntimeDep, _caller:
     "/invoices",
     summary="Invoices, newest period first (a reseller sees its own); cursor-paginated",
     response_model=Page[InvoiceRead],
-    responses={422: {"description": "A cursor this API did not issue", **_PROBLEM}},
+    responses={
+        404: {"description": "reseller_id names another tenant (a reseller sees only its own)", **_PROBLEM},
+        422: {"description": "A cursor this API did not issue", **_PROBLEM},
+    },
 )
 async def list_invoices(
     session: Session,
@@ -137,18 +142,27 @@ async def list_invoices(
 @router.get(
     "/invoices/{invoice_id}.csv",
     summary="One invoice as CSV",
-    response_class=PlainTextResponse,
-    responses={404: {"description": "No such invoice", **_PROBLEM}},
+    response_class=Response,
+    responses={
+        200: {"description": "The invoice lines as CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
+        404: {"description": "No such invoice", **_PROBLEM},
+    },
 )
-async def get_invoice_csv(invoice: ReadableInvoice) -> PlainTextResponse:
-    return PlainTextResponse(invoice_csv(invoice.document), media_type="text/csv")
+async def get_invoice_csv(invoice: ReadableInvoice) -> Response:
+    return Response(invoice_csv(invoice.document), media_type="text/csv")
 
 
 @router.get(
     "/invoices/{invoice_id}.pdf",
     summary="One invoice as PDF",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, 404: {"description": "No such invoice", **_PROBLEM}},
+    responses={
+        200: {
+            "description": "The invoice as PDF",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        404: {"description": "No such invoice", **_PROBLEM},
+    },
 )
 async def get_invoice_pdf(invoice: ReadableInvoice, session: Session) -> Response:
     reseller = await session.get(ResellerRow, invoice.reseller_id)
@@ -225,7 +239,9 @@ async def post_void(
 class CreditLineCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    description: Text
+    description: SingleLine = Field(
+        min_length=1, max_length=4000, description="The credit line as the credit note prints it, on one line."
+    )
     amount: Decimal = Field(gt=0, description="Amount credited before tax, in the invoice currency.")
     sku: Sku | None = None
     ticket_id: Uuid | None = None

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from bss.api.caller import Admin, CurrentCaller
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
-from catalog.api.responses import READ, WRITE
+from bss.api.json_body import JsonBodyRoute
+from catalog.api.responses import problems
 from catalog.api.schemas import (
     DatedCommitmentRead,
     ExclusionSetRead,
@@ -24,14 +25,13 @@ from catalog.models import CommitmentRow, ExclusionSet, Product, ProductType, Pr
 from catalog.repository import version_of
 from catalog.usecases.products import create_product_type
 
-router = APIRouter(prefix="/v1", tags=["catalog structure"])
+router = APIRouter(prefix="/v1", tags=["catalog structure"], route_class=JsonBodyRoute)
 
 
 @router.get(
     "/product-types",
     summary="Product types and their characteristics",
     response_model=list[ProductTypeRead],
-    responses=READ,
 )
 async def get_product_types(session: Session, _caller: CurrentCaller) -> list[ProductTypeRead]:
     rows = (await session.scalars(select(ProductType).order_by(ProductType.code))).all()
@@ -39,7 +39,11 @@ async def get_product_types(session: Session, _caller: CurrentCaller) -> list[Pr
 
 
 @router.post(
-    "/product-types", status_code=201, summary="Create a product type", response_model=ProductTypeRead, responses=WRITE
+    "/product-types",
+    status_code=201,
+    summary="Create a product type",
+    response_model=ProductTypeRead,
+    responses=problems(409, 422),
 )
 async def post_product_type(
     body: ProductTypeCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None
@@ -54,7 +58,6 @@ async def post_product_type(
     "/exclusion-sets",
     summary="Mutually exclusive sets with their products",
     response_model=list[ExclusionSetRead],
-    responses=READ,
 )
 async def get_exclusion_sets(session: Session, _caller: CurrentCaller) -> list[ExclusionSetRead]:
     rows = (
@@ -76,7 +79,7 @@ async def get_exclusion_sets(session: Session, _caller: CurrentCaller) -> list[E
     "/products/{product_id}/history",
     summary="Every dated version and commitment of a product",
     response_model=ProductHistoryRead,
-    responses=READ,
+    responses=problems(404),
 )
 async def get_history(session: Session, _caller: CurrentCaller, product_id: ProductId) -> ProductHistoryRead:
     product = await session.get(Product, product_id)

@@ -9,23 +9,29 @@ from fastapi.responses import Response
 
 from bss.api.caller import Admin, require_roles
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
+from bss.api.json_body import JsonBodyRoute
 from bss.identity import Role
 from catalog.api.group_schemas import GroupCreate, GroupPublish, GroupRead, StorefrontCatalog
-from catalog.api.responses import READ, WRITE
+from catalog.api.responses import NOT_MODIFIED, problems
 from catalog.deps import RuntimeDep, Session, StorefrontCacheDep, writer
 from catalog.usecases import groups as use
 
-router = APIRouter(prefix="/v1", tags=["groups and storefront"])
+router = APIRouter(prefix="/v1", tags=["groups and storefront"], route_class=JsonBodyRoute)
 
 
-@router.post("/groups", status_code=201, summary="Create a product group", response_model=GroupRead, responses=WRITE)
+@router.post(
+    "/groups", status_code=201, summary="Create a product group", response_model=GroupRead, responses=problems(409, 422)
+)
 async def post_group(body: GroupCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None) -> Any:
     request = IdempotentRequest.of(key, caller=caller.subject, route="create-group", body=body.model_dump(mode="json"))
     return await use.create_group(writer(runtime, caller, body.requested_at), body, request)
 
 
 @router.post(
-    "/groups/{group_id}/publish", summary="Publish a group to the storefront", response_model=GroupRead, responses=WRITE
+    "/groups/{group_id}/publish",
+    summary="Publish a group to the storefront",
+    response_model=GroupRead,
+    responses=problems(404, 422),
 )
 async def post_publish(group_id: str, body: GroupPublish, runtime: RuntimeDep, caller: Admin) -> Any:
     return await use.set_published(writer(runtime, caller, body.requested_at), group_id, True)
@@ -35,13 +41,13 @@ async def post_publish(group_id: str, body: GroupPublish, runtime: RuntimeDep, c
     "/groups/{group_id}/unpublish",
     summary="Withdraw a group from the storefront",
     response_model=GroupRead,
-    responses=WRITE,
+    responses=problems(404, 422),
 )
 async def post_unpublish(group_id: str, body: GroupPublish, runtime: RuntimeDep, caller: Admin) -> Any:
     return await use.set_published(writer(runtime, caller, body.requested_at), group_id, False)
 
 
-@router.get("/groups", summary="Product groups (published or not)", response_model=list[GroupRead], responses=READ)
+@router.get("/groups", summary="Product groups (published or not)", response_model=list[GroupRead])
 async def get_groups(session: Session, _caller: Admin) -> Any:
     return await use.list_groups(session)
 
@@ -50,7 +56,7 @@ async def get_groups(session: Session, _caller: Admin) -> Any:
     "/storefront/catalog",
     summary="The storefront catalog: published groups with their orderable products",
     response_model=StorefrontCatalog,
-    responses=READ,
+    responses=NOT_MODIFIED,
     # Public through the gateway (anonymous callers arrive as the storefront role), so every signed-in person
     # reads it too; only machine callers (usage collectors) have no business here.
     dependencies=[Depends(require_roles(Role.STOREFRONT, Role.ADMIN, Role.RESELLER, Role.SUPPORT_AGENT))],

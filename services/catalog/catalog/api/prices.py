@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bss.api.caller import Admin, CurrentCaller, tenant_scope
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
+from bss.api.json_body import JsonBodyRoute
 from bss.money import UnknownCurrency, currency_code
 from catalog.api.price_schemas import (
     ConversionRead,
@@ -25,7 +26,7 @@ from catalog.api.price_schemas import (
     SkuCreate,
     SkuRead,
 )
-from catalog.api.responses import READ, WRITE
+from catalog.api.responses import problems
 from catalog.api.schemas import price_list_currency
 from catalog.deps import RuntimeDep, Session, writer
 from catalog.errors import InvalidField
@@ -33,7 +34,7 @@ from catalog.models import ProductType, UsageSkuRow
 from catalog.usecases import prices as use
 from catalog.usecases.price_reads import conversion, fx_rates_on, reseller_prices
 
-router = APIRouter(prefix="/v1", tags=["prices"])
+router = APIRouter(prefix="/v1", tags=["prices"], route_class=JsonBodyRoute)
 On = Annotated[date | None, Query(description="As of this date (YYYY-MM-DD); default today.")]
 
 
@@ -44,13 +45,15 @@ def _currency(value: str, field: str, *, price_list: bool) -> str:
         raise InvalidField(field, str(exc)) from exc
 
 
-@router.post("/skus", status_code=201, summary="Create a usage SKU", response_model=SkuRead, responses=WRITE)
+@router.post(
+    "/skus", status_code=201, summary="Create a usage SKU", response_model=SkuRead, responses=problems(409, 422)
+)
 async def post_sku(body: SkuCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None) -> Any:
     request = IdempotentRequest.of(key, caller=caller.subject, route="create-sku", body=body.model_dump(mode="json"))
     return await use.create_sku(writer(runtime, caller, body.requested_at), body, request)
 
 
-@router.get("/skus", summary="Usage SKUs with unit and aggregation rule", response_model=list[SkuRead], responses=READ)
+@router.get("/skus", summary="Usage SKUs with unit and aggregation rule", response_model=list[SkuRead])
 async def get_skus(session: Session, _caller: CurrentCaller) -> list[SkuRead]:
     rows = (
         await session.execute(select(UsageSkuRow, ProductType.code).join(ProductType).order_by(UsageSkuRow.sku))
@@ -74,7 +77,7 @@ async def get_skus(session: Session, _caller: CurrentCaller) -> list[SkuRead]:
     status_code=201,
     summary="Publish sell prices from a date",
     response_model=PublicationRead,
-    responses=WRITE,
+    responses=problems(422),
 )
 async def post_sell_prices(
     body: SellPricesCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None
@@ -83,7 +86,9 @@ async def post_sell_prices(
     return await use.publish_sell_prices(writer(runtime, caller, body.requested_at), body, request)
 
 
-@router.get("/prices", summary="Sell prices in force on a date", response_model=list[PriceRead], responses=READ)
+@router.get(
+    "/prices", summary="Sell prices in force on a date", response_model=list[PriceRead], responses=problems(422)
+)
 async def get_sell_prices(
     session: Session,
     runtime: RuntimeDep,
@@ -101,7 +106,7 @@ async def get_sell_prices(
     status_code=201,
     summary="Publish a reseller's custom price list in one currency from a date",
     response_model=PublicationRead,
-    responses=WRITE,
+    responses=problems(422),
 )
 async def post_custom_price_list(
     reseller_id: uuid.UUID, body: CustomPriceListCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None
@@ -118,7 +123,7 @@ async def post_custom_price_list(
     "/resellers/{reseller_id}/prices",
     summary="The unit prices a reseller pays on a date (custom list, else sell price)",
     response_model=list[PriceRead],
-    responses=READ,
+    responses=problems(404, 422),
 )
 async def get_reseller_prices(
     reseller_id: str,
@@ -139,14 +144,16 @@ async def get_reseller_prices(
     status_code=201,
     summary="Publish FX rates to USD from a date",
     response_model=FxRatesRead,
-    responses=WRITE,
+    responses=problems(422),
 )
 async def post_fx_rates(body: FxRatesCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None) -> Any:
     request = IdempotentRequest.of(key, caller=caller.subject, route="fx-rates", body=body.model_dump(mode="json"))
     return await use.publish_fx_rates(writer(runtime, caller, body.requested_at), body, request)
 
 
-@router.get("/fx-rates", summary="FX rates in force on a date", response_model=list[FxRateRead], responses=READ)
+@router.get(
+    "/fx-rates", summary="FX rates in force on a date", response_model=list[FxRateRead], responses=problems(422)
+)
 async def get_fx_rates(
     session: Session, runtime: RuntimeDep, _caller: CurrentCaller, on: On = None
 ) -> list[FxRateRead]:
@@ -157,7 +164,7 @@ async def get_fx_rates(
     "/fx-rates/convert",
     summary="Convert an amount, recording the rates used",
     response_model=ConversionRead,
-    responses=READ,
+    responses=problems(422),
 )
 async def get_conversion(
     session: Session,

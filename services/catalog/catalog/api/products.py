@@ -9,8 +9,9 @@ from fastapi import APIRouter, Path, Query
 
 from bss.api.caller import Admin, CurrentCaller
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
+from bss.api.json_body import JsonBodyRoute
 from bss.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
-from catalog.api.responses import READ, WRITE
+from catalog.api.responses import problems
 from catalog.api.schemas import (
     CommitmentsCreate,
     Deactivation,
@@ -32,11 +33,11 @@ from catalog.usecases.context import in_transaction
 from catalog.usecases.product_reads import eligibility, list_products, product_read
 from catalog.usecases.seed import sync_services_definition
 
-router = APIRouter(prefix="/v1", tags=["products"])
+router = APIRouter(prefix="/v1", tags=["products"], route_class=JsonBodyRoute)
 AsOf = Annotated[date | None, Query(description="Answer as of this date (YYYY-MM-DD); default today.")]
 
 
-@router.get("/products", summary="Products as of a date", response_model=Page[ProductRead], responses=READ)
+@router.get("/products", summary="Products as of a date", response_model=Page[ProductRead], responses=problems(422))
 async def get_products(
     session: Session,
     runtime: RuntimeDep,
@@ -52,7 +53,12 @@ async def get_products(
     return Page[ProductRead](items=found[:limit], next_cursor=next_cursor)
 
 
-@router.get("/products/{product_id}", summary="One product as of a date", response_model=ProductRead, responses=READ)
+@router.get(
+    "/products/{product_id}",
+    summary="One product as of a date",
+    response_model=ProductRead,
+    responses=problems(404, 422),
+)
 async def get_product(
     session: Session, runtime: RuntimeDep, _caller: CurrentCaller, product_id: ProductId, as_of: AsOf = None
 ) -> Any:
@@ -63,7 +69,7 @@ async def get_product(
     "/products/{product_id}/eligibility",
     summary="Whether a reseller may order the product on a date, with every reason when not",
     response_model=EligibilityRead,
-    responses=READ,
+    responses=problems(404, 422),
 )
 async def get_eligibility(
     session: Session,
@@ -84,7 +90,9 @@ async def get_eligibility(
     )
 
 
-@router.post("/products", status_code=201, summary="Create a product", response_model=ProductRead, responses=WRITE)
+@router.post(
+    "/products", status_code=201, summary="Create a product", response_model=ProductRead, responses=problems(409, 422)
+)
 async def post_product(body: ProductCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None) -> Any:
     request = IdempotentRequest.of(
         key, caller=caller.subject, route="create-product", body=body.model_dump(mode="json")
@@ -96,7 +104,7 @@ async def post_product(body: ProductCreate, runtime: RuntimeDep, caller: Admin, 
     "/products/{product_id}",
     summary="Update description or marketing text",
     response_model=ProductRead,
-    responses=WRITE,
+    responses=problems(404, 422),
 )
 async def patch_product(product_id: ProductId, body: ProductUpdate, runtime: RuntimeDep, caller: Admin) -> Any:
     return await use.update_product(writer(runtime, caller, body.requested_at), product_id, body)
@@ -107,7 +115,7 @@ async def patch_product(product_id: ProductId, body: ProductUpdate, runtime: Run
     status_code=201,
     summary="Add an effective-dated version (name, tier, availability)",
     response_model=ProductRead,
-    responses=WRITE,
+    responses=problems(404, 422),
 )
 async def post_version(
     product_id: ProductId, body: VersionCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None
@@ -123,7 +131,7 @@ async def post_version(
     status_code=201,
     summary="Set minimum commitments from a date",
     response_model=ProductRead,
-    responses=WRITE,
+    responses=problems(404, 422),
 )
 async def post_commitments(
     product_id: ProductId, body: CommitmentsCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None
@@ -138,7 +146,7 @@ async def post_commitments(
     "/products/{product_id}/deactivate",
     summary="Deactivate a product from a date",
     response_model=ProductRead,
-    responses=WRITE,
+    responses=problems(404, 409, 422),
 )
 async def post_deactivate(product_id: ProductId, body: Deactivation, runtime: RuntimeDep, caller: Admin) -> Any:
     return await use.deactivate_product(writer(runtime, caller, body.requested_at), product_id, body)
@@ -148,7 +156,7 @@ async def post_deactivate(product_id: ProductId, body: Deactivation, runtime: Ru
     "/exclusion-sets/{name}",
     summary="Create or replace a mutually exclusive set",
     response_model=ExclusionSetRead,
-    responses=WRITE,
+    responses=problems(422),
 )
 async def put_exclusion_set(
     name: Annotated[str, Path(min_length=1, max_length=200)], body: ExclusionSetPut, runtime: RuntimeDep, caller: Admin
@@ -160,7 +168,7 @@ async def put_exclusion_set(
     "/admin/services-definition/sync",
     summary="Load the Acronis services definition (idempotent)",
     response_model=SyncReport,
-    responses=WRITE,
+    responses=problems(422),
 )
 async def post_sync(body: SyncRequest, runtime: RuntimeDep, caller: Admin) -> Any:
     ctx = writer(runtime, caller, body.requested_at)

@@ -1,4 +1,8 @@
-"""Documented error responses shared by the catalog's routes."""
+"""The error responses the catalog's routes document: what their use cases answer, as problem+json.
+
+401, 403, 409 for a reused Idempotency-Key and FastAPI's validation are documented from each route's
+dependencies (bss.api.error_responses); routes name only what their own rules answer.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from typing import Any
 
 from bss.problems import PROBLEM_JSON
 
-_PROBLEM = {
+_INVALID_EXAMPLE = {
     PROBLEM_JSON: {
         "example": {
             "type": "https://bss.example/problems/validation-error",
@@ -17,17 +21,20 @@ _PROBLEM = {
         }
     }
 }
+_DESCRIPTIONS = {
+    404: "No such product or group (for a reseller: another tenant's prices)",
+    409: "Taken already (a code, SKU or name) or done already (a deactivation)",
+    422: "Invalid input or a broken catalog rule (problem+json naming the fields)",
+}
 
-READ: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No verified caller identity", "content": {PROBLEM_JSON: {}}},
-    404: {"description": "No such resource", "content": {PROBLEM_JSON: {}}},
-    422: {"description": "Invalid parameter (problem+json naming it)", "content": _PROBLEM},
-}
-WRITE: dict[int | str, dict[str, Any]] = {
-    **READ,
-    403: {"description": "Admins only (and only admins may backdate with requested_at)", "content": {PROBLEM_JSON: {}}},
-    409: {
-        "description": "Conflicts with the current state, or an Idempotency-Key reused with another body",
-        "content": {PROBLEM_JSON: {}},
-    },
-}
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "Not modified: If-None-Match holds the ETag"}}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        status: {
+            "description": _DESCRIPTIONS[status],
+            "content": _INVALID_EXAMPLE if status == 422 else {PROBLEM_JSON: {}},
+        }
+        for status in statuses
+    }

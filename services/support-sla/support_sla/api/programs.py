@@ -12,6 +12,8 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from bss.api.caller import Admin
+from bss.api.input_text import SingleLine
+from bss.api.json_body import JsonBodyRoute
 from bss.problems import PROBLEM_JSON
 from support_sla.deps import Ctx, Staff
 from support_sla.domain.tier_one import STEPS, engineers_required
@@ -19,19 +21,24 @@ from support_sla.errors import InvalidField, ResellerNotFound
 from support_sla.models import PLACEHOLDER_COUNTRY, Reseller
 from support_sla.usecases import certification, reports, tier_one
 
-router = APIRouter(tags=["certification", "tier-one", "reports"])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "Not found", "content": {PROBLEM_JSON: {}}},
-    409: {"description": "Conflict", "content": {PROBLEM_JSON: {}}},
-    422: {"description": "Invalid input", "content": {PROBLEM_JSON: {}}},
+router = APIRouter(tags=["certification", "tier-one", "reports"], route_class=JsonBodyRoute)
+_ERRORS: dict[int, str] = {
+    404: "No such reseller or program",
+    409: "The step was completed meanwhile",
+    422: "Invalid input (problem+json naming the fields)",
 }
+
+
+def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """What the route's use case answers (401, 403 and validation come with the dependencies: bss.api)."""
+    return {code: {"description": _ERRORS[code], "content": {PROBLEM_JSON: {}}} for code in codes}
 
 
 class CertifiedEmployeeCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"example": {"name": "Ana Weber", "certified_on": "2024-05-02"}}
     )
-    name: str = Field(min_length=1, max_length=200)
+    name: SingleLine = Field(min_length=1, max_length=200)
     certified_on: date
 
 
@@ -47,7 +54,7 @@ class CertificationRead(BaseModel):
     status_code=201,
     summary="Record a certified employee",
     response_model=CertificationRead,
-    responses=ERRORS,
+    responses=_problems(404, 422),
 )
 async def add_certified_employee(
     reseller_id: str, body: CertifiedEmployeeCreate, ctx: Ctx, caller: Staff
@@ -71,7 +78,7 @@ class ResellerRead(CertificationRead):
     "/v1/resellers/{reseller_id}",
     summary="What support knows of a reseller",
     response_model=ResellerRead,
-    responses=ERRORS,
+    responses=_problems(404),
 )
 async def get_reseller(reseller_id: str, ctx: Ctx, caller: Staff) -> ResellerRead:
     async with ctx.sessions() as session:
@@ -91,16 +98,16 @@ async def get_reseller(reseller_id: str, ctx: Ctx, caller: Staff) -> ResellerRea
 
 class ProgramCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"name": "Tier 1 EU", "accounts": 120}})
-    name: str = Field(min_length=1, max_length=200)
-    accounts: int = Field(ge=0)
+    name: SingleLine = Field(min_length=1, max_length=200)
+    accounts: int = Field(ge=0, le=2_147_483_647, description="Accounts served (the column is a 32-bit INTEGER)")
 
 
 class EngineerCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"example": {"name": "Ben Ito", "languages": ["en", "ja"]}}
     )
-    name: str = Field(min_length=1, max_length=200)
-    languages: list[str] = Field(min_length=1, description="ISO 639-1 codes, e.g. ['en', 'de']")
+    name: SingleLine = Field(min_length=1, max_length=200)
+    languages: list[SingleLine] = Field(min_length=1, description="ISO 639-1 codes, e.g. ['en', 'de']")
 
 
 class StepCreate(BaseModel):
@@ -143,7 +150,7 @@ async def _program(ctx: Ctx, program_id: str) -> ProgramRead:
     status_code=201,
     summary="Start a Tier 1 support program",
     response_model=ProgramRead,
-    responses=ERRORS,
+    responses=_problems(422),
 )
 async def create_program(body: ProgramCreate, ctx: Ctx, caller: Admin) -> ProgramRead:
     return await _program(ctx, (await tier_one.create_program(ctx, body.name, body.accounts)).id)
@@ -153,7 +160,7 @@ async def create_program(body: ProgramCreate, ctx: Ctx, caller: Admin) -> Progra
     "/v1/tier-one-programs/{program_id}/compliance",
     summary="Compliance: what the team is missing",
     response_model=ProgramRead,
-    responses=ERRORS,
+    responses=_problems(404),
 )
 async def compliance(program_id: str, ctx: Ctx, caller: Staff) -> ProgramRead:
     return await _program(ctx, program_id)
@@ -164,7 +171,7 @@ async def compliance(program_id: str, ctx: Ctx, caller: Staff) -> ProgramRead:
     status_code=201,
     summary="Add a support engineer",
     response_model=ProgramRead,
-    responses=ERRORS,
+    responses=_problems(404, 422),
 )
 async def add_engineer(program_id: str, body: EngineerCreate, ctx: Ctx, caller: Admin) -> ProgramRead:
     await tier_one.add_engineer(ctx, program_id, body.name, [lang.lower() for lang in body.languages])
@@ -176,7 +183,7 @@ async def add_engineer(program_id: str, body: EngineerCreate, ctx: Ctx, caller: 
     status_code=201,
     summary="Complete an onboarding step",
     response_model=ProgramRead,
-    responses=ERRORS,
+    responses=_problems(404, 409, 422),
 )
 async def complete_step(program_id: str, body: StepCreate, ctx: Ctx, caller: Admin) -> ProgramRead:
     await tier_one.complete_step(ctx, program_id, body.step, body.completed_on)
@@ -187,7 +194,10 @@ async def complete_step(program_id: str, body: StepCreate, ctx: Ctx, caller: Adm
     "/v1/reports/{report}",
     summary="Tier 1 reports A-E: count, mean, median, p90, SLA attainment; JSON or CSV",
     response_model=dict[str, Any],
-    responses={**ERRORS, 200: {"content": {"text/csv": {}}}},
+    responses={
+        **_problems(422),
+        200: {"description": "JSON, or CSV with format=csv", "content": {"text/csv": {"schema": {"type": "string"}}}},
+    },
 )
 async def report(
     report: Literal["a", "b", "c", "d", "e"],

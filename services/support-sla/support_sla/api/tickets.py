@@ -10,11 +10,13 @@ from sqlalchemy import select
 
 from bss.api.caller import Admin, tenant_scope
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
+from bss.api.json_body import JsonBodyRoute
 from bss.api.pagination import Page, decode_cursor, encode_cursor
 from bss.identity import Role
 from bss.problems import PROBLEM_JSON
 from support_sla.api.schemas import (
     EscalationCreate,
+    IncidentSummary,
     MessageCreate,
     PolicyReapply,
     SeverityChange,
@@ -30,7 +32,7 @@ from support_sla.models import Incident, Ticket, TicketEvent
 from support_sla.usecases import incidents, tickets
 from support_sla.usecases.sla_sync import current_clocks
 
-router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
+router = APIRouter(prefix="/v1/tickets", tags=["tickets"], route_class=JsonBodyRoute)
 
 
 def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -59,7 +61,13 @@ async def open_ticket(body: TicketCreate, ctx: Ctx, caller: TicketCaller, key: I
 
 
 @router.get(
-    "", summary="List tickets (a reseller sees its own)", response_model=Page[TicketRead], responses=_problems(403, 422)
+    "",
+    summary="List tickets (a reseller sees its own)",
+    response_model=Page[TicketRead],
+    responses={
+        **_problems(403, 422),
+        404: {"description": "reseller_id names another tenant", "content": {PROBLEM_JSON: {}}},
+    },
 )
 async def list_tickets(
     ctx: Ctx,
@@ -174,7 +182,7 @@ class IncidentCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"example": {"summary": "VSS snapshot fails on SQL Server"}}
     )
-    summary: str = Field(min_length=1, max_length=200)
+    summary: IncidentSummary
 
 
 class FindingCreate(BaseModel):
@@ -218,7 +226,7 @@ async def report_incident(ticket_id: str, body: IncidentCreate, ctx: Ctx, caller
     return _incident(await incidents.report_incident(ctx, caller, ticket_id, body.summary))
 
 
-incident_router = APIRouter(prefix="/v1/incidents", tags=["tickets"])
+incident_router = APIRouter(prefix="/v1/incidents", tags=["tickets"], route_class=JsonBodyRoute)
 
 
 @incident_router.post(
