@@ -4,7 +4,7 @@ The scenario (deploy/demo/scenario.py) runs once for the module in the calendar 
 checks one rule on its outcome. Unit prices are the seeded vendor sell prices (catalog seed, from 2024-01-01)
 of the tier billed for the month; quantities are the month-end figures of deploy/demo/cast.py summed over each
 reseller's customers. Lines are rounded half up to the currency's minor unit (JPY has none); an FX invoice
-rates and rounds in USD first, then converts and rounds again (DOMAIN.md, Billing conventions).
+rates and rounds in USD first, then converts and rounds again (docs/domain.md, Billing conventions).
 """
 
 from __future__ import annotations

@@ -110,7 +110,7 @@ async def issue_credit_note(
     now: datetime,
 ) -> CreditNoteRow:
     """A credit note against an issued (or paid) invoice, with tax at the invoice's rate; never above the
-    invoice's open amount (DOMAIN.md: an issued invoice is corrected only by credit notes)."""
+    invoice's open amount (docs/domain.md: an issued invoice is corrected only by credit notes)."""
     if invoice.status not in ("issued", "paid"):
         raise InvalidTransition(invoice.status, "credited")
     currency = invoice.currency

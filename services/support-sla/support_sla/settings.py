@@ -27,12 +27,12 @@ class SupportSLASettings(ServiceSettings):
     sla_working_hours: str | None = Field(
         default=None,
         description="Named alternative to whole business days, e.g. 09:00-17:00: business time runs only inside "
-        "these local hours (default: whole days, the DOMAIN.md convention)",
+        "these local hours (default: whole days, the docs/domain.md convention)",
     )
     sla_warning_fraction: float = Field(default=0.8, gt=0, lt=1, description="Warn at this share of a target")
     sla_severity_change: Literal["recompute_from_opening", "restart_at_change"] = Field(
         default="recompute_from_opening",
-        description="On a severity change: recompute every target from the opening (DOMAIN.md default), or "
+        description="On a severity change: recompute every target from the opening (docs/domain.md default), or "
         "measure the new severity's targets from the change",
     )
     reseller_consumer_group: str = Field(

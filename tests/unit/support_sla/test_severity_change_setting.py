@@ -1,4 +1,4 @@
-"""The severity-change setting: recompute from the opening (DOMAIN.md default) or restart at the change."""
+"""The severity-change setting: recompute from the opening (docs/domain.md default) or restart at the change."""
 
 from __future__ import annotations
 

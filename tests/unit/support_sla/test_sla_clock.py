@@ -1,4 +1,4 @@
-"""SLA due times (DOMAIN.md "SLA clock conventions"): a pure function of the policy snapshot and the history."""
+"""SLA due times (docs/domain.md "SLA clock conventions"): a pure function of the policy snapshot and the history."""
 
 from __future__ import annotations
 

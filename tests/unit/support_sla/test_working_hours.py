@@ -1,4 +1,4 @@
-"""The working-hours setting: a named alternative to whole business days (the DOMAIN.md default)."""
+"""The working-hours setting: a named alternative to whole business days (the docs/domain.md default)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""How a SKU's reported values become its monthly quantity (DOMAIN.md, Billing conventions).
+"""How a SKU's reported values become its monthly quantity (docs/domain.md, Billing conventions).
 
 Aggregation is per SKU per customer, then summed over customers for the invoice line. The per-customer state
 is incremental (`CustomerUsage` folds readings in any order), so the consumer can keep it in the database and

@@ -1,4 +1,4 @@
-"""Effective-dated catalog facts billing needs: tier names, commitments, unit prices (DOMAIN.md, Catalog)."""
+"""Effective-dated catalog facts billing needs: tier names, commitments, unit prices (docs/domain.md, Catalog)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def commitment_on(versions: Sequence[ProductVersion], day: date, currency: str) 
 
 def price_list_currency(billing_currency: str, product_currencies: Sequence[str], fallback: str) -> str:
     """The currency usage is rated in: the billing currency when the vendor's price list (and the product) has it,
-    else the fallback price-list currency, converted through FX (DOMAIN.md, Currencies)."""
+    else the fallback price-list currency, converted through FX (docs/domain.md, Currencies)."""
     if billing_currency in PRICE_LIST_CURRENCIES and billing_currency in product_currencies:
         return billing_currency
     return fallback
@@ -81,7 +81,7 @@ def price_on(prices: Sequence[DatedPrice], day: date) -> Decimal | None:
 
 def adjusted_sell_price(sell: Decimal, kind: str | None, percent: Decimal) -> Decimal:
     """A custom list's price from the sell price: markup sell x (1 + p/100), margin sell / (1 - p/100),
-    discount sell x (1 - p/100); no adjustment keeps the sell price (DOMAIN.md, Billing: custom price list)."""
+    discount sell x (1 - p/100); no adjustment keeps the sell price (docs/domain.md, Billing: custom price list)."""
     rate = percent / Decimal(100)
     if kind == "markup":
         return sell * (1 + rate)
@@ -99,7 +99,7 @@ def reseller_unit_price(
     day: date,
 ) -> Decimal | None:
     """What the reseller pays per unit on `day`: its custom price for the SKU, else the sell price adjusted by
-    its custom list's rule, else the sell price (DOMAIN.md, Billing); None when nothing prices the SKU."""
+    its custom list's rule, else the sell price (docs/domain.md, Billing); None when nothing prices the SKU."""
     own = price_on(custom, day)
     if own is not None:
         return own

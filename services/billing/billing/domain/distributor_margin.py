@@ -1,4 +1,4 @@
-"""The distributor's revenue, cost and margin of an invoice (DOMAIN.md, Billing conventions; seed 000)."""
+"""The distributor's revenue, cost and margin of an invoice (docs/domain.md, Billing conventions; seed 000)."""
 
 from __future__ import annotations
 

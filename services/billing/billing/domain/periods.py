@@ -1,4 +1,4 @@
-"""Billing periods: calendar months in UTC, named by their first day (DOMAIN.md, Billing conventions)."""
+"""Billing periods: calendar months in UTC, named by their first day (docs/domain.md, Billing conventions)."""
 
 from __future__ import annotations
 

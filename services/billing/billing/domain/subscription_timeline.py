@@ -1,4 +1,4 @@
-"""What a subscription is billed for in a period: the tier in force, ramp-up, trial and end (DOMAIN.md)."""
+"""What a subscription is billed for in a period: the tier in force, ramp-up, trial and end (docs/domain.md)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def apply_tier_change(schedule: Sequence[TierStep], change: TierStep) -> tuple[T
 
 def product_in_force(initial_product_id: str, schedule: Sequence[TierStep], period: date) -> str:
     """The product billed for a whole period: the latest change effective on or before its 1st, else the
-    product subscribed to (one tier applies to a whole billing period; DOMAIN.md, Subscriptions)."""
+    product subscribed to (one tier applies to a whole billing period; docs/domain.md, Subscriptions)."""
     in_force = [step for step in schedule if step.effective_from <= period]
     return max(in_force, key=lambda s: s.effective_from).product_id if in_force else initial_product_id
 

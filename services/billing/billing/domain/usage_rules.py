@@ -1,4 +1,4 @@
-"""Which usage events billing accepts, and into which bucket an accepted one is counted (DOMAIN.md, Billing)."""
+"""Which usage events billing accepts, and into which bucket an accepted one is counted (docs/domain.md, Billing)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def check_usage(
 ) -> Rejection | None:
     """A usage event is refused when its subscription is unknown or another reseller's, its SKU is not billed
     under the product, it was measured too far in the future, or outside the paid life of the subscription
-    (usage measured in trial is never invoiced) (DOMAIN.md, Billing; issue 6)."""
+    (usage measured in trial is never invoiced) (docs/domain.md, "Usage ingestion")."""
     if facts is None:
         return Rejection("unknown_subscription", f"subscription {subscription_id} is not known to billing")
     if facts.reseller_id != reseller_id:

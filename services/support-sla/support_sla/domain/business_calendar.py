@@ -1,6 +1,6 @@
 """Business calendars: which local days count as business days, and business time on them.
 
-SLA clock conventions (DOMAIN.md "Support and SLA"): a business day is a whole local day (00:00-24:00) on a
+SLA clock conventions (docs/domain.md "Support and SLA"): a business day is a whole local day (00:00-24:00) on a
 working weekday that is not a public holiday of the calendar's country (and subdivision) as the `holidays`
 package gives them. A 24x7 calendar makes every day a business day.
 
@@ -49,7 +49,7 @@ class BusinessCalendar:
     country: str | None = None
     subdivision: str | None = None
     always_open: bool = False
-    working_hours: tuple[time, time] | None = None  # None: whole days (the DOMAIN.md default)
+    working_hours: tuple[time, time] | None = None  # None: whole days (the docs/domain.md default)
 
     def validate(self) -> BusinessCalendar:
         """The calendar itself, or `CalendarError` naming the field to fix (seed 002: business days)."""
@@ -100,7 +100,7 @@ class BusinessCalendar:
         return str(name) if name else None
 
     def is_business_day(self, day: date) -> bool:
-        """A working weekday that is not a public holiday; every day on a 24x7 calendar (DOMAIN.md)."""
+        """A working weekday that is not a public holiday; every day on a 24x7 calendar (docs/domain.md)."""
         if self.always_open:
             return True
         return day.weekday() in self.working_weekdays and self.holiday_name(day) is None
@@ -147,7 +147,7 @@ class BusinessCalendar:
         return self.window(self.next_business_day(day))[0]
 
     def add_business_days(self, start: datetime, days: int) -> datetime:
-        """Same local time of day on the N-th business day after the (business) start day (DOMAIN.md)."""
+        """Same local time of day on the N-th business day after the (business) start day (docs/domain.md)."""
         begin = self.business_start(start)
         local = begin.astimezone(self.zone)
         day = local.date()
@@ -171,7 +171,7 @@ class BusinessCalendar:
         return total
 
     def add_business_time(self, instant: datetime, amount: timedelta) -> datetime:
-        """Walk `amount` of business time forward from `instant`, skipping non-business days (DOMAIN.md)."""
+        """Walk `amount` of business time forward from `instant`, skipping non-business days (docs/domain.md)."""
         if amount <= timedelta(0):
             return instant.astimezone(UTC)
         current = self.business_start(instant)

@@ -1,6 +1,6 @@
 """SLA due times: a pure function of the ticket's policy snapshot and its event history.
 
-The rules are DOMAIN.md's "SLA clock conventions" (seeds 000 and 002):
+The rules are docs/domain.md's "SLA clock conventions" (seeds 000 and 002):
 - hour and day targets are absolute elapsed time from the opening;
 - N business days is the same local time of day on the N-th business day after the start day, and a ticket
   opened on a non-business day starts at 00:00 of the next business day;
@@ -129,7 +129,7 @@ def due_time(
     *,
     fraction: float = 1.0,
 ) -> tuple[datetime | None, list[Step]]:
-    """When `target` is due under `severity` from the opening, every pause replayed (DOMAIN.md conventions).
+    """When `target` is due under `severity` from the opening, every pause replayed (docs/domain.md conventions).
 
     A pause still running counts until `now`, so the due time of a paused ticket is where it would be if
     the reseller answered now. `fraction` < 1 gives the warning time (the same share of the target).
@@ -207,7 +207,7 @@ def _in_utc(history: TicketHistory) -> TicketHistory:
 
 
 def target_clock(snapshot: PolicySnapshot, history: TicketHistory, target: TargetName, now: datetime) -> TargetClock:
-    """One target's due time, warning time, state and explanation as of `now` (DOMAIN.md conventions)."""
+    """One target's due time, warning time, state and explanation as of `now` (docs/domain.md conventions)."""
     history, now = _in_utc(history), now.astimezone(UTC)
     severity = history.severity
     rule = snapshot.rule(severity, target)

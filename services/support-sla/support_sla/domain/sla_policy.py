@@ -1,6 +1,6 @@
 """SLA policies: targets per severity, and the snapshot a ticket keeps from its opening.
 
-Default = the Acronis table (seed 002, DOMAIN.md): first response 4/4/8/24 h, temporary solution 1/2/3 days
+Default = the Acronis table (seed 002, docs/domain.md): first response 4/4/8/24 h, temporary solution 1/2/3 days
 (n/a for D), permanent resolution 15/20 business days for A/B, 30 days for C, next release for D.
 """
 
@@ -35,7 +35,7 @@ class TargetRule:
 
     @property
     def elapsed(self) -> timedelta | None:
-        """Hours and days targets are absolute elapsed time: 1 day = 24 h (DOMAIN.md clock conventions)."""
+        """Hours and days targets are absolute elapsed time: 1 day = 24 h (docs/domain.md clock conventions)."""
         if self.unit == "hours":
             return timedelta(hours=self.amount)
         if self.unit == "days":
@@ -75,7 +75,7 @@ class PolicySnapshot:
     targets: dict[Severity, dict[TargetName, TargetRule]] = field(default_factory=lambda: ACRONIS_TARGETS)
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
     warning_fraction: float = 0.8
-    # DOMAIN.md default: a severity change recomputes every due time from the opening. The named alternative
+    # docs/domain.md default: a severity change recomputes every due time from the opening. The named alternative
     # measures the new severity's targets from the change (pauses before it no longer matter).
     severity_change: SeverityChangeMode = "recompute_from_opening"
 

@@ -211,7 +211,7 @@ async def post_message(ctx: Context, caller: Caller, ticket_id: str, body: Messa
 
 
 async def change_severity(ctx: Context, caller: Caller, ticket_id: str, body: SeverityChange) -> Ticket:
-    """Support changes the severity with a reason; due times are recomputed from the opening (DOMAIN.md)."""
+    """Support changes the severity with a reason; due times are recomputed from the opening (docs/domain.md)."""
     async with ctx.sessions() as session, session.begin():
         ticket = await load_ticket(session, caller, ticket_id, lock=True)
         if ticket.state in ("resolved", "closed"):
