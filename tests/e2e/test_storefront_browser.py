@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,37 @@ async def test_a_reseller_sees_its_month_downloads_an_invoice_and_upgrades(
     tier4 = next(p for p in products if p["id"] == account.products["Tier 4"])
     tier4_commitment = next(c["amount"] for c in tier4["commitments"] if c["currency"] == CURRENCY)
     await expect(page.locator("#gauge-text")).to_contain_text(money(tier4_commitment), timeout=WAIT_MS)
+
+
+async def test_a_line_without_an_exchange_rate_shows_unpriced_naming_the_rate_and_the_totals_say_so(
+    suite: Suite, account: Account, page: Page
+) -> None:
+    """The page given the answer billing makes while a rate is missing (its shape is checked against billing in
+    tests/integration/billing/test_views_missing_fx_rate.py): here the ticket fee, as if charged in USD."""
+    async with suite.client(account.key) as reseller:
+        (month,) = (await reseller.get(f"/api/v1/billing/resellers/{account.reseller_id}/consumption")).json()
+    invoice = month["estimated_invoice"]
+    fee = next(line for line in invoice["lines"] if line["kind"] == "support_charge")
+    missing = {"from_currency": "USD", "to_currency": CURRENCY, "on": datetime.now(UTC).date().isoformat()}
+    for total in ("subtotal", "total"):
+        invoice[total] = str(Decimal(invoice[total]) - Decimal(fee["amount"]))
+    fee.update(amount=None, missing_fx_rate=missing, unconverted_amount="45.00")
+    invoice["totals_complete"] = False
+    month.update(missing_fx_rates=[missing], totals_complete=False)
+
+    async def answer(route: Any) -> None:
+        await route.fulfill(json=[month])
+
+    await page.route(re.compile(r".*/api/v1/billing/resellers/[^/]+/consumption.*"), answer)
+    await page.goto(f"{suite.gateway.base_url}/storefront")
+    await sign_in(page, account.key)
+    estimate = page.locator("#estimate-table")
+    await expect(estimate).to_contain_text(f"No USD→{CURRENCY} exchange rate")
+    await expect(estimate).to_contain_text("not priced")
+    await expect(estimate).to_contain_text("Totals leave out the lines without an exchange rate yet")
+    await expect(page.locator("#estimated-total")).to_have_text(money(invoice["total"]))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "storefront-missing-rate.png"), full_page=True)
 
 
 async def test_the_admin_page_shows_the_month_margins_and_the_sla_breach(

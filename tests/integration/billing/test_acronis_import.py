@@ -61,3 +61,28 @@ async def test_sample_report_is_imported_once_and_reimport_changes_nothing(
         bad = await world.client.post("/v1/acronis/usage-reports", content=b"nope\n1\n", headers=admin)
         assert bad.status_code == 422
         assert bad.json()["errors"][0]["field"] == "body"
+
+
+HEADER = b"date,tenant_id,offering_item,measurement_unit,value,absolute_value\n"
+HOSTILE_REPORTS = {
+    "not UTF-8": b"\xda:\r\xef3\xc2\x9beE\xf0\x1b\xf2\xb7\xa1\xae\xc2\x8d6\xb2",  # what schemathesis sent
+    "a cell over csv's field limit": HEADER + b"2024-01-02,t,x,bytes,1," + b"9" * 200_000 + b"\n",
+    "fewer cells than the header": HEADER + b"2024-01-02,t,x\n",
+    "a quantity beyond the quantity rule": HEADER + b"2024-01-02," + CONTOSO.encode() + b",x,bytes,1e2000000,1\n",
+    "garbage": b"\x00\x01\x02,\n\r\n\x1b[31m",
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_REPORTS)
+async def test_a_hostile_report_is_refused_whole_naming_its_line_and_nothing_is_written(
+    name: str, broker: EmbeddedBroker, databases: DatabaseFactory
+) -> None:
+    async with billing_world(broker, databases) as world:
+        before = await world.count(UsageEventRow)
+        answer = await world.client.post(
+            "/v1/acronis/usage-reports", content=HOSTILE_REPORTS[name], headers=headers_for(ADMIN)
+        )
+        assert answer.status_code == 422, answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert answer.json()["errors"][0]["field"] == "body"
+        assert await world.count(UsageEventRow) == before

@@ -95,7 +95,11 @@ async def put_mappings(body: MappingUpdate, session: Session, _caller: Admin) ->
     openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 async def post_usage_report(request: Request, session: Session, runtime: RuntimeDep, _caller: Admin) -> ImportRead:
-    text = (await request.body()).decode("utf-8", errors="replace")
+    body = await request.body()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:  # guessing would import a mangled tenant id or quantity
+        raise InvalidInput("body", f"the report is not UTF-8 text: byte {exc.start} ({exc.reason})") from None
     try:
         async with session.begin():
             summary = await import_report(session, runtime, text, now=runtime.clock.now())

@@ -64,34 +64,33 @@ class ReportError(ValueError):
 
 def parse_report(text: str) -> list[ReportRow]:
     """The rows of a daily usage report CSV (columns: date, tenant_id, offering_item, measurement_unit, value,
-    absolute_value)."""
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REPORT_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ReportError(1, f"missing columns: {', '.join(missing)}")
-    rows = []
-    for number, record in enumerate(reader, start=2):
-        try:
-            rows.append(
-                ReportRow(
-                    day=date.fromisoformat(record["date"]),
-                    tenant_id=record["tenant_id"].strip(),
-                    offering_item=record["offering_item"].strip(),
-                    unit=record["measurement_unit"].strip(),
-                    value=_quantity(record["value"]),
-                    absolute_value=_quantity(record["absolute_value"]),
-                )
-            )
-        except (ValueError, InvalidOperation) as exc:
-            raise ReportError(number, str(exc)) from exc
-    return rows
+    absolute_value); `ReportError` names the first line that cannot be read, CSV syntax included."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        missing = [c for c in REPORT_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ReportError(1, f"missing columns: {', '.join(missing)}")
+        return [_row(record, reader.line_num) for record in reader]
+    except csv.Error as exc:  # a NUL, a stray line break in an unquoted field, a field over csv's size limit
+        raise ReportError(reader.line_num + 1, f"not a readable CSV line ({exc})") from None
 
 
-def _quantity(text: str | None) -> Decimal:
-    """A reported value obeys the quantity rule (`bss.quantities`), as any usage quantity does."""
-    if text is None:
-        raise ValueError("the line has fewer cells than the header")
-    return parse_quantity(text.strip())
+def _row(record: dict[str, str | None], line: int) -> ReportRow:
+    cells = [record[column] for column in REPORT_COLUMNS]
+    if any(cell is None for cell in cells):
+        raise ReportError(line, "the line has fewer cells than the header")
+    day, tenant_id, offering_item, unit, value, absolute_value = (str(cell) for cell in cells)
+    try:
+        return ReportRow(
+            day=date.fromisoformat(day),
+            tenant_id=tenant_id.strip(),
+            offering_item=offering_item.strip(),
+            unit=unit.strip(),
+            value=parse_quantity(value.strip()),
+            absolute_value=parse_quantity(absolute_value.strip()),
+        )
+    except (ValueError, InvalidOperation) as exc:
+        raise ReportError(line, str(exc)) from exc
 
 
 def to_billing_unit(amount: Decimal, unit: str) -> Decimal:
