@@ -27,6 +27,7 @@ from bench.reporting import peak_rss_mb, per_second, print_result_line, print_ta
 from billing.main import MIGRATIONS_DIR
 from billing.models import InvoiceRow, PriceRow, ProductVersionRow, SubscriptionRow, UsageAggregateRow, messaging
 from billing.month_close import close_month
+from billing.runtime import BillingRuntime
 from billing.settings import BillingSettings
 from bss.clock import FixedClock
 from bss.db import create_engine, session_factory
@@ -34,7 +35,6 @@ from bss.messaging.inbox import Inbox
 from bss.messaging.outbox import Outbox
 from bss.migrations import upgrade_to_head
 from bss.money import round_money
-from bss.service_app import Runtime
 from bss.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
 
 BENCH = "month_close"
@@ -55,7 +55,7 @@ def quantity(index: int, sku: int) -> Decimal:
     return Decimal(500 + sku) if index % 2 == 0 else Decimal(1500 + sku)
 
 
-async def seed(runtime: Runtime, subscriptions: int, skus: int) -> dict[str, Decimal]:
+async def seed(runtime: BillingRuntime, subscriptions: int, skus: int) -> dict[str, Decimal]:
     product_id = str(uuid.uuid4())
     sku_names = [f"SKU-BENCH-{i:02d}" for i in range(skus)]
     expected: dict[str, Decimal] = {}
@@ -137,7 +137,7 @@ async def run(options: argparse.Namespace) -> int:
     try:
         await upgrade_to_head(engine, MIGRATIONS_DIR)
         settings = BillingSettings(database_url=url, log_json=False, log_level="WARNING")
-        runtime = Runtime(
+        runtime = BillingRuntime(
             settings=settings,
             engine=engine,
             sessions=session_factory(engine),

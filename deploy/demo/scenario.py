@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from bss.calendar_months import period_end_instant, previous_period
 from deploy.demo.billing_waits import Expected, wait_complete, wait_known
 from deploy.demo.cast import CAST, FX_UNITS_PER_USD, ResellerPlan
 from deploy.demo.gateway_calls import DemoError, expect, poll
@@ -27,13 +28,11 @@ Say = Callable[[str], None]
 
 def demo_period(today: date) -> date:
     """The month the demo runs in: the calendar month before `today` (a month must have ended to be closed)."""
-    first = today.replace(day=1)
-    return (first - timedelta(days=1)).replace(day=1)
+    return previous_period(today)
 
 
 def month_end(period: date) -> datetime:
-    nxt = (period.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return datetime.combine(nxt, time(0), tzinfo=UTC)
+    return period_end_instant(period)
 
 
 def stamp(period: date, day: int, at: time = time(0)) -> str:

@@ -2,7 +2,8 @@
 
 The lifespan opens the database (and migrates it in the embedded default), then connects to the broker in
 the background: a broker that is down delays publishing and consuming, never the start or the API.
-Once connected it runs the outbox relay and the service's consumers, and stops them in order.
+Once connected it runs the outbox relay and the service's consumers, and stops them in order. The service's
+background tasks (`bss.background`) start once the database is ready and stop first at shutdown.
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bss.api.error_responses import document_problems
 from bss.api.json_body import require_json_body_routes
+from bss.background import BackgroundTask, start_background, stop_background
 from bss.clock import Clock, SystemClock
 from bss.db import check_reachable, create_engine, is_sqlite, ping, session_factory
 from bss.kafka import KafkaError, ensure_topics, new_producer
@@ -35,6 +36,8 @@ from bss.messaging.tables import MessagingTables
 from bss.migrations import upgrade_to_head
 from bss.observability import RequestContextMiddleware, configure_logging
 from bss.problems import install_problem_handlers
+from bss.runtime import Runtime as Runtime
+from bss.runtime import S
 from bss.settings import ServiceSettings
 
 log = structlog.get_logger("bss.service")
@@ -44,39 +47,26 @@ METRICS_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 @dataclass
-class ServiceDefinition:
-    """What makes one service: its settings, tables, migrations, routes and consumers."""
+class ServiceDefinition(Generic[S]):
+    """What makes one service: its settings, tables, migrations, routes, consumers and background tasks.
+
+    `consumers` and `background` get the running service's `Runtime[S]`, typed with these settings."""
 
     name: str
     title: str
     description: str
-    settings: ServiceSettings
+    settings: S
     metadata: MetaData
     tables: MessagingTables
     migrations_dir: Path
     routers: Sequence[APIRouter] = ()
-    consumers: Callable[[Runtime], Sequence[ConsumerSpec]] = lambda _runtime: ()
+    consumers: Callable[[Runtime[S]], Sequence[ConsumerSpec]] = lambda _runtime: ()
+    background: Callable[[Runtime[S]], Sequence[BackgroundTask]] = lambda _runtime: ()
     version: str = "0.1.0"
     openapi_tags: list[dict[str, Any]] = field(default_factory=list)
 
 
-@dataclass
-class Runtime:
-    """A running service's parts, at `app.state.runtime`; use cases get what they need from here."""
-
-    settings: ServiceSettings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    clock: Clock
-    outbox: Outbox
-    inbox: Inbox
-    relay: OutboxRelay | None = None
-    consumers: list[EventConsumer] = field(default_factory=list)
-    broker_connected: bool = False
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
-
-
-def create_service_app(definition: ServiceDefinition, *, clock: Clock | None = None) -> FastAPI:
+def create_service_app(definition: ServiceDefinition[S], *, clock: Clock | None = None) -> FastAPI:
     settings = definition.settings
     require_json_body_routes(definition.routers)
 
@@ -99,10 +89,12 @@ def create_service_app(definition: ServiceDefinition, *, clock: Clock | None = N
             )
             app.state.runtime = runtime
             connector = asyncio.create_task(_run_messaging(definition, runtime), name=f"{definition.name}-messaging")
-            log.info("service started", **settings.summary())
             try:
+                runtime.tasks = start_background(definition.background(runtime))
+                log.info("service started", **settings.summary())
                 yield
             finally:
+                await stop_background(runtime.tasks)
                 await _stop_messaging(runtime, connector)
         finally:
             await engine.dispose()
@@ -123,7 +115,7 @@ def create_service_app(definition: ServiceDefinition, *, clock: Clock | None = N
     return app
 
 
-async def _run_messaging(definition: ServiceDefinition, runtime: Runtime) -> None:
+async def _run_messaging(definition: ServiceDefinition[S], runtime: Runtime[S]) -> None:
     """Connect to the broker (retrying while it is down), then run the relay and the consumers."""
     settings = runtime.settings
     backoff = 0.2
@@ -199,7 +191,7 @@ async def _supervise(what: str, run: Callable[[], Any], stopping: Callable[[], b
             pause = min(pause * 2, 30.0)
 
 
-async def _stop_messaging(runtime: Runtime, connector: asyncio.Task[None]) -> None:
+async def _stop_messaging(runtime: Runtime[Any], connector: asyncio.Task[None]) -> None:
     if runtime.relay is not None:
         runtime.relay.stop()
     for consumer in runtime.consumers:
@@ -227,7 +219,7 @@ def _health_router(service: str) -> APIRouter:
         responses={503: {"description": "A dependency is unreachable", "content": {"application/json": {}}}},
     )
     async def readyz(request: Request) -> JSONResponse:
-        runtime: Runtime = request.app.state.runtime
+        runtime: Runtime[ServiceSettings] = request.app.state.runtime
         checks = {"database": await _check(ping(runtime.engine)), "broker": await _broker_reachable(runtime)}
         ready = all(value == "ok" for value in checks.values())
         return JSONResponse(
@@ -250,7 +242,7 @@ async def _check(awaitable: Any) -> str:
     return "ok"
 
 
-async def _broker_reachable(runtime: Runtime) -> str:
+async def _broker_reachable(runtime: Runtime[Any]) -> str:
     if not runtime.broker_connected:
         return "not connected yet"
     for server in runtime.settings.kafka_bootstrap_servers.split(","):

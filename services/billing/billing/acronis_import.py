@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.domain.acronis_report import OfferingMapping, TenantMapping, parse_report, usage_from_report
 from billing.models import AcronisOfferingMapRow, AcronisTenantMapRow, messaging
+from billing.runtime import BillingRuntime
 from billing.settings import BillingSettings, get_settings
 from billing.usage_ingestion import ingest_usage
 from bss.clock import SystemClock
 from bss.db import create_engine, insert_for, session_factory
 from bss.messaging.inbox import Inbox
 from bss.messaging.outbox import Outbox
-from bss.service_app import Runtime
 
 
 @dataclass
@@ -43,7 +43,7 @@ async def save_mappings(session: AsyncSession, tenants: list[dict[str, str]], of
         await session.execute(insert.on_conflict_do_update(index_elements=[key], set_=changes))
 
 
-async def import_report(session: AsyncSession, runtime: Runtime, report: str, *, now: datetime) -> ImportSummary:
+async def import_report(session: AsyncSession, runtime: BillingRuntime, report: str, *, now: datetime) -> ImportSummary:
     """Turn a report into usage events (deterministic ids: a re-import counts nothing twice, and once the first
     import is counted, answers every event 'duplicate')."""
     rows = parse_report(report)
@@ -71,7 +71,7 @@ async def import_report(session: AsyncSession, runtime: Runtime, report: str, *,
 async def _run(text: str, settings: BillingSettings, mapping: dict[str, Any] | None = None) -> ImportSummary:
     engine = create_engine(settings.database_url)
     try:
-        runtime = Runtime(
+        runtime = BillingRuntime(
             settings=settings,
             engine=engine,
             sessions=session_factory(engine),

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.domain.periods import period_of
 from billing.domain.usage_rules import billed_in
 from billing.models import (
     FxRateRow,
@@ -25,8 +24,9 @@ from billing.models import (
     TierChangeRow,
     TierOneProgramRow,
 )
-from billing.settings import BillingSettings
+from billing.runtime import BillingRuntime
 from billing.usage_counting import count_usage_records, usage_consumer_name
+from bss.calendar_months import period_of
 from bss.db import insert_for
 from bss.events import topics
 from bss.events.contracts.catalog import (
@@ -50,7 +50,6 @@ from bss.events.contracts.subscriptions import (
 from bss.events.contracts.support import IncidentChargedV1, IncidentCreditedV1, TierOneProgramActivatedV1
 from bss.events.envelope import CloudEvent
 from bss.messaging.consumer import ConsumerSpec, Record
-from bss.service_app import Runtime
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 
@@ -168,7 +167,17 @@ async def _set(session: AsyncSession, subscription_id: str, **values: Any) -> No
 
 async def on_trial_converted(session: AsyncSession, event: CloudEvent) -> None:
     data = event.payload(TrialConvertedV1)
-    await _set(session, data.subscription_id, status="active", paid_from=data.converted_at, product_id=data.product_id)
+    window: dict[str, Any] = {}
+    if data.ramp_up_first_period is not None:  # the ramp-up window, fixed by the conversion
+        window = {"ramp_up_first_period": data.ramp_up_first_period, "ramp_up_last_period": data.ramp_up_last_period}
+    await _set(
+        session,
+        data.subscription_id,
+        status="active",
+        paid_from=data.converted_at,
+        product_id=data.product_id,
+        **window,
+    )
 
 
 async def on_trial_expired(session: AsyncSession, event: CloudEvent) -> None:
@@ -197,8 +206,14 @@ async def on_tier_changed(session: AsyncSession, event: CloudEvent) -> None:
 
 
 async def on_ramp_up_granted(session: AsyncSession, event: CloudEvent) -> None:
+    """Keep the waived periods as subscriptions decided them. A trial's window comes with its conversion; an
+    event from before the window was carried leaves it empty, and billing counts `cycles` from the month the
+    subscription became paid (`waived_periods`)."""
     data = event.payload(RampUpGrantedV1)
-    await _set(session, data.subscription_id, ramp_up_cycles=data.cycles)
+    window: dict[str, Any] = {}
+    if data.last_period is not None:
+        window = {"ramp_up_first_period": data.first_period, "ramp_up_last_period": data.last_period}
+    await _set(session, data.subscription_id, ramp_up_cycles=data.cycles, **window)
 
 
 async def on_suspended(session: AsyncSession, event: CloudEvent) -> None:
@@ -300,11 +315,10 @@ READ_MODEL_HANDLERS: dict[str, Handler] = {
 }
 
 
-def billing_consumers(runtime: Runtime) -> list[ConsumerSpec]:
+def billing_consumers(runtime: BillingRuntime) -> list[ConsumerSpec]:
     """One consumer for the read models, one for usage (high volume, applied in batches)."""
 
     settings = runtime.settings
-    assert isinstance(settings, BillingSettings)
 
     async def usage_records(session: AsyncSession, records: list[Record]) -> list[tuple[Record, str]]:
         return await count_usage_records(session, runtime, records)

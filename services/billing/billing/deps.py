@@ -9,11 +9,13 @@ from fastapi import Depends, Path
 from billing.errors import InvoiceNotFound
 from billing.invoice_lifecycle import load_invoice
 from billing.models import InvoiceRow
+from billing.runtime import BillingRuntime
 from bss.api.caller import require_roles, tenant_scope
-from bss.api.runtime import RuntimeDep as RuntimeDep
 from bss.api.runtime import Session as Session
+from bss.api.runtime import get_runtime
 from bss.identity import Caller, Role
 
+RuntimeDep = Annotated[BillingRuntime, Depends(get_runtime)]
 UsageProducer = Annotated[Caller, Depends(require_roles(Role.SYSTEM, Role.ADMIN))]
 BillingReader = Annotated[Caller, Depends(require_roles(Role.ADMIN, Role.SUPPORT_AGENT, Role.RESELLER))]
 Admin = Annotated[Caller, Depends(require_roles(Role.ADMIN))]

@@ -15,14 +15,12 @@ from decimal import Decimal
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.domain.aggregation import Aggregation, CustomerUsage, LatestValue, sku_quantity
-from billing.domain.catalog_view import commitment_on, price_list_currency, reseller_unit_price, tier_name_on
+from billing.domain.aggregation import CustomerUsage, LatestValue, sku_quantity
+from billing.domain.catalog_view import commitment_on, price_list_currency, reseller_unit_price_on, tier_name_on
 from billing.domain.distributor_margin import cost_factor, tier_one_program_active
 from billing.domain.fx import FxQuote, MissingRate, NoFxRate, RateTable, quote
 from billing.domain.invoice_estimate import UnpricedSupport
-from billing.domain.invoice_math import InvoiceInput, RatedUsage, SupportItem
-from billing.domain.periods import days_in_period, invoice_date_of
-from billing.domain.subscription_timeline import first_paid_period, ramp_up_applies
+from billing.domain.invoice_math import InvoiceInput, RatedUsage, SupportItem, invoice_date_of
 from billing.models import ResellerRow, SupportItemRow, TierOneProgramRow, UsageAggregateRow
 from billing.read_model import (
     PriceSources,
@@ -34,8 +32,11 @@ from billing.read_model import (
     resellers_with_custom_prices,
 )
 from billing.settings import BillingSettings
+from bss.calendar_months import days_in_period
 from bss.db import packed, unpacked
+from bss.events.contracts.value_types import Aggregation
 from bss.money import round_money
+from bss.ramp_up import in_ramp_up
 
 
 class CannotInvoice(Exception):
@@ -190,7 +191,7 @@ async def resolve_invoice(
         currency=currency,
         fx=None if isinstance(fx, MissingRate) else fx,
         commitment=commitment,
-        ramp_up=ramp_up_applies(first_paid_period(view.window), row.ramp_up_cycles, period),
+        ramp_up=in_ramp_up(view.ramp_up, period),
         usage=usage,
         adjustments=adjustments,
         support=support,
@@ -275,7 +276,7 @@ def _rate(
     if sku not in skus:
         raise CannotInvoice(f"SKU {sku} is not billed under product {product_id}")
     name, rule = skus[sku]
-    price = reseller_unit_price(
+    price = reseller_unit_price_on(
         sources.sell.get(sku, []), sources.custom.get(sku, []), sources.adjustments, usage_period
     )
     if price is None:

@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.domain.invoice_math import tax_amount
 from billing.errors import InvalidInput, InvalidTransition
 from billing.models import CreditNoteRow, InvoiceRow, NumberSequenceRow
+from billing.runtime import BillingRuntime
 from bss.db import insert_for
 from bss.events.contracts.billing import CreditNoteIssuedV1, InvoiceIssuedV1, InvoiceVoidedV1
 from bss.events.envelope import make_event
 from bss.money import round_money
-from bss.service_app import Runtime
 
 
 async def next_number(session: AsyncSession, name: str, year: int) -> str:
@@ -46,12 +46,14 @@ async def next_numbers(session: AsyncSession, name: str, year: int, count: int) 
     return [f"{name}-{year}-{value:06d}" for value in range(last - count + 1, last + 1)]
 
 
-async def issue_invoice(session: AsyncSession, runtime: Runtime, invoice: InvoiceRow, *, now: datetime) -> None:
+async def issue_invoice(session: AsyncSession, runtime: BillingRuntime, invoice: InvoiceRow, *, now: datetime) -> None:
     """A draft becomes issued: it gets its number and `InvoiceIssued` is published; it never changes again."""
     await issue_invoices(session, runtime, [invoice], now=now)
 
 
-async def issue_invoices(session: AsyncSession, runtime: Runtime, invoices: list[InvoiceRow], *, now: datetime) -> None:
+async def issue_invoices(
+    session: AsyncSession, runtime: BillingRuntime, invoices: list[InvoiceRow], *, now: datetime
+) -> None:
     """Issue drafts together (a month close): numbers in order, one counter update per year, one outbox write."""
     for invoice in invoices:
         if invoice.status != "draft":
@@ -76,7 +78,7 @@ async def mark_paid(session: AsyncSession, invoice: InvoiceRow) -> None:
 
 
 async def void_invoice(
-    session: AsyncSession, runtime: Runtime, invoice: InvoiceRow, reason: str, *, now: datetime
+    session: AsyncSession, runtime: BillingRuntime, invoice: InvoiceRow, reason: str, *, now: datetime
 ) -> None:
     """An issued invoice is voided as a whole (`InvoiceVoided`); its number stays used."""
     if invoice.status != "issued":
@@ -102,7 +104,7 @@ def open_amount(invoice: InvoiceRow) -> Decimal:
 
 async def issue_credit_note(
     session: AsyncSession,
-    runtime: Runtime,
+    runtime: BillingRuntime,
     invoice: InvoiceRow,
     lines: list[dict[str, Any]],
     reason: str,

@@ -13,7 +13,7 @@ from billing.api.usage import router as usage_router
 from billing.api.views import router as views_router
 from billing.consumers import billing_consumers
 from billing.models import Base, messaging
-from billing.scheduler import with_scheduler
+from billing.scheduler import background_tasks
 from billing.settings import BillingSettings, get_settings
 from bss.clock import Clock
 from bss.service_app import ServiceDefinition, create_service_app
@@ -23,7 +23,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
 def create_app(settings: BillingSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = create_service_app(
+    return create_service_app(
         ServiceDefinition(
             name="billing",
             title="BSS Billing",
@@ -34,7 +34,7 @@ def create_app(settings: BillingSettings | None = None, *, clock: Clock | None =
             migrations_dir=settings.migrations_dir or MIGRATIONS_DIR,
             routers=[usage_router, invoices_router, views_router, acronis_router],
             consumers=billing_consumers,
+            background=background_tasks,
         ),
         clock=clock,
     )
-    return with_scheduler(app, settings)

@@ -15,7 +15,9 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bss.db import new_metadata
+from billing.domain.acronis_report import VALUE_FIELDS
+from billing.domain.usage_rules import USAGE_FATES
+from bss.db import new_metadata, sql_in_list
 from bss.exact_numeric import ExactDecimal
 from bss.messaging.tables import MessagingTables
 from bss.utc_datetime import UtcDateTime
@@ -117,6 +119,9 @@ class SubscriptionRow(Base):
     ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_billed_period: Mapped[date | None] = mapped_column(Date)
     ramp_up_cycles: Mapped[int] = mapped_column(Integer, default=0)
+    # The waived periods as subscriptions' events carry them; null without a ramp-up, or from older events.
+    ramp_up_first_period: Mapped[date | None] = mapped_column(Date)
+    ramp_up_last_period: Mapped[date | None] = mapped_column(Date)
     closed_through: Mapped[date | None] = mapped_column(Date)  # the latest period invoiced
 
 
@@ -166,7 +171,7 @@ class UsageEventRow(Base):
     """Every usage event id ever seen, forever: the first version counts; its fate is `status`."""
 
     __tablename__ = "usage_events"
-    __table_args__ = (CheckConstraint("status IN ('accepted', 'rejected')", name="status_known"),)
+    __table_args__ = (CheckConstraint(sql_in_list("status", USAGE_FATES), name="status_known"),)
 
     event_id: Mapped[str] = mapped_column(_EVENT_ID, primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
@@ -282,7 +287,7 @@ class AcronisOfferingMapRow(Base):
     """An Acronis offering item: the SKU it is billed as, and which reported field counts."""
 
     __tablename__ = "acronis_offering_map"
-    __table_args__ = (CheckConstraint("value_field IN ('value', 'absolute_value')", name="value_field_known"),)
+    __table_args__ = (CheckConstraint(sql_in_list("value_field", VALUE_FIELDS), name="value_field_known"),)
 
     offering_item: Mapped[str] = mapped_column(String(200), primary_key=True)
     sku: Mapped[str] = mapped_column(String(100))

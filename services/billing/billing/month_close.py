@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.domain.distributor_margin import invoice_margin
 from billing.domain.invoice_math import InvoiceAmounts, compute_invoice
-from billing.domain.periods import next_period, period_end, period_of, previous_period
 from billing.domain.subscription_timeline import PaidWindow, first_open_period, is_billable_period
 from billing.errors import InvalidPeriod
 from billing.invoice_documents import invoice_document
@@ -32,8 +31,8 @@ from billing.invoice_inputs import CannotInvoice, ReadCache, ResolvedInvoice, pr
 from billing.invoice_lifecycle import issue_invoices
 from billing.models import InvoiceRow, SubscriptionRow
 from billing.read_model import SubscriptionView, load_rate_tables, load_subscriptions
-from billing.settings import BillingSettings
-from bss.service_app import Runtime
+from billing.runtime import BillingRuntime
+from bss.calendar_months import next_period, period_end_instant, period_of, previous_period
 
 log = structlog.get_logger("billing.month_close")
 
@@ -47,12 +46,12 @@ class CloseSummary:
     caught_up: list[CloseSummary] = field(default_factory=list)  # earlier months closed first
 
 
-async def close_month(runtime: Runtime, period: date, *, now: datetime, issue: bool = True) -> CloseSummary:
+async def close_month(runtime: BillingRuntime, period: date, *, now: datetime, issue: bool = True) -> CloseSummary:
     """Invoice every billable subscription for `period` (a past calendar month) that has no invoice for it,
     after closing, month by month, any earlier month a subscription still has open."""
     if period.day != 1:
         raise InvalidPeriod("period", "a billing period is named by the 1st of its month")
-    if period_end(period) > now:
+    if period_end_instant(period) > now:
         raise InvalidPeriod("period", f"{period:%Y-%m} has not ended yet; only past months can be closed")
     async with runtime.sessions() as session:
         month = await _first_open_month(session, period)
@@ -76,7 +75,7 @@ async def _first_open_month(session: AsyncSession, period: date) -> date:
         SubscriptionRow.closed_through,
     ).where(
         SubscriptionRow.paid_from.is_not(None),
-        SubscriptionRow.paid_from < period_end(period),
+        SubscriptionRow.paid_from < period_end_instant(period),
         or_(SubscriptionRow.closed_through.is_(None), SubscriptionRow.closed_through < previous_period(period)),
     )
     first = period
@@ -87,9 +86,8 @@ async def _first_open_month(session: AsyncSession, period: date) -> date:
     return first
 
 
-async def _close_one_month(runtime: Runtime, period: date, *, now: datetime, issue: bool) -> CloseSummary:
+async def _close_one_month(runtime: BillingRuntime, period: date, *, now: datetime, issue: bool) -> CloseSummary:
     settings = runtime.settings
-    assert isinstance(settings, BillingSettings)
     summary = CloseSummary(period)
     async with runtime.sessions() as session:
         candidates = await _candidates(session, period)
@@ -115,7 +113,7 @@ def _failed_in(summary: CloseSummary, chunk: list[str]) -> int:
 
 
 async def _close_alone(
-    runtime: Runtime,
+    runtime: BillingRuntime,
     subscription_id: str,
     period: date,
     cache: ReadCache,
@@ -138,7 +136,7 @@ async def _candidates(session: AsyncSession, period: date) -> list[str]:
         select(SubscriptionRow.subscription_id)
         .where(
             SubscriptionRow.paid_from.is_not(None),
-            SubscriptionRow.paid_from < period_end(period),
+            SubscriptionRow.paid_from < period_end_instant(period),
             or_(SubscriptionRow.closed_through.is_(None), SubscriptionRow.closed_through < period),
         )
         .order_by(SubscriptionRow.subscription_id)
@@ -148,7 +146,7 @@ async def _candidates(session: AsyncSession, period: date) -> list[str]:
 
 async def _close_chunk(
     session: AsyncSession,
-    runtime: Runtime,
+    runtime: BillingRuntime,
     chunk: list[str],
     period: date,
     cache: ReadCache,
@@ -159,7 +157,6 @@ async def _close_chunk(
 ) -> int:
     """Invoice a chunk of subscriptions in one transaction (their rows locked in id order); returns how many."""
     settings = runtime.settings
-    assert isinstance(settings, BillingSettings)
     views = await load_subscriptions(session, chunk, lock=True)
     open_views = [views[s] for s in sorted(views) if _still_open(views[s], period)]
     if not open_views:

@@ -10,10 +10,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.domain.aggregation import Aggregation
 from billing.domain.catalog_view import DatedAdjustment, DatedPrice, ProductVersion, version_on
 from billing.domain.fx import RateTable
-from billing.domain.subscription_timeline import PaidWindow, TierStep, product_in_force
+from billing.domain.subscription_timeline import PaidWindow, TierStep, product_in_force, waived_periods
 from billing.domain.usage_rules import SubscriptionFacts
 from billing.models import (
     FxRateRow,
@@ -24,6 +23,8 @@ from billing.models import (
     TierChangeRow,
 )
 from bss.db import among
+from bss.events.contracts.value_types import Aggregation
+from bss.ramp_up import RampUpWindow
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,8 @@ class Subscription:
     ends_at: datetime | None
     last_billed_period: date | None
     ramp_up_cycles: int
+    ramp_up_first_period: date | None
+    ramp_up_last_period: date | None
     closed_through: date | None
 
 
@@ -68,6 +71,14 @@ class SubscriptionView:
 
     def product_for(self, period: date) -> str:
         return product_in_force(self.row.product_id, self.schedule, period)
+
+    @property
+    def ramp_up(self) -> RampUpWindow | None:
+        """The periods whose commitment is waived: the window carried by the events, else (older events) the
+        one their cycles give."""
+        first, last = self.row.ramp_up_first_period, self.row.ramp_up_last_period
+        carried = RampUpWindow(first, last) if first is not None and last is not None else None
+        return waived_periods(carried, self.window, self.row.ramp_up_cycles)
 
 
 async def load_products(session: AsyncSession, product_ids: Iterable[str]) -> dict[str, ProductInfo]:

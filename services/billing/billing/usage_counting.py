@@ -19,11 +19,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.domain.aggregation import Aggregation
-from billing.domain.periods import period_of
 from billing.domain.usage_rules import Rejection, billed_in, bucket_day
 from billing.models import UsageEventRow, messaging
 from billing.read_model import ProductInfo, SubscriptionView
+from billing.runtime import BillingRuntime
 from billing.settings import BillingSettings
 from billing.usage_aggregates import AcceptedUsage, Placement, add_to_aggregates, record_and_count
 from billing.usage_ingestion import (
@@ -36,9 +35,10 @@ from billing.usage_ingestion import (
 )
 from billing.usage_ledger import count_conflicts, lookup, record_accepted, record_rejected
 from billing.usage_wire import USAGE_TYPE, Usage, decode_envelope, decode_usage_envelope
+from bss.calendar_months import period_of
+from bss.events.contracts.value_types import Aggregation
 from bss.messaging.consumer import Record
 from bss.messaging.outbox import BUNDLE_PREFIX, decode_bundle
-from bss.service_app import Runtime
 
 _CONFLICT = Rejection("conflicting_duplicate", "this id was received before with another payload; the first counts")
 
@@ -48,11 +48,10 @@ def usage_consumer_name(settings: BillingSettings) -> str:
 
 
 async def count_usage_records(
-    session: AsyncSession, runtime: Runtime, records: list[Record]
+    session: AsyncSession, runtime: BillingRuntime, records: list[Record]
 ) -> list[tuple[Record, str]]:
     """Count a poll's new usage events once each; returns the records that are not usage envelopes."""
     settings = runtime.settings
-    assert isinstance(settings, BillingSettings)
     now = runtime.clock.now()
     unreadable: list[tuple[Record, str]] = []
     received: list[Incoming] = []  # in log order
@@ -91,7 +90,9 @@ async def count_usage_records(
     return unreadable
 
 
-async def _report_conflicts(session: AsyncSession, runtime: Runtime, repeats: list[Incoming], *, now: datetime) -> None:
+async def _report_conflicts(
+    session: AsyncSession, runtime: BillingRuntime, repeats: list[Incoming], *, now: datetime
+) -> None:
     """Ids the ledger already had: a redelivery changes nothing; another payload is a reported conflict."""
     if not repeats:
         return

@@ -21,17 +21,17 @@ from datetime import date, datetime, timedelta
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.domain.periods import period_of
 from billing.domain.usage_rules import Rejection, SubscriptionFacts, check_usage
 from billing.read_model import ProductInfo, SubscriptionView, load_products, load_subscriptions, usage_facts
+from billing.runtime import BillingRuntime
 from billing.settings import BillingSettings
 from billing.usage_ledger import Decided, LedgerEntry, lookup, record_rejected
 from billing.usage_wire import USAGE_TYPE, InvalidUsage, Usage, encode_envelope, instant_text, read_usage
+from bss.calendar_months import period_of
 from bss.events import topics
 from bss.events.contracts.billing import UsageRejectedV1
 from bss.events.envelope import make_event
 from bss.messaging.outbox import BundledMessage
-from bss.service_app import Runtime
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +75,10 @@ def read_incoming(event_id: str, raw: object) -> Incoming:
 
 
 async def ingest_usage(
-    session: AsyncSession, runtime: Runtime, items: list[tuple[str, object]], *, now: datetime
+    session: AsyncSession, runtime: BillingRuntime, items: list[tuple[str, object]], *, now: datetime
 ) -> list[Outcome]:
     """POST /v1/usage: answer each (event_id, data); make the accepted and the rejected ones durable."""
     settings = runtime.settings
-    assert isinstance(settings, BillingSettings)
     received = [read_incoming(event_id, raw) for event_id, raw in items]
     valid = [item for item in received if item.usage is not None]
     views, products = await load_context(session, {i.usage.subscription_id for i in valid if i.usage}, lock=False)
@@ -154,7 +153,9 @@ def decided(item: Incoming) -> Decided:
     )
 
 
-async def _publish_accepted(session: AsyncSession, runtime: Runtime, items: list[Incoming], *, now: datetime) -> None:
+async def _publish_accepted(
+    session: AsyncSession, runtime: BillingRuntime, items: list[Incoming], *, now: datetime
+) -> None:
     source, time_text = runtime.outbox.source, instant_text(now)
     messages = [
         BundledMessage(
@@ -191,7 +192,12 @@ def _outcome(item: Incoming) -> Outcome:
 
 
 async def publish_rejections(
-    session: AsyncSession, runtime: Runtime, items: list[Incoming], *, now: datetime, reason: Rejection | None = None
+    session: AsyncSession,
+    runtime: BillingRuntime,
+    items: list[Incoming],
+    *,
+    now: datetime,
+    reason: Rejection | None = None,
 ) -> None:
     """A `UsageRejected` for each item (its own rejection, or `reason`), so the producer learns why."""
     envelopes = [

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.domain.aggregation import CustomerUsage, customer_quantity
 from billing.domain.fx import MissingRate
 from billing.domain.invoice_estimate import Estimate, EstimateLine, estimate_invoice
-from billing.domain.periods import days_in_period, period_of
 from billing.domain.shortfall import project_month_end
 from billing.domain.subscription_timeline import is_billable_period
 from billing.invoice_documents import line_document
@@ -27,6 +26,7 @@ from billing.invoice_inputs import CannotInvoice, ResolvedInvoice, merge_aggrega
 from billing.models import InvoiceRow, SubscriptionRow, UsageAggregateRow
 from billing.read_model import Subscription, load_products, load_subscriptions
 from billing.settings import BillingSettings
+from bss.calendar_months import days_in_period, period_of
 from bss.events.contracts.value_types import decimal_text
 from bss.money import round_money
 

@@ -9,12 +9,12 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from bss.api.backdating import resolve_instants
-from bss.api.runtime import RuntimeDep as RuntimeDep
 from bss.api.runtime import Session as Session
+from bss.api.runtime import get_runtime
 from bss.identity import Caller
-from bss.service_app import Runtime
 from catalog.errors import ProductNotFound
 from catalog.models import Product
+from catalog.runtime import CatalogRuntime
 from catalog.usecases.context import WriteContext
 from catalog.usecases.storefront import StorefrontCache
 
@@ -24,10 +24,11 @@ def get_storefront_cache(request: Request) -> StorefrontCache:
     return cache
 
 
+RuntimeDep = Annotated[CatalogRuntime, Depends(get_runtime)]
 StorefrontCacheDep = Annotated[StorefrontCache, Depends(get_storefront_cache)]
 
 
-def writer(runtime: Runtime, caller: Caller, requested_at: datetime | None) -> WriteContext:
+def writer(runtime: CatalogRuntime, caller: Caller, requested_at: datetime | None) -> WriteContext:
     """The context of an admin write: backdated to `requested_at` when given (admins only)."""
     return WriteContext(runtime, caller, resolve_instants(caller, requested_at, runtime.clock.now()))
 

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bss.db import new_metadata
+from bss.db import new_metadata, sql_in_list
+from bss.events.contracts.value_types import AGGREGATIONS
 from bss.exact_numeric import ExactDecimal
 from bss.messaging.tables import MessagingTables
 from bss.utc_datetime import UtcDateTime
@@ -92,7 +93,7 @@ class CommitmentRow(Base):
 
 class UsageSkuRow(Base):
     __tablename__ = "usage_skus"
-    __table_args__ = (CheckConstraint("aggregation IN ('sum', 'max', 'last', 'average')", name="aggregation_known"),)
+    __table_args__ = (CheckConstraint(sql_in_list("aggregation", AGGREGATIONS), name="aggregation_known"),)
 
     sku: Mapped[str] = mapped_column(String(100), primary_key=True)
     product_type_id: Mapped[str] = mapped_column(ForeignKey("product_types.id"), index=True)

@@ -9,8 +9,9 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bss.availability import NewPartnerRule
 from catalog.domain.pricing import FxQuote
-from catalog.domain.timeline import Commitment, NewPartnerRule, ProductRecord, ProductVersion, UsageSkuSpec
+from catalog.domain.timeline import Commitment, ProductRecord, ProductVersion, UsageSkuSpec
 from catalog.models import (
     CatalogChange,
     CommitmentRow,

@@ -20,9 +20,8 @@ from bss.events.contracts.catalog import (
 )
 from bss.events.envelope import CloudEvent
 from bss.messaging.consumer import ConsumerSpec
-from bss.service_app import Runtime
 from subscriptions.models import CatalogDeactivation, CatalogFxRate, CatalogProductVersion
-from subscriptions.settings import SubscriptionsSettings
+from subscriptions.runtime import SubscriptionsRuntime
 
 
 async def _upsert(session: AsyncSession, model: Any, keys: Sequence[str], values: dict[str, Any]) -> None:
@@ -89,9 +88,8 @@ async def on_fx_rates(session: AsyncSession, event: CloudEvent) -> None:
         )
 
 
-def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
+def consumers(runtime: SubscriptionsRuntime) -> Sequence[ConsumerSpec]:
     settings = runtime.settings
-    assert isinstance(settings, SubscriptionsSettings)
     return [
         ConsumerSpec(
             name=settings.catalog_consumer_group,

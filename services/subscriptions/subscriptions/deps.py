@@ -7,20 +7,20 @@ from typing import Annotated
 from fastapi import Depends, Path
 
 from bss.api.caller import CurrentCaller, require_roles, tenant_scope
-from bss.api.runtime import RuntimeDep as RuntimeDep
+from bss.api.runtime import get_runtime
 from bss.identity import Caller, Role
 from subscriptions.errors import SubscriptionNotFound
 from subscriptions.models import Subscription
+from subscriptions.runtime import SubscriptionsRuntime
 from subscriptions.settings import SubscriptionsSettings
 
+RuntimeDep = Annotated[SubscriptionsRuntime, Depends(get_runtime)]
 AdminOrReseller = Annotated[Caller, Depends(require_roles(Role.ADMIN, Role.RESELLER))]
 StaffOrReseller = Annotated[Caller, Depends(require_roles(Role.ADMIN, Role.SUPPORT_AGENT, Role.RESELLER))]
 
 
 def get_settings_dep(runtime: RuntimeDep) -> SubscriptionsSettings:
-    settings = runtime.settings
-    assert isinstance(settings, SubscriptionsSettings)
-    return settings
+    return runtime.settings
 
 
 Settings = Annotated[SubscriptionsSettings, Depends(get_settings_dep)]

@@ -13,7 +13,7 @@ from subscriptions.api import operations, resellers
 from subscriptions.api import subscriptions as subscription_routes
 from subscriptions.consumers import consumers
 from subscriptions.models import Base, messaging
-from subscriptions.scheduler import with_trial_scheduler
+from subscriptions.scheduler import background_tasks
 from subscriptions.settings import SubscriptionsSettings, get_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
@@ -21,7 +21,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
 def create_app(settings: SubscriptionsSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = create_service_app(
+    return create_service_app(
         ServiceDefinition(
             name="subscriptions",
             title="BSS Subscriptions",
@@ -32,8 +32,7 @@ def create_app(settings: SubscriptionsSettings | None = None, *, clock: Clock | 
             migrations_dir=settings.migrations_dir or MIGRATIONS_DIR,
             routers=(resellers.router, subscription_routes.router, operations.router),
             consumers=consumers,
+            background=background_tasks,
         ),
         clock=clock,
     )
-    app.router.lifespan_context = with_trial_scheduler(app.router.lifespan_context)
-    return app

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bss.db import new_metadata
+from bss.db import new_metadata, sql_in_list
+from bss.events.contracts.subscriptions import ResellerStatus
 from bss.exact_numeric import ExactDecimal
 from bss.messaging.tables import MessagingTables
 from bss.utc_datetime import UtcDateTime
+from subscriptions.domain.lifecycle import LIVE_STATUSES, Status
+from subscriptions.domain.tier_changes import Direction
 
 ID = String(36)
-LIVE = "status IN ('trial', 'active', 'suspended')"
+LIVE = sql_in_list("status", LIVE_STATUSES)
 
 
 class Base(DeclarativeBase):
@@ -34,7 +37,7 @@ class Reseller(Base):
     """A service provider: who it is, where, how it is billed, and whether it may order."""
 
     __tablename__ = "resellers"
-    __table_args__ = (CheckConstraint("status IN ('active', 'suspended')", name="status"),)
+    __table_args__ = (CheckConstraint(sql_in_list("status", get_args(ResellerStatus)), name="status"),)
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     legal_name: Mapped[str] = mapped_column(String(200))
@@ -56,7 +59,7 @@ class Subscription(Base):
 
     __tablename__ = "subscriptions"
     __table_args__ = (
-        CheckConstraint("status IN ('trial', 'active', 'suspended', 'cancelled', 'expired')", name="status"),
+        CheckConstraint(sql_in_list("status", get_args(Status)), name="status"),
         CheckConstraint("ramp_up_cycles BETWEEN 0 AND 3", name="ramp_up_cycles"),
         Index(
             "uq_subscriptions_live_per_exclusion_set",
@@ -104,7 +107,7 @@ class TierChangeRow(Base):
     """A tier change: the tier is `to_product_id` from `effective_from` on, unless a later request replaced it."""
 
     __tablename__ = "tier_changes"
-    __table_args__ = (CheckConstraint("direction IN ('upgrade', 'downgrade')", name="direction"),)
+    __table_args__ = (CheckConstraint(sql_in_list("direction", get_args(Direction)), name="direction"),)
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     subscription_id: Mapped[str] = mapped_column(ID, ForeignKey("subscriptions.id"), index=True)

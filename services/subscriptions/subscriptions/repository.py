@@ -10,8 +10,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bss.availability import NewPartnerRule
 from bss.money import PRICE_LIST_CURRENCIES
-from subscriptions.domain.catalog_model import NewPartnerRule, Product, ProductVersion
+from subscriptions.domain.catalog_model import Product, ProductVersion
 from subscriptions.domain.lifecycle import LIVE_STATUSES
 from subscriptions.domain.ordering import HeldSubscription, ResellerFacts
 from subscriptions.domain.tier_changes import ScheduledChange
@@ -30,7 +31,7 @@ from subscriptions.models import (
 
 def _version(row: CatalogProductVersion) -> ProductVersion:
     rule = (
-        NewPartnerRule(frozenset(row.restricted_countries), row.restricted_partners_since)
+        NewPartnerRule(tuple(row.restricted_countries), row.restricted_partners_since)
         if row.restricted_countries and row.restricted_partners_since is not None
         else None
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from bss.events import topics
 from bss.settings import ServiceSettings
+from subscriptions.domain.tier_changes import Timing
 
 
 class SubscriptionsSettings(ServiceSettings):
@@ -25,12 +26,8 @@ class SubscriptionsSettings(ServiceSettings):
     trial_sweep_interval_s: float = Field(
         default=60.0, gt=0, description="How often the trial scheduler looks for trials that reached their end."
     )
-    upgrade_timing: Literal["current_period", "next_period"] = Field(
-        default="current_period", description="Billing period an upgrade applies to."
-    )
-    downgrade_timing: Literal["current_period", "next_period"] = Field(
-        default="next_period", description="Billing period a downgrade applies from."
-    )
+    upgrade_timing: Timing = Field(default="current_period", description="Billing period an upgrade applies to.")
+    downgrade_timing: Timing = Field(default="next_period", description="Billing period a downgrade applies from.")
     cancel_at_period_end: bool = Field(
         default=True, description="A cancellation ends the subscription at the end of the current billing period."
     )

@@ -18,6 +18,7 @@ import structlog
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bss.background import BackgroundTask
 from bss.db import insert_for
 from bss.events.contracts.support import SlaBreachedV1
 from support_sla.models import Reseller, SlaAlert, SlaTarget, Ticket
@@ -28,18 +29,20 @@ log = structlog.get_logger("support_sla.scheduler")
 BATCH = 500
 
 
+def background_tasks(ctx: Context) -> list[BackgroundTask]:
+    """The support service's background work: the breach scheduler, unless `scheduler_enabled` is off."""
+    scheduler = BreachScheduler(ctx)
+    return [BackgroundTask("support-sla-scheduler", scheduler.run, enabled=ctx.settings.scheduler_enabled)]
+
+
 class BreachScheduler:
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
-        self._stopping = False
-
-    def stop(self) -> None:
-        self._stopping = True
-        self._ctx.due_times_changed.set()
 
     async def run(self) -> None:
-        """Raise what is due, then sleep until the next due instant; until stopped."""
-        while not self._stopping:
+        """Raise what is due, then sleep until the next due instant; until cancelled at shutdown (a tick cut
+        short rolls back, and its rows are claimed again at the next one, here or on another replica)."""
+        while True:
             try:
                 while await self.tick() >= BATCH:
                     pass

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import lru_cache
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from bss.settings import ServiceSettings
 from support_sla.domain.business_calendar import BusinessCalendar, CalendarError, parse_working_hours
+from support_sla.domain.sla_policy import SeverityChangeMode
 
 
 class SupportSLASettings(ServiceSettings):
@@ -30,7 +31,7 @@ class SupportSLASettings(ServiceSettings):
         "these local hours (default: whole days, the docs/domain.md convention)",
     )
     sla_warning_fraction: float = Field(default=0.8, gt=0, lt=1, description="Warn at this share of a target")
-    sla_severity_change: Literal["recompute_from_opening", "restart_at_change"] = Field(
+    sla_severity_change: SeverityChangeMode = Field(
         default="recompute_from_opening",
         description="On a severity change: recompute every target from the opening (docs/domain.md default), or "
         "measure the new severity's targets from the change",

@@ -18,8 +18,7 @@ import pytest_asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from billing.domain.aggregation import Aggregation, LatestValue
-from billing.domain.periods import period_of
+from billing.domain.aggregation import LatestValue
 from billing.domain.usage_rules import billed_in, bucket_day
 from billing.main import MIGRATIONS_DIR
 from billing.models import UsageAggregateRow, UsageEventRow
@@ -34,7 +33,9 @@ from billing.usage_aggregates import (
 )
 from billing.usage_ledger import Decided, record_accepted
 from billing.usage_wire import Usage
+from bss.calendar_months import period_of
 from bss.db import create_engine, session_factory
+from bss.events.contracts.value_types import Aggregation
 from bss.migrations import upgrade_to_head
 from tests.harness.databases import DatabaseFactory
 

@@ -29,6 +29,7 @@ from bss.events.contracts.subscriptions import RampUpGrantedV1, ResellerRegister
 from bss.events.contracts.support import IncidentChargedV1
 from bss.events.envelope import EventData, make_event
 from bss.kafka import new_producer
+from bss.ramp_up import ramp_up_window
 from bss.service_app import Runtime
 from tests.harness import polling
 from tests.harness.databases import DatabaseFactory
@@ -153,6 +154,7 @@ class BillingWorld:
         country: str = "US",
         started_at: datetime | None = None,
         ramp_up: int = 0,
+        legacy_ramp_up: bool = False,
         kind: str = "paid",
         ids: tuple[str, str] | None = None,
     ) -> tuple[str, str]:
@@ -188,12 +190,15 @@ class BillingWorld:
             )
         )
         if ramp_up:
+            window = ramp_up_window(started.date(), ramp_up)  # as subscriptions decides and carries it
+            assert window is not None
             await self.publish(
                 RampUpGrantedV1(
                     subscription_id=subscription_id,
                     reseller_id=reseller_id,
                     cycles=ramp_up,
-                    first_period=date(started.year, started.month, 1),
+                    first_period=window.first_period,
+                    last_period=None if legacy_ramp_up else window.last_period,  # legacy: before it was carried
                     scope="reseller",
                     granted_at=started,
                 )

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection
 
 from bss.db import create_engine
 from bss.migrations import upgrade_to_head
@@ -14,22 +12,24 @@ from gateway.main import MIGRATIONS_DIR
 from gateway.models import Base
 from gateway.settings import GatewaySettings
 from tests.harness.databases import DatabaseFactory
+from tests.harness.schema_drift import autogenerate_diff, check_constraint_drift
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 async def test_migrations_upgrade_an_empty_database_to_match_the_models(databases: DatabaseFactory) -> None:
+    """No pending autogenerate diff, and the same CHECK constraints (names and SQL), which autogenerate ignores."""
     engine = create_engine(await databases.create("gateway_migrate"))
+    scratch = create_engine(await databases.create("gateway_models"))
     try:
         await upgrade_to_head(engine, MIGRATIONS_DIR)
-
-        def pending_diff(connection: Connection) -> list[object]:
-            return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
-
         async with engine.connect() as connection:
-            assert await connection.run_sync(pending_diff) == []
+            assert await connection.run_sync(autogenerate_diff, Base.metadata) == []
+        from_migrations, from_models = await check_constraint_drift(engine, scratch, Base.metadata)
+        assert from_migrations == from_models
     finally:
         await engine.dispose()
+        await scratch.dispose()
 
 
 async def test_the_migrate_command_is_idempotent_and_safe_to_run_from_every_replica(

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
 from bss.db import create_engine
 from bss.embedded_broker import EmbeddedBroker
 from bss.migrations import upgrade_to_head
 from tests.harness.databases import DatabaseFactory, backend_name
+from tests.harness.schema_drift import autogenerate_diff, check_constraint_drift
 from tests.harness.services import SERVICE_MODULES, running, service_factory, service_settings, wait_ready
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -21,22 +20,23 @@ SERVICES = sorted(SERVICE_MODULES)
 
 @pytest.mark.parametrize("name", SERVICES)
 async def test_migrations_upgrade_an_empty_database_to_match_the_models(name: str, databases: DatabaseFactory) -> None:
+    """No pending autogenerate diff, and the same CHECK constraints (names and SQL), which autogenerate ignores."""
     import importlib
 
     package = SERVICE_MODULES[name][0].split(".")[0]
     main = importlib.import_module(f"{package}.main")
     models = importlib.import_module(f"{package}.models")
     engine = create_engine(await databases.create(f"migrate_{package}"))
+    scratch = create_engine(await databases.create(f"models_{package}"))
     try:
         await upgrade_to_head(engine, main.MIGRATIONS_DIR)
-
-        def pending_diff(connection: Connection) -> list[object]:
-            return list(compare_metadata(MigrationContext.configure(connection), models.Base.metadata))
-
         async with engine.connect() as connection:
-            assert await connection.run_sync(pending_diff) == []
+            assert await connection.run_sync(autogenerate_diff, models.Base.metadata) == []
+        from_migrations, from_models = await check_constraint_drift(engine, scratch, models.Base.metadata)
+        assert from_migrations == from_models
     finally:
         await engine.dispose()
+        await scratch.dispose()
 
 
 @pytest.mark.broker

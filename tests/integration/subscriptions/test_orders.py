@@ -248,6 +248,17 @@ async def test_ramp_up_of_4_cycles_is_refused_and_caps_change_on_2023_11_01(serv
     assert grant.json()["rules"] == ["ramp_up_cap"]
 
 
+async def test_a_paid_order_with_a_ramp_up_publishes_the_window_of_waived_periods(
+    service: Service, catalog: Catalog
+) -> None:
+    reseller_id = await service.register()
+    sub = await service.ordered(reseller_id, catalog["t1000"], start_at="2023-10-15T09:00:00Z", ramp_up_cycles=3)
+    events = await read_events(service.bootstrap_servers, {sub["id"]}, expected=2)
+    [granted] = [e.data for e in events if e.type == "bss.subscriptions.RampUpGranted.v1"]
+    # The partial first month is cycle 1: October to December, decided here and carried to billing.
+    assert (granted["cycles"], granted["first_period"], granted["last_period"]) == (3, "2023-10-01", "2023-12-01")
+
+
 async def test_a_standing_grant_applies_at_creation_capped_by_the_start_date(
     service: Service, catalog: Catalog
 ) -> None:

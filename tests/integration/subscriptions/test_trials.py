@@ -33,6 +33,21 @@ async def test_trial_conversion_on_its_last_day_is_accepted(service: Service, ca
     assert (converted.json()["status"], converted.json()["paid_from"]) == ("active", "2024-03-30T23:59:00Z")
 
 
+async def test_a_trial_with_a_ramp_up_carries_its_window_from_the_conversion_month(
+    service: Service, catalog: Catalog
+) -> None:
+    reseller_id = await service.register()
+    trial = await service.ordered(
+        reseller_id, catalog["t1000"], kind="trial", requested_at="2023-10-10T10:00:00Z", ramp_up_cycles=3
+    )
+    converted = await service.action(trial["id"], "conversion", {"requested_at": "2023-11-02T08:00:00Z"})
+    assert converted.status_code == 200, converted.text
+    events = {e.type.split(".")[2]: e.data for e in await read_events(service.bootstrap_servers, {trial["id"]}, 3)}
+    assert (events["RampUpGranted"]["first_period"], events["RampUpGranted"]["last_period"]) == (None, None)
+    conversion = events["TrialConverted"]
+    assert (conversion["ramp_up_first_period"], conversion["ramp_up_last_period"]) == ("2023-11-01", "2024-01-01")
+
+
 async def test_trial_conversion_the_day_after_its_last_day_is_refused(service: Service, catalog: Catalog) -> None:
     reseller_id = await service.register()
     trial = await service.ordered(reseller_id, catalog["t1000"], kind="trial", requested_at="2024-03-01T10:00:00Z")

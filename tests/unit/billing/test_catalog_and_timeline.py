@@ -13,13 +13,12 @@ from billing.domain.catalog_view import (
     ProductVersion,
     commitment_on,
     price_list_currency,
-    reseller_unit_price,
+    reseller_unit_price_on,
     tier_name_on,
 )
 from billing.domain.distributor_margin import cost_factor, invoice_margin, tier_one_program_active
 from billing.domain.fx import NoFxRate, RateTable, quote
-from billing.domain.invoice_math import Line
-from billing.domain.periods import invoice_date_of, period_of
+from billing.domain.invoice_math import Line, invoice_date_of
 from billing.domain.shortfall import project_month_end
 from billing.domain.subscription_timeline import (
     PaidWindow,
@@ -28,8 +27,10 @@ from billing.domain.subscription_timeline import (
     is_billable_period,
     is_billed_instant,
     product_in_force,
-    ramp_up_applies,
+    waived_periods,
 )
+from bss.calendar_months import period_of
+from bss.ramp_up import RampUpWindow, in_ramp_up
 
 D = Decimal
 TIER3_2024 = ProductVersion(
@@ -62,13 +63,12 @@ def test_custom_price_beats_adjusted_sell_price_which_beats_sell_price() -> None
     sell = [DatedPrice(date(2024, 1, 1), D("2.00"))]
     custom = [DatedPrice(date(2024, 1, 1), D("1.50"))]
     markup = [DatedAdjustment(date(2024, 1, 1), "markup", D(10))]
-    assert reseller_unit_price(sell, custom, markup, date(2024, 3, 1)) == D("1.50")
-    assert reseller_unit_price(sell, [], markup, date(2024, 3, 1)) == D("2.200")
-    assert reseller_unit_price(sell, [], [DatedAdjustment(date(2024, 1, 1), "margin", D(20))], date(2024, 3, 1)) == D(
-        "2.5"
-    )
-    assert reseller_unit_price(sell, [], [], date(2024, 3, 1)) == D("2.00")
-    assert reseller_unit_price(sell, [], [], date(2023, 12, 1)) is None
+    assert reseller_unit_price_on(sell, custom, markup, date(2024, 3, 1)) == D("1.50")
+    assert reseller_unit_price_on(sell, [], markup, date(2024, 3, 1)) == D("2.200")
+    margin = [DatedAdjustment(date(2024, 1, 1), "margin", D(20))]
+    assert reseller_unit_price_on(sell, [], margin, date(2024, 3, 1)) == D("2.5")
+    assert reseller_unit_price_on(sell, [], [], date(2024, 3, 1)) == D("2.00")
+    assert reseller_unit_price_on(sell, [], [], date(2023, 12, 1)) is None
 
 
 def test_fx_uses_the_latest_rate_on_or_before_the_invoice_date() -> None:
@@ -97,12 +97,15 @@ def test_upgrade_cancels_a_pending_downgrade_and_a_second_downgrade_replaces_the
     assert product_in_force("tier3", schedule, date(2024, 2, 1)) == "tier3"
 
 
-def test_ramp_up_cycles_count_from_the_month_the_subscription_became_paid() -> None:
-    first = date(2023, 10, 1)
-    assert ramp_up_applies(first, 1, date(2023, 10, 1))
-    assert not ramp_up_applies(first, 1, date(2023, 11, 1))
-    assert ramp_up_applies(first, 3, date(2023, 12, 1))
-    assert not ramp_up_applies(None, 3, date(2023, 12, 1))
+def test_billing_waives_the_periods_of_the_carried_ramp_up_window_and_counts_cycles_only_for_older_events() -> None:
+    paid = PaidWindow(paid_from=datetime(2023, 10, 20, tzinfo=UTC))
+    carried = RampUpWindow(date(2023, 10, 1), date(2023, 11, 1))
+    assert waived_periods(carried, paid, legacy_cycles=3) == carried  # the events' window, not the cycles
+    legacy = waived_periods(None, paid, legacy_cycles=1)  # an event from before the window was carried
+    assert legacy == RampUpWindow(date(2023, 10, 1), date(2023, 10, 1))
+    assert [in_ramp_up(legacy, date(2023, m, 1)) for m in (9, 10, 11)] == [False, True, False]
+    assert waived_periods(None, PaidWindow(paid_from=None), legacy_cycles=1) is None  # still in trial
+    assert waived_periods(None, paid, legacy_cycles=0) is None
 
 
 def test_usage_measured_in_trial_is_never_invoiced_and_the_cancelled_last_month_is_billed_in_full() -> None:

@@ -14,7 +14,12 @@ from pydantic import ValidationError
 from bss.events import topics
 from bss.events.contracts.billing import InvoiceIssuedV1, UsageRecordedV1
 from bss.events.contracts.catalog import FxRatesPublishedV1, PriceBookPublishedV1, ProductChangedV1
-from bss.events.contracts.subscriptions import SubscriptionCreatedV1, SubscriptionTierChangedV1
+from bss.events.contracts.subscriptions import (
+    RampUpGrantedV1,
+    SubscriptionCreatedV1,
+    SubscriptionTierChangedV1,
+    TrialConvertedV1,
+)
 from bss.events.contracts.support import IncidentCreditedV1, TicketOpenedV1
 from bss.events.envelope import CloudEvent, EventData, make_event
 from bss.events.registry import ALL_CONTRACTS, contract_for, example_of, producing_service
@@ -286,6 +291,28 @@ def test_a_tier_change_takes_effect_on_the_first_day_of_a_billing_period() -> No
     change = SubscriptionTierChangedV1.example()
     with pytest.raises(ValidationError, match="first day of a month"):
         SubscriptionTierChangedV1.model_validate(with_changes(change, effective_from=date(2024, 3, 14)))
+
+
+def test_a_ramp_up_carries_the_window_of_its_cycles_and_an_older_event_without_it_still_reads() -> None:
+    granted = RampUpGrantedV1.example()  # 3 cycles, 2023-10-01 to 2023-12-01
+    assert (granted.first_period, granted.last_period) == (date(2023, 10, 1), date(2023, 12, 1))
+    with pytest.raises(ValidationError, match="exactly `cycles`"):
+        RampUpGrantedV1.model_validate(with_changes(granted, last_period=date(2023, 11, 1)))
+    with pytest.raises(ValidationError, match="or neither"):
+        RampUpGrantedV1.model_validate(with_changes(granted, first_period=None))
+    older = granted.model_dump(mode="json")
+    del older["last_period"]
+    assert RampUpGrantedV1.model_validate(older).last_period is None
+
+
+def test_a_conversion_carries_both_ends_of_the_ramp_up_window_or_neither() -> None:
+    converted = TrialConvertedV1.example()
+    with pytest.raises(ValidationError, match="or neither"):
+        TrialConvertedV1.model_validate(with_changes(converted, ramp_up_last_period=None))
+    with pytest.raises(ValidationError, match="comes before its first"):
+        TrialConvertedV1.model_validate(with_changes(converted, ramp_up_last_period=date(2023, 9, 1)))
+    without = with_changes(converted, ramp_up_first_period=None, ramp_up_last_period=None)
+    assert TrialConvertedV1.model_validate(without).ramp_up_first_period is None
 
 
 def test_a_product_rename_states_the_previous_name() -> None:

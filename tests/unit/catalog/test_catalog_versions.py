@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog.domain.acronis_catalog import COMMITMENTS, acronis_catalog
+from bss.events.contracts.value_types import AGGREGATIONS
+from bss.money import PRICE_LIST_CURRENCIES
+from catalog.domain.acronis_catalog import COMMITMENTS, LIST_RATES, acronis_catalog
 from catalog.domain.definitions import change_kinds, changes_between, definition_on, definition_timeline, upgrade_ids
 from catalog.domain.product_identity import product_id_for
 from catalog.domain.timeline import Commitment, ProductRecord, ProductVersion
@@ -61,12 +63,21 @@ def test_tier_2_and_tier_7_exist_from_2024_01_01_only() -> None:
         assert version.tier == tier
 
 
-@pytest.mark.parametrize(("code", "usd"), [(c, a[0]) for c, a in COMMITMENTS.items()])
+@pytest.mark.parametrize(("code", "usd"), [(c, a["USD"]) for c, a in COMMITMENTS.items()])
 def test_commitments_in_every_price_list_currency(code: str, usd: str) -> None:
     commitments = record(code).commitments_on(date(2024, 2, 1))
     assert set(commitments) == {"USD", "EUR", "GBP", "AUD", "JPY", "CAD"}
     assert commitments["USD"] == Decimal(usd)
     assert commitments["JPY"] == commitments["JPY"].to_integral_value()
+
+
+def test_the_seed_tables_are_keyed_by_exactly_the_price_list_currencies() -> None:
+    assert all(set(amounts) == set(PRICE_LIST_CURRENCIES) for amounts in COMMITMENTS.values())
+    assert set(LIST_RATES) == set(PRICE_LIST_CURRENCIES)
+
+
+def test_every_seeded_sku_has_a_known_aggregation_rule() -> None:
+    assert {sku.aggregation for sku in SKUS} <= set(AGGREGATIONS)
 
 
 def test_product_id_is_uuid5_of_code() -> None:

@@ -27,7 +27,7 @@ CATALOG = acronis_catalog()
 
 
 def test_higher_tier_has_lower_unit_price_for_every_sku_and_currency() -> None:
-    usd_commitment = {product_id_for(code): Decimal(a[0]) for code, a in COMMITMENTS.items()}
+    usd_commitment = {product_id_for(code): Decimal(a["USD"]) for code, a in COMMITMENTS.items()}
     by_key: dict[tuple[str, str], list[tuple[Decimal, Decimal]]] = defaultdict(list)
     for price in CATALOG.prices:
         by_key[(price.sku, price.currency)].append((usd_commitment[price.product_id], price.unit_price))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from subscriptions.domain.catalog_model import NewPartnerRule, Product, ProductVersion
+from bss.availability import NewPartnerRule
+from subscriptions.domain.catalog_model import Product, ProductVersion
 
 TIER0 = "0190c3a0-0000-7000-8000-000000000000"
 TIER1 = "0190c3a0-0001-7000-8000-000000000001"
@@ -38,7 +39,7 @@ FROM_2024 = {
     T10000: "Tier 6",
     TIER7: "Tier 7",
 }
-REGION_RULE = NewPartnerRule(frozenset({"US", "GB", "IE", "AU"}), date(2024, 1, 1))
+REGION_RULE = NewPartnerRule(("US", "GB", "IE", "AU"), date(2024, 1, 1))
 
 
 def upgrades_of(product_id: str) -> frozenset[str]:

@@ -58,6 +58,11 @@ def test_tier_1_refused_to_a_new_gb_partner() -> None:
     assert codes(PRODUCTS[TIER1], date(2024, 2, 1), reseller("GB", date(2024, 1, 1))) == ["region_rule"]
 
 
+def test_tier_1_refused_to_a_new_partner_whose_country_is_written_in_lower_case() -> None:
+    # Before the rule had one implementation, subscriptions compared "gb" as written and let it through.
+    assert codes(PRODUCTS[TIER1], date(2024, 2, 1), reseller("gb", date(2024, 1, 1))) == ["region_rule"]
+
+
 def test_tier_1_allowed_to_a_2019_gb_partner() -> None:
     assert codes(PRODUCTS[TIER1], date(2024, 2, 1), reseller("GB", date(2019, 3, 1))) == []
 

@@ -1,4 +1,4 @@
-"""Ramp-up caps (seed 004): 0..3 cycles before 2023-11-01, 0..1 from then; cycles counted from paid month."""
+"""Ramp-up caps (seed 004): 0..3 cycles before 2023-11-01, 0..1 from then (the window: tests/unit/bss)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from subscriptions.domain.ramp_up import (
     cycles_at_creation,
     grant_refusal,
     max_ramp_up_cycles,
-    ramp_up_applies,
     ramp_up_refusal,
 )
 
@@ -40,13 +39,6 @@ def test_a_standing_grant_applies_up_to_the_cap_of_the_start_date() -> None:
     assert cycles_at_creation(3, date(2023, 10, 31)) == 3
     assert cycles_at_creation(3, date(2023, 11, 1)) == 1
     assert cycles_at_creation(0, date(2023, 1, 1)) == 0
-
-
-def test_ramp_up_cycles_count_from_the_paid_month_and_a_partial_first_month_is_cycle_1() -> None:
-    first = date(2023, 10, 1)
-    assert [ramp_up_applies(first, 3, date(2023, m, 1)) for m in (9, 10, 11, 12)] == [False, True, True, True]
-    assert not ramp_up_applies(first, 3, date(2024, 1, 1))
-    assert not ramp_up_applies(None, 3, date(2023, 10, 1))
 
 
 @given(st.integers(-5, 10), st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 1, 1)))

@@ -89,6 +89,11 @@ def test_downgrade_to_tier_1_refused_to_a_new_gb_partner() -> None:
     assert [r.code for r in decision.refusals] == ["region_rule"]
 
 
+def test_downgrade_to_tier_1_refused_to_a_new_partner_whose_country_is_written_in_lower_case() -> None:
+    decision = decide(T1000, TIER1, datetime(2024, 3, 5, tzinfo=UTC), country="gb", since=date(2024, 1, 1))
+    assert [r.code for r in decision.refusals] == ["region_rule"]
+
+
 def test_downgrade_to_tier_1_allowed_to_a_2019_gb_partner() -> None:
     decision = decide(T1000, TIER1, datetime(2024, 3, 5, tzinfo=UTC), country="GB", since=date(2019, 1, 1))
     assert decision.refusals == []

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bss.events.contracts.value_types import Severity
 from support_sla.domain.sla_clock import Pause, SeverityChange, TicketHistory, due_time, target_clock, ticket_clocks
-from support_sla.domain.sla_policy import PolicySnapshot, Severity, TargetName, TargetRule, default_policy
+from support_sla.domain.sla_policy import PolicySnapshot, TargetName, TargetRule, default_policy
 
 BERLIN = ZoneInfo("Europe/Berlin")
 POLICY = default_policy(time_zone="Europe/Berlin", country="DE")

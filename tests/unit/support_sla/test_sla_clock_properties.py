@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bss.events.contracts.value_types import SEVERITIES
 from support_sla.domain.sla_clock import Pause, SeverityChange, TicketHistory, due_time
-from support_sla.domain.sla_policy import SEVERITIES, TARGETS, default_policy
+from support_sla.domain.sla_policy import TARGETS, default_policy
 
 POLICIES = [
     default_policy(time_zone="Europe/Berlin", country="DE"),

@@ -8,16 +8,20 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bss.service_app import Runtime
+from bss.runtime import Runtime
+from bss.settings import ServiceSettings
 
 
-def get_runtime(request: Request) -> Runtime:
-    """The `Runtime` the app's lifespan set up (engine, sessions, clock, outbox, settings)."""
-    runtime: Runtime = request.app.state.runtime
+def get_runtime(request: Request) -> Runtime[ServiceSettings]:
+    """The `Runtime` the app's lifespan set up (engine, sessions, clock, outbox, settings).
+
+    A service's own dependency alias names its runtime type with it
+    (`RuntimeDep = Annotated[BillingRuntime, Depends(get_runtime)]`), so its routes see their settings typed."""
+    runtime: Runtime[ServiceSettings] = request.app.state.runtime
     return runtime
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+RuntimeDep = Annotated[Runtime[ServiceSettings], Depends(get_runtime)]
 
 
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:

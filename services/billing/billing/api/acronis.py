@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.acronis_import import import_report, save_mappings
 from billing.deps import Admin, RuntimeDep, Session
-from billing.domain.acronis_report import ReportError
+from billing.domain.acronis_report import ReportError, ValueField
 from billing.errors import InvalidInput
 from bss.api.input_text import Name, Sku
 from bss.api.json_body import JsonBodyRoute
@@ -33,7 +33,7 @@ class OfferingMapItem(BaseModel):
 
     offering_item: Name
     sku: Sku
-    value_field: Literal["value", "absolute_value"] = Field(
+    value_field: ValueField = Field(
         description="'absolute_value' (accumulated since the 1st) for `last` SKUs, 'value' for `max` counts."
     )
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from billing.deps import RuntimeDep, Session, UsageProducer
+from billing.domain.usage_rules import UsageFate
 from billing.errors import InvalidInput, UsageEventNotFound
-from billing.settings import BillingSettings
 from billing.usage_counting import usage_fate
 from billing.usage_ingestion import Outcome, ingest_usage
 from billing.usage_wire import JSON_ENCODER, decode_batch
@@ -48,7 +48,7 @@ class UsageBatchRead(BaseModel):
 
 class UsageFateRead(BaseModel):
     event_id: str
-    status: Literal["accepted", "rejected"]
+    status: UsageFate
     counted: bool
     reason_code: str | None
     detail: str | None
@@ -126,7 +126,6 @@ def _answer(outcomes: list[Outcome]) -> Response:
 )
 async def post_usage(request: Request, runtime: RuntimeDep, session: Session, _caller: UsageProducer) -> Response:
     settings = runtime.settings
-    assert isinstance(settings, BillingSettings)
     items = _parse_batch(await request.body(), settings.usage_batch_limit)
     async with session.begin():
         outcomes = await ingest_usage(session, runtime, items, now=runtime.clock.now())

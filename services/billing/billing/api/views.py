@@ -10,11 +10,10 @@ from pydantic import BaseModel
 
 from billing.api.consumption_schemas import SubscriptionConsumptionRead
 from billing.deps import Admin, BillingReader, RuntimeDep, Session
-from billing.domain.periods import period_of
 from billing.errors import InvalidPeriod
-from billing.settings import BillingSettings
 from billing.views import distributor_margins, reseller_consumption
 from bss.api.caller import tenant_scope
+from bss.calendar_months import period_of
 
 router = APIRouter(prefix="/v1", tags=["views"])
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
@@ -52,7 +51,6 @@ async def get_consumption(
 ) -> list[SubscriptionConsumptionRead]:
     scope = tenant_scope(caller, reseller_id) or reseller_id
     settings = runtime.settings
-    assert isinstance(settings, BillingSettings)
     now = runtime.clock.now()
     if period is not None and (period.day != 1 or period > period_of(now)):
         raise InvalidPeriod("period", "the 1st of the current month or of an earlier one")

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
-from typing import Literal
+from typing import Literal, get_args
 
 from bss.quantities import MAX_FRACTION_DIGITS, canonical_quantity, parse_quantity
 
@@ -42,10 +42,15 @@ class TenantMapping:
     customer_id: str
 
 
+ValueField = Literal["value", "absolute_value"]
+"""Which reported column counts for an offering item: `absolute_value` (accumulated) or `value`."""
+VALUE_FIELDS: tuple[ValueField, ...] = get_args(ValueField)
+
+
 @dataclass(frozen=True, slots=True)
 class OfferingMapping:
     sku: str
-    value_field: Literal["value", "absolute_value"]
+    value_field: ValueField
 
 
 @dataclass(frozen=True, slots=True)

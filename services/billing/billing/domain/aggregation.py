@@ -11,10 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
 
-Aggregation = Literal["sum", "max", "last", "average"]
-AGGREGATIONS: tuple[Aggregation, ...] = ("sum", "max", "last", "average")
+from bss.events.contracts.value_types import Aggregation
 
 
 @dataclass(frozen=True, slots=True)

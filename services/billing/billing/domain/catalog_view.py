@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Literal
 
+from bss.events.contracts.catalog import PriceAdjustmentKind
 from bss.money import PRICE_LIST_CURRENCIES
 
 
@@ -69,7 +69,7 @@ class DatedAdjustment:
     """A custom price list's rule for SKUs without their own entry, from `effective_from`."""
 
     effective_from: date
-    kind: Literal["markup", "margin", "discount"] | None
+    kind: PriceAdjustmentKind | None
     percent: Decimal
 
 
@@ -92,7 +92,7 @@ def adjusted_sell_price(sell: Decimal, kind: str | None, percent: Decimal) -> De
     return sell
 
 
-def reseller_unit_price(
+def reseller_unit_price_on(
     sell: Sequence[DatedPrice],
     custom: Sequence[DatedPrice],
     adjustments: Sequence[DatedAdjustment],

@@ -15,11 +15,18 @@ from decimal import Decimal
 from typing import Literal
 
 from billing.domain.fx import FxQuote
+from bss.calendar_months import next_period
+from bss.events.contracts.billing import InvoiceLineKind
 from bss.money import round_money
 
 COMMITMENT_FEE_TEXT = "Minimum Commitment Amount Fee"
 
-LineKind = Literal["usage", "adjustment", "commitment_fee", "support_charge", "support_credit"]
+LineKind = InvoiceLineKind
+
+
+def invoice_date_of(period: date) -> date:
+    """The invoice date of a period is the 1st of the following month, whenever the close runs (seed 003)."""
+    return next_period(period)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from billing.domain.invoice_math import commitment_fee
-from billing.domain.periods import days_in_period, period_end, period_of, period_start
+from bss.calendar_months import days_in_period, period_end_instant, period_of, period_start_instant
 from bss.money import round_money
 
 _SECONDS_PER_DAY = Decimal(86400)
@@ -26,7 +26,8 @@ def project_month_end(
     """Usage so far / elapsed days x days of the month is the projected usage total; the projected fee is the
     commitment fee on it (docs/domain.md, "Month-end projection"), unknown while the commitment is."""
     period = period_of(now)
-    elapsed_seconds = Decimal(int((min(now, period_end(period)) - period_start(period)).total_seconds()))
+    elapsed = min(now, period_end_instant(period)) - period_start_instant(period)
+    elapsed_seconds = Decimal(int(elapsed.total_seconds()))
     elapsed_days = elapsed_seconds / _SECONDS_PER_DAY
     if elapsed_seconds <= 0:
         projected = usage_so_far

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from billing.domain.periods import months_between, next_period, period_end, period_of, period_start
+from bss.calendar_months import next_period, period_end_instant, period_of, period_start_instant
+from bss.ramp_up import RampUpWindow, ramp_up_window
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,15 +32,6 @@ def product_in_force(initial_product_id: str, schedule: Sequence[TierStep], peri
     return max(in_force, key=lambda s: s.effective_from).product_id if in_force else initial_product_id
 
 
-def ramp_up_applies(first_paid_period: date | None, cycles: int, period: date) -> bool:
-    """Ramp-up waives the commitment for the first `cycles` months counted from the month the subscription
-    became paid; a partial first month is cycle 1 (Billing conventions)."""
-    if first_paid_period is None or cycles <= 0:
-        return False
-    cycle = months_between(first_paid_period, period) + 1
-    return 1 <= cycle <= cycles
-
-
 @dataclass(frozen=True, slots=True)
 class PaidWindow:
     """When usage of a subscription is invoiced: from becoming paid until it ends (None: still running)."""
@@ -54,22 +46,31 @@ def is_billed_instant(window: PaidWindow, measured_at: datetime) -> bool:
     (a cancelled subscription's last month is billed in full; Billing conventions)."""
     if window.paid_from is None or measured_at < window.paid_from:
         return False
-    return window.last_billed_period is None or measured_at < period_end(window.last_billed_period)
+    return window.last_billed_period is None or measured_at < period_end_instant(window.last_billed_period)
 
 
 def is_billable_period(window: PaidWindow, period: date) -> bool:
     """A period gets an invoice when the subscription was paid at some instant of it and it is not after the
     last billed period."""
-    if window.paid_from is None or window.paid_from >= period_end(period):
+    if window.paid_from is None or window.paid_from >= period_end_instant(period):
         return False
     if window.last_billed_period is not None and period > window.last_billed_period:
         return False
-    return window.ends_at is None or window.ends_at > period_start(period)
+    return window.ends_at is None or window.ends_at > period_start_instant(period)
 
 
 def first_paid_period(window: PaidWindow) -> date | None:
     """The month the subscription became paid: ramp-up cycle 1."""
     return period_of(window.paid_from) if window.paid_from is not None else None
+
+
+def waived_periods(carried: RampUpWindow | None, window: PaidWindow, legacy_cycles: int) -> RampUpWindow | None:
+    """The periods whose commitment a ramp-up waives are the window subscriptions decided and carried on its
+    events; only for events from before the window was carried is it `legacy_cycles` months from the month the
+    subscription became paid, by the same rule (docs/domain.md, "Ramp-up cycles")."""
+    if carried is not None:
+        return carried
+    return ramp_up_window(first_paid_period(window), legacy_cycles)
 
 
 def first_open_period(window: PaidWindow, closed_through: date | None, before: date) -> date | None:

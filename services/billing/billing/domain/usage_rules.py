@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Literal, get_args
 
-from billing.domain.aggregation import Aggregation
-from billing.domain.periods import next_period, period_of
 from billing.domain.subscription_timeline import PaidWindow, is_billed_instant
+from bss.calendar_months import next_period, period_of
+from bss.events.contracts.value_types import Aggregation
+
+UsageFate = Literal["accepted", "rejected"]
+"""What became of a usage event id, for good: counted (or waiting for its subscription), or refused."""
+USAGE_FATES: tuple[UsageFate, ...] = get_args(UsageFate)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from sqlalchemy import select
 
 from bss.api.caller import Admin, CurrentCaller
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
 from bss.api.json_body import JsonBodyRoute
+from catalog.api import mapping
 from catalog.api.responses import problems
 from catalog.api.schemas import (
     DatedCommitmentRead,
@@ -47,11 +46,12 @@ async def get_product_types(session: Session, _caller: CurrentCaller) -> list[Pr
 )
 async def post_product_type(
     body: ProductTypeCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None
-) -> Any:
+) -> ProductTypeRead:
     request = IdempotentRequest.of(
         key, caller=caller.subject, route="create-product-type", body=body.model_dump(mode="json")
     )
-    return await create_product_type(writer(runtime, caller, body.requested_at), body, request)
+    ctx = writer(runtime, caller, body.requested_at)
+    return mapping.to_product_type_read(await create_product_type(ctx, mapping.to_create_product_type(body), request))
 
 
 @router.get(

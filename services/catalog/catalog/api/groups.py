@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
@@ -11,6 +9,7 @@ from bss.api.caller import Admin, require_roles
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
 from bss.api.json_body import JsonBodyRoute
 from bss.identity import Role
+from catalog.api import mapping
 from catalog.api.group_schemas import GroupCreate, GroupPublish, GroupRead, StorefrontCatalog
 from catalog.api.responses import NOT_MODIFIED, problems
 from catalog.deps import RuntimeDep, Session, StorefrontCacheDep, writer
@@ -22,9 +21,10 @@ router = APIRouter(prefix="/v1", tags=["groups and storefront"], route_class=Jso
 @router.post(
     "/groups", status_code=201, summary="Create a product group", response_model=GroupRead, responses=problems(409, 422)
 )
-async def post_group(body: GroupCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None) -> Any:
+async def post_group(body: GroupCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None) -> GroupRead:
     request = IdempotentRequest.of(key, caller=caller.subject, route="create-group", body=body.model_dump(mode="json"))
-    return await use.create_group(writer(runtime, caller, body.requested_at), body, request)
+    ctx = writer(runtime, caller, body.requested_at)
+    return mapping.to_group_read(await use.create_group(ctx, mapping.to_create_group(body), request))
 
 
 @router.post(
@@ -33,8 +33,8 @@ async def post_group(body: GroupCreate, runtime: RuntimeDep, caller: Admin, key:
     response_model=GroupRead,
     responses=problems(404, 422),
 )
-async def post_publish(group_id: str, body: GroupPublish, runtime: RuntimeDep, caller: Admin) -> Any:
-    return await use.set_published(writer(runtime, caller, body.requested_at), group_id, True)
+async def post_publish(group_id: str, body: GroupPublish, runtime: RuntimeDep, caller: Admin) -> GroupRead:
+    return mapping.to_group_read(await use.set_published(writer(runtime, caller, body.requested_at), group_id, True))
 
 
 @router.post(
@@ -43,13 +43,13 @@ async def post_publish(group_id: str, body: GroupPublish, runtime: RuntimeDep, c
     response_model=GroupRead,
     responses=problems(404, 422),
 )
-async def post_unpublish(group_id: str, body: GroupPublish, runtime: RuntimeDep, caller: Admin) -> Any:
-    return await use.set_published(writer(runtime, caller, body.requested_at), group_id, False)
+async def post_unpublish(group_id: str, body: GroupPublish, runtime: RuntimeDep, caller: Admin) -> GroupRead:
+    return mapping.to_group_read(await use.set_published(writer(runtime, caller, body.requested_at), group_id, False))
 
 
 @router.get("/groups", summary="Product groups (published or not)", response_model=list[GroupRead])
-async def get_groups(session: Session, _caller: Admin) -> Any:
-    return await use.list_groups(session)
+async def get_groups(session: Session, _caller: Admin) -> list[GroupRead]:
+    return [mapping.to_group_read(group) for group in await use.list_groups(session)]
 
 
 @router.get(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from bss.api.input_text import MultiLine, Name, SingleLine, Sku
+from bss.events.contracts.catalog import PriceAdjustmentKind
 from bss.events.contracts.value_types import (
     Aggregation,
     Currency,
@@ -90,7 +90,7 @@ class SellPricesCreate(BaseModel):
 class AdjustmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["markup", "margin", "discount"]
+    kind: PriceAdjustmentKind
     percent: Percent
 
     @field_validator("percent")

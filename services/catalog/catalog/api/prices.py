@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from bss.api.caller import Admin, CurrentCaller, tenant_scope
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
 from bss.api.json_body import JsonBodyRoute
 from bss.money import UnknownCurrency, currency_code
+from catalog.api import mapping
 from catalog.api.price_schemas import (
     ConversionRead,
     CustomPriceListCreate,
@@ -48,9 +49,10 @@ def _currency(value: str, field: str, *, price_list: bool) -> str:
 @router.post(
     "/skus", status_code=201, summary="Create a usage SKU", response_model=SkuRead, responses=problems(409, 422)
 )
-async def post_sku(body: SkuCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None) -> Any:
+async def post_sku(body: SkuCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None) -> SkuRead:
     request = IdempotentRequest.of(key, caller=caller.subject, route="create-sku", body=body.model_dump(mode="json"))
-    return await use.create_sku(writer(runtime, caller, body.requested_at), body, request)
+    ctx = writer(runtime, caller, body.requested_at)
+    return mapping.to_sku_read(await use.create_sku(ctx, mapping.to_create_sku(body), request))
 
 
 @router.get("/skus", summary="Usage SKUs with unit and aggregation rule", response_model=list[SkuRead])
@@ -81,9 +83,12 @@ async def get_skus(session: Session, _caller: CurrentCaller) -> list[SkuRead]:
 )
 async def post_sell_prices(
     body: SellPricesCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None
-) -> Any:
+) -> PublicationRead:
     request = IdempotentRequest.of(key, caller=caller.subject, route="sell-prices", body=body.model_dump(mode="json"))
-    return await use.publish_sell_prices(writer(runtime, caller, body.requested_at), body, request)
+    ctx = writer(runtime, caller, body.requested_at)
+    return mapping.to_publication_read(
+        await use.publish_sell_prices(ctx, mapping.to_publish_sell_prices(body), request)
+    )
 
 
 @router.get(
@@ -98,7 +103,8 @@ async def get_sell_prices(
     on: On = None,
 ) -> list[PriceRead]:
     code = _currency(currency, "currency", price_list=True)
-    return await reseller_prices(session, None, code, on or runtime.clock.now().date(), product_id)
+    found = await reseller_prices(session, None, code, on or runtime.clock.now().date(), product_id)
+    return [mapping.to_price_read(price) for price in found]
 
 
 @router.post(
@@ -110,13 +116,13 @@ async def get_sell_prices(
 )
 async def post_custom_price_list(
     reseller_id: uuid.UUID, body: CustomPriceListCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None
-) -> Any:
+) -> PublicationRead:
     request = IdempotentRequest.of(
         key, caller=caller.subject, route=f"price-list:{reseller_id}", body=body.model_dump(mode="json")
     )
-    return await use.publish_custom_price_list(
-        writer(runtime, caller, body.requested_at), str(reseller_id), body, request
-    )
+    ctx = writer(runtime, caller, body.requested_at)
+    command = mapping.to_publish_custom_price_list(body)
+    return mapping.to_publication_read(await use.publish_custom_price_list(ctx, str(reseller_id), command, request))
 
 
 @router.get(
@@ -136,7 +142,8 @@ async def get_reseller_prices(
 ) -> list[PriceRead]:
     scoped = tenant_scope(caller, reseller_id) or reseller_id
     code = _currency(currency, "currency", price_list=True)
-    return await reseller_prices(session, scoped, code, on or runtime.clock.now().date(), product_id)
+    found = await reseller_prices(session, scoped, code, on or runtime.clock.now().date(), product_id)
+    return [mapping.to_price_read(price) for price in found]
 
 
 @router.post(
@@ -146,9 +153,12 @@ async def get_reseller_prices(
     response_model=FxRatesRead,
     responses=problems(422),
 )
-async def post_fx_rates(body: FxRatesCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None) -> Any:
+async def post_fx_rates(
+    body: FxRatesCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None
+) -> FxRatesRead:
     request = IdempotentRequest.of(key, caller=caller.subject, route="fx-rates", body=body.model_dump(mode="json"))
-    return await use.publish_fx_rates(writer(runtime, caller, body.requested_at), body, request)
+    ctx = writer(runtime, caller, body.requested_at)
+    return mapping.to_fx_rates_read(await use.publish_fx_rates(ctx, mapping.to_publish_fx_rates(body), request))
 
 
 @router.get(
@@ -157,7 +167,7 @@ async def post_fx_rates(body: FxRatesCreate, runtime: RuntimeDep, caller: Admin,
 async def get_fx_rates(
     session: Session, runtime: RuntimeDep, _caller: CurrentCaller, on: On = None
 ) -> list[FxRateRead]:
-    return await fx_rates_on(session, on or runtime.clock.now().date())
+    return [mapping.to_fx_rate_read(rate) for rate in await fx_rates_on(session, on or runtime.clock.now().date())]
 
 
 @router.get(
@@ -179,4 +189,5 @@ async def get_conversion(
     target = _currency(to_currency, "to_currency", price_list=False)
     if not amount.is_finite():
         raise InvalidField("amount", "must be a finite decimal")
-    return await conversion(session, amount, source, target, on or runtime.clock.now().date())
+    converted = await conversion(session, amount, source, target, on or runtime.clock.now().date())
+    return mapping.to_conversion_read(converted)

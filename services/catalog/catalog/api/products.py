@@ -11,6 +11,7 @@ from bss.api.caller import Admin, CurrentCaller
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
 from bss.api.json_body import JsonBodyRoute
 from bss.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from catalog.api import mapping
 from catalog.api.responses import problems
 from catalog.api.schemas import (
     CommitmentsCreate,
@@ -50,7 +51,7 @@ async def get_products(
     on = as_of or runtime.clock.now().date()
     found = await list_products(session, on, str(after[0]) if after else None, limit)
     next_cursor = encode_cursor([found[limit - 1].code]) if len(found) > limit else None
-    return Page[ProductRead](items=found[:limit], next_cursor=next_cursor)
+    return Page[ProductRead](items=[mapping.to_product_read(p) for p in found[:limit]], next_cursor=next_cursor)
 
 
 @router.get(
@@ -61,8 +62,8 @@ async def get_products(
 )
 async def get_product(
     session: Session, runtime: RuntimeDep, _caller: CurrentCaller, product_id: ProductId, as_of: AsOf = None
-) -> Any:
-    return await product_read(session, product_id, as_of or runtime.clock.now().date())
+) -> ProductRead:
+    return mapping.to_product_read(await product_read(session, product_id, as_of or runtime.clock.now().date()))
 
 
 @router.get(
@@ -81,7 +82,7 @@ async def get_eligibility(
     on: Annotated[date | None, Query(description="Order date; default today")] = None,
 ) -> EligibilityRead:
     day = on or runtime.clock.now().date()
-    result = await eligibility(session, product_id, ResellerProfile(reseller_country.upper(), partner_since), day)
+    result = await eligibility(session, product_id, ResellerProfile(reseller_country, partner_since), day)
     return EligibilityRead(
         product_id=product_id,
         on=day,
@@ -93,11 +94,14 @@ async def get_eligibility(
 @router.post(
     "/products", status_code=201, summary="Create a product", response_model=ProductRead, responses=problems(409, 422)
 )
-async def post_product(body: ProductCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None) -> Any:
+async def post_product(
+    body: ProductCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None
+) -> ProductRead:
     request = IdempotentRequest.of(
         key, caller=caller.subject, route="create-product", body=body.model_dump(mode="json")
     )
-    return await use.create_product(writer(runtime, caller, body.requested_at), body, request)
+    ctx = writer(runtime, caller, body.requested_at)
+    return mapping.to_product_read(await use.create_product(ctx, mapping.to_create_product(body), request))
 
 
 @router.patch(
@@ -106,8 +110,9 @@ async def post_product(body: ProductCreate, runtime: RuntimeDep, caller: Admin, 
     response_model=ProductRead,
     responses=problems(404, 422),
 )
-async def patch_product(product_id: ProductId, body: ProductUpdate, runtime: RuntimeDep, caller: Admin) -> Any:
-    return await use.update_product(writer(runtime, caller, body.requested_at), product_id, body)
+async def patch_product(product_id: ProductId, body: ProductUpdate, runtime: RuntimeDep, caller: Admin) -> ProductRead:
+    ctx = writer(runtime, caller, body.requested_at)
+    return mapping.to_product_read(await use.update_product(ctx, product_id, mapping.to_update_product(body)))
 
 
 @router.post(
@@ -119,11 +124,12 @@ async def patch_product(product_id: ProductId, body: ProductUpdate, runtime: Run
 )
 async def post_version(
     product_id: ProductId, body: VersionCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None
-) -> Any:
+) -> ProductRead:
     request = IdempotentRequest.of(
         key, caller=caller.subject, route=f"version:{product_id}", body=body.model_dump(mode="json")
     )
-    return await use.add_version(writer(runtime, caller, body.requested_at), product_id, body, request)
+    ctx = writer(runtime, caller, body.requested_at)
+    return mapping.to_product_read(await use.add_version(ctx, product_id, mapping.to_add_version(body), request))
 
 
 @router.post(
@@ -135,11 +141,13 @@ async def post_version(
 )
 async def post_commitments(
     product_id: ProductId, body: CommitmentsCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None
-) -> Any:
+) -> ProductRead:
     request = IdempotentRequest.of(
         key, caller=caller.subject, route=f"commitments:{product_id}", body=body.model_dump(mode="json")
     )
-    return await use.add_commitments(writer(runtime, caller, body.requested_at), product_id, body, request)
+    ctx = writer(runtime, caller, body.requested_at)
+    command = mapping.to_add_commitments(body)
+    return mapping.to_product_read(await use.add_commitments(ctx, product_id, command, request))
 
 
 @router.post(
@@ -148,8 +156,9 @@ async def post_commitments(
     response_model=ProductRead,
     responses=problems(404, 409, 422),
 )
-async def post_deactivate(product_id: ProductId, body: Deactivation, runtime: RuntimeDep, caller: Admin) -> Any:
-    return await use.deactivate_product(writer(runtime, caller, body.requested_at), product_id, body)
+async def post_deactivate(product_id: ProductId, body: Deactivation, runtime: RuntimeDep, caller: Admin) -> ProductRead:
+    ctx = writer(runtime, caller, body.requested_at)
+    return mapping.to_product_read(await use.deactivate_product(ctx, product_id, mapping.to_deactivate_product(body)))
 
 
 @router.put(
@@ -160,8 +169,10 @@ async def post_deactivate(product_id: ProductId, body: Deactivation, runtime: Ru
 )
 async def put_exclusion_set(
     name: Annotated[str, Path(min_length=1, max_length=200)], body: ExclusionSetPut, runtime: RuntimeDep, caller: Admin
-) -> Any:
-    return await use.put_exclusion_set(writer(runtime, caller, body.requested_at), name, body)
+) -> ExclusionSetRead:
+    ctx = writer(runtime, caller, body.requested_at)
+    members = await use.put_exclusion_set(ctx, name, mapping.to_replace_exclusion_set(body))
+    return mapping.to_exclusion_set_read(members)
 
 
 @router.post(

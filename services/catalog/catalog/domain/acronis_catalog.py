@@ -17,8 +17,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
+from bss.availability import NewPartnerRule
+from bss.money import PRICE_LIST_CURRENCIES
 from catalog.domain.product_identity import product_id_for
-from catalog.domain.timeline import Commitment, NewPartnerRule, ProductRecord, ProductVersion, UsageSkuSpec
+from catalog.domain.timeline import Commitment, ProductRecord, ProductVersion, UsageSkuSpec
 
 HISTORY_START = date(2022, 1, 1)
 RENUMBERING = date(2024, 1, 1)
@@ -43,19 +45,32 @@ LIST_RATES: dict[str, Decimal] = {
     "CAD": Decimal("1.36"),
 }
 
-# code -> commitment per currency (USD, EUR, GBP, AUD, JPY, CAD)
-COMMITMENTS: dict[str, tuple[str, str, str, str, str, str]] = {
-    "csp-commit-0": ("0", "0", "0", "0", "0", "0"),
-    "csp-promo": ("99", "91", "78", "150", "14900", "135"),
-    "csp-commit-250": ("250", "230", "198", "380", "37500", "340"),
-    "csp-commit-500": ("500", "460", "395", "760", "75000", "680"),
-    "csp-commit-1000": ("1000", "920", "790", "1520", "150000", "1360"),
-    "csp-commit-2000": ("2000", "1840", "1580", "3040", "300000", "2720"),
-    "csp-commit-4000": ("4000", "3680", "3160", "6080", "600000", "5440"),
-    "csp-commit-10000": ("10000", "9200", "7900", "15200", "1500000", "13600"),
-    "csp-commit-25000": ("25000", "23000", "19750", "38000", "3750000", "34000"),
+# code -> monthly commitment per price-list currency (every one of `bss.money.PRICE_LIST_CURRENCIES`)
+COMMITMENTS: dict[str, dict[str, str]] = {
+    "csp-commit-0": {"USD": "0", "EUR": "0", "GBP": "0", "AUD": "0", "JPY": "0", "CAD": "0"},
+    "csp-promo": {"USD": "99", "EUR": "91", "GBP": "78", "AUD": "150", "JPY": "14900", "CAD": "135"},
+    "csp-commit-250": {"USD": "250", "EUR": "230", "GBP": "198", "AUD": "380", "JPY": "37500", "CAD": "340"},
+    "csp-commit-500": {"USD": "500", "EUR": "460", "GBP": "395", "AUD": "760", "JPY": "75000", "CAD": "680"},
+    "csp-commit-1000": {"USD": "1000", "EUR": "920", "GBP": "790", "AUD": "1520", "JPY": "150000", "CAD": "1360"},
+    "csp-commit-2000": {"USD": "2000", "EUR": "1840", "GBP": "1580", "AUD": "3040", "JPY": "300000", "CAD": "2720"},
+    "csp-commit-4000": {"USD": "4000", "EUR": "3680", "GBP": "3160", "AUD": "6080", "JPY": "600000", "CAD": "5440"},
+    "csp-commit-10000": {
+        "USD": "10000",
+        "EUR": "9200",
+        "GBP": "7900",
+        "AUD": "15200",
+        "JPY": "1500000",
+        "CAD": "13600",
+    },
+    "csp-commit-25000": {
+        "USD": "25000",
+        "EUR": "23000",
+        "GBP": "19750",
+        "AUD": "38000",
+        "JPY": "3750000",
+        "CAD": "34000",
+    },
 }
-_CURRENCY_ORDER = ("USD", "EUR", "GBP", "AUD", "JPY", "CAD")
 
 # code -> tier factor applied to the Tier 0 list price
 TIER_FACTORS: dict[str, Decimal] = {
@@ -154,10 +169,8 @@ def _product(code: str) -> SeedProduct:
         for on, tier in history
     )
     amounts = COMMITMENTS[code]
-    commitments = tuple(
-        Commitment(currency, start, Decimal(amount)) for currency, amount in zip(_CURRENCY_ORDER, amounts, strict=True)
-    )
-    usd = amounts[0]
+    commitments = tuple(Commitment(currency, start, Decimal(amounts[currency])) for currency in PRICE_LIST_CURRENCIES)
+    usd = amounts["USD"]
     record = ProductRecord(
         id=product_id_for(code),
         code=code,
@@ -177,9 +190,9 @@ def _prices(product: SeedProduct) -> list[SeedPrice]:
     start = product.record.available_from or HISTORY_START
     factor = TIER_FACTORS[product.record.code]
     return [
-        SeedPrice(product.record.id, sku.spec.sku, currency, start, sku.list_price_usd * factor * rate)
+        SeedPrice(product.record.id, sku.spec.sku, currency, start, sku.list_price_usd * factor * LIST_RATES[currency])
         for sku in SKUS
-        for currency, rate in LIST_RATES.items()
+        for currency in PRICE_LIST_CURRENCIES
     ]
 
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 
-from catalog.domain.timeline import NewPartnerRule, ProductRecord, UsageSkuSpec
+from bss.availability import NewPartnerRule
+from catalog.domain.timeline import ProductRecord, UsageSkuSpec
 
 UPGRADE_CURRENCY = "USD"
 

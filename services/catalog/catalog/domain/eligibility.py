@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from bss.availability import Partner, new_partner_refused
 from catalog.domain.timeline import ProductRecord
 
 
@@ -26,12 +27,9 @@ _MESSAGES: dict[Refusal, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ResellerProfile:
-    """What the catalog needs to know about a buyer: its country and when it became a partner."""
-
-    country: str
-    partner_since: date
+ResellerProfile = Partner
+"""What the catalog needs to know about a buyer: its country (normalized on construction) and when it became a
+partner; the region rule's own input type, so there is nothing to translate."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +65,7 @@ def is_orderable(product: ProductRecord, reseller: ResellerProfile, on_date: dat
         message = _MESSAGES[Refusal.PURCHASE_WINDOW_CLOSED].format(orderable_before=version.orderable_before)
         reasons.append(Reason(Refusal.PURCHASE_WINDOW_CLOSED, message))
     rule = version.new_partner_rule if version is not None else None
-    if (
-        rule is not None
-        and reseller.country.upper() in rule.countries
-        and reseller.partner_since >= rule.partners_since
-    ):
+    if rule is not None and new_partner_refused(rule, reseller):
         message = _MESSAGES[Refusal.NEW_PARTNER_REGION].format(
             partners_since=rule.partners_since, countries=", ".join(rule.countries)
         )

@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Literal
 
+from bss.events.contracts.catalog import PriceAdjustmentKind
 from bss.money import round_money
 
-AdjustmentKind = Literal["markup", "margin", "discount"]
+AdjustmentKind = PriceAdjustmentKind
 _HUNDRED = Decimal(100)
 
 

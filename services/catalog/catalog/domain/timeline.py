@@ -8,6 +8,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
+from bss.availability import NewPartnerRule
+
 
 class Dated(Protocol):
     @property
@@ -15,14 +17,6 @@ class Dated(Protocol):
 
 
 D = TypeVar("D", bound=Dated)
-
-
-@dataclass(frozen=True, slots=True)
-class NewPartnerRule:
-    """Partners who joined on or after `partners_since` in `countries` may not buy or move to the product."""
-
-    countries: tuple[str, ...]
-    partners_since: date
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,23 +5,25 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bss.api.backdating import Instants
 from bss.api.idempotency import IdempotencyStore, IdempotentRequest, StoredAnswer
 from bss.identity import Caller
-from bss.service_app import Runtime
 from catalog.models import messaging
 from catalog.repository import record_change
+from catalog.runtime import CatalogRuntime
 
 IDEMPOTENCY = IdempotencyStore(messaging)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class WriteContext:
-    runtime: Runtime
+    runtime: CatalogRuntime
     caller: Caller
     instants: Instants
 
@@ -54,18 +56,34 @@ async def in_transaction(ctx: WriteContext, work: Callable[[AsyncSession], Await
 async def create_once(
     ctx: WriteContext,
     request: IdempotentRequest | None,
-    work: Callable[[AsyncSession], Awaitable[dict[str, Any]]],
-) -> dict[str, Any]:
-    """A creating use case under an Idempotency-Key: a retry with the same key and body gets the first answer."""
+    result_type: type[T],
+    work: Callable[[AsyncSession], Awaitable[T]],
+) -> T:
+    """A creating use case under an Idempotency-Key: a retry with the same key and body gets the first answer.
 
-    async def run(session: AsyncSession) -> dict[str, Any]:
+    The answer is stored as JSON and read back as `result_type`, so a retry gets the same typed result.
+    """
+    codec = _codec(result_type)
+
+    async def run(session: AsyncSession) -> T:
         stored = await IDEMPOTENCY.find(session, request)
         if stored is not None:
-            body: dict[str, Any] = stored.body
-            return body
+            return codec.validate_python(stored.body)
         answer = await work(session)
-        await IDEMPOTENCY.remember(session, request, StoredAnswer(201, answer), now=ctx.now)
+        stored_answer = StoredAnswer(201, codec.dump_python(answer, mode="json"))
+        await IDEMPOTENCY.remember(session, request, stored_answer, now=ctx.now)
         return answer
 
-    result: dict[str, Any] = await in_transaction(ctx, run)
+    result: T = await in_transaction(ctx, run)
     return result
+
+
+_CODECS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def _codec(result_type: type[T]) -> TypeAdapter[T]:
+    """One JSON codec per result type, built on first use (building one costs more than using it)."""
+    codec = _CODECS.get(result_type)
+    if codec is None:
+        codec = _CODECS[result_type] = TypeAdapter(result_type)
+    return codec

@@ -3,31 +3,50 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bss.api.idempotency import IdempotentRequest
 from bss.problems import field_error
-from catalog.api.group_schemas import GroupCreate
 from catalog.errors import AlreadyExists, GroupNotFound, UnknownReference
 from catalog.models import Product, ProductGroup, ProductGroupMember
 from catalog.usecases.context import WriteContext, create_once, in_transaction
 
 
-async def create_group(ctx: WriteContext, data: GroupCreate, request: IdempotentRequest | None) -> dict[str, Any]:
-    async def work(session: AsyncSession) -> dict[str, Any]:
-        if await session.scalar(select(ProductGroup.id).where(ProductGroup.name == data.name)) is not None:
-            raise AlreadyExists(f"A group named {data.name} exists already.", errors=[field_error("name", "taken")])
-        for index, product_id in enumerate(data.product_ids):
+@dataclass(frozen=True, slots=True)
+class CreateGroup:
+    name: str
+    category: str
+    marketing_text: str
+    product_ids: tuple[str, ...]  # in storefront order; a repeated id counts once
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    id: str
+    name: str
+    category: str
+    marketing_text: str
+    published: bool
+    published_at: datetime | None
+    product_ids: tuple[str, ...]
+
+
+async def create_group(ctx: WriteContext, command: CreateGroup, request: IdempotentRequest | None) -> Group:
+    async def work(session: AsyncSession) -> Group:
+        if await session.scalar(select(ProductGroup.id).where(ProductGroup.name == command.name)) is not None:
+            raise AlreadyExists(f"A group named {command.name} exists already.", errors=[field_error("name", "taken")])
+        for index, product_id in enumerate(command.product_ids):
             if await session.get(Product, product_id) is None:
                 raise UnknownReference(f"product_ids.{index}", f"no product {product_id}")
         group = ProductGroup(
             id=str(uuid.uuid4()),
-            name=data.name,
-            category=data.category,
-            marketing_text=data.marketing_text,
+            name=command.name,
+            category=command.category,
+            marketing_text=command.marketing_text,
             published=False,
             created_at=ctx.now,
         )
@@ -35,16 +54,16 @@ async def create_group(ctx: WriteContext, data: GroupCreate, request: Idempotent
         await session.flush()
         session.add_all(
             ProductGroupMember(group_id=group.id, product_id=pid, position=i)
-            for i, pid in enumerate(dict.fromkeys(data.product_ids))
+            for i, pid in enumerate(dict.fromkeys(command.product_ids))
         )
         ctx.note(session, "group_created", group.id)
-        return _read(group, list(dict.fromkeys(data.product_ids)))
+        return _read(group, list(dict.fromkeys(command.product_ids)))
 
-    return await create_once(ctx, request, work)
+    return await create_once(ctx, request, Group, work)
 
 
-async def set_published(ctx: WriteContext, group_id: str, published: bool) -> dict[str, Any]:
-    async def work(session: AsyncSession) -> dict[str, Any]:
+async def set_published(ctx: WriteContext, group_id: str, published: bool) -> Group:
+    async def work(session: AsyncSession) -> Group:
         group = await session.get(ProductGroup, group_id)
         if group is None:
             raise GroupNotFound(group_id)
@@ -54,7 +73,7 @@ async def set_published(ctx: WriteContext, group_id: str, published: bool) -> di
             ctx.note(session, "group_published" if published else "group_unpublished", group_id)
         return _read(group, await members(session, group_id))
 
-    result: dict[str, Any] = await in_transaction(ctx, work)
+    result: Group = await in_transaction(ctx, work)
     return result
 
 
@@ -63,18 +82,18 @@ async def members(session: AsyncSession, group_id: str) -> list[str]:
     return list((await session.scalars(query.order_by(ProductGroupMember.position))).all())
 
 
-async def list_groups(session: AsyncSession) -> list[dict[str, Any]]:
+async def list_groups(session: AsyncSession) -> list[Group]:
     groups = (await session.scalars(select(ProductGroup).order_by(ProductGroup.name))).all()
     return [_read(group, await members(session, group.id)) for group in groups]
 
 
-def _read(group: ProductGroup, product_ids: list[str]) -> dict[str, Any]:
-    return {
-        "id": group.id,
-        "name": group.name,
-        "category": group.category,
-        "marketing_text": group.marketing_text,
-        "published": group.published,
-        "published_at": group.published_at.isoformat() if group.published_at else None,
-        "product_ids": product_ids,
-    }
+def _read(group: ProductGroup, product_ids: list[str]) -> Group:
+    return Group(
+        id=group.id,
+        name=group.name,
+        category=group.category,
+        marketing_text=group.marketing_text,
+        published=group.published,
+        published_at=group.published_at,
+        product_ids=tuple(product_ids),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import cast
@@ -9,7 +10,6 @@ from typing import cast
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.api.price_schemas import ConversionRead, FxRateRead, PriceRead
 from catalog.domain.pricing import (
     Adjustment,
     AdjustmentKind,
@@ -22,6 +22,38 @@ from catalog.domain.product_identity import VENDOR_SELL_PRICE_BOOK_ID, derived_i
 from catalog.errors import UnknownReference
 from catalog.models import FxRateRow, PriceEntryRow, PricePublication
 from catalog.repository import fx_quotes, load_records
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPrice:
+    """What one SKU of one product costs per unit on a date, and which price list said so."""
+
+    product_id: str
+    tier: str
+    sku: str
+    currency: str
+    unit_price: Decimal
+    source: str  # 'sell_price', 'custom_price', or 'custom_<adjustment kind>'
+    effective_from: date
+
+
+@dataclass(frozen=True, slots=True)
+class FxRate:
+    currency: str
+    units_per_usd: Decimal
+    effective_from: date
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConvertedAmount:
+    amount: Decimal
+    currency: str
+    converted: Decimal
+    to_currency: str
+    rate: Decimal
+    on: date
+    rates_used: tuple[FxRate, ...]
 
 
 async def prices_on(
@@ -64,17 +96,17 @@ async def _custom_list(
 
 async def reseller_prices(
     session: AsyncSession, reseller_id: str | None, currency: str, on: date, product_id: str | None
-) -> list[PriceRead]:
+) -> list[UnitPrice]:
     """Unit prices a reseller pays (its custom list, else the sell price); the sell prices without a reseller."""
     sell = await prices_on(session, VENDOR_SELL_PRICE_BOOK_ID, on, currency, product_id)
     custom = await _custom_list(session, reseller_id, currency, on, product_id) if reseller_id else None
     records = {r.id: r for r in await load_records(session, {pid for pid, _ in sell} or None)}
-    result: list[PriceRead] = []
+    result: list[UnitPrice] = []
     for (pid, sku), (sell_price, since) in sorted(sell.items()):
         price, source = reseller_unit_price(sell_price, custom, pid, sku)
         version = records[pid].version_on(on) if pid in records else None
         result.append(
-            PriceRead(
+            UnitPrice(
                 product_id=pid,
                 tier=version.tier if version else "",
                 sku=sku,
@@ -87,21 +119,21 @@ async def reseller_prices(
     return result
 
 
-async def fx_rates_on(session: AsyncSession, on: date) -> list[FxRateRead]:
+async def fx_rates_on(session: AsyncSession, on: date) -> list[FxRate]:
     rows = (await session.scalars(select(FxRateRow).where(FxRateRow.effective_from <= on))).all()
     latest: dict[str, FxRateRow] = {}
     for row in rows:
         if row.currency not in latest or latest[row.currency].effective_from < row.effective_from:
             latest[row.currency] = row
     return [
-        FxRateRead(currency=r.currency, units_per_usd=r.units_per_usd, effective_from=r.effective_from, source=r.source)
+        FxRate(currency=r.currency, units_per_usd=r.units_per_usd, effective_from=r.effective_from, source=r.source)
         for _, r in sorted(latest.items())
     ]
 
 
 async def conversion(
     session: AsyncSession, amount: Decimal, currency: str, to_currency: str, on: date
-) -> ConversionRead:
+) -> ConvertedAmount:
     quotes = await fx_quotes(session, {currency, to_currency}, on)
     try:
         result = convert(amount, currency, to_currency, quotes, on)
@@ -109,15 +141,15 @@ async def conversion(
         field = "from_currency" if exc.currency == currency else "to_currency"
         raise UnknownReference(field, f"no FX rate for {exc.currency} on or before {on}") from exc
     used = [q for q in (result.from_quote, result.to_quote) if q is not None]
-    return ConversionRead(
+    return ConvertedAmount(
         amount=amount,
         currency=currency,
         converted=result.converted,
         to_currency=to_currency,
         rate=result.rate,
         on=on,
-        rates_used=[
-            FxRateRead(currency=q.currency, units_per_usd=q.units_per_usd, effective_from=q.effective_from, source=None)
+        rates_used=tuple(
+            FxRate(currency=q.currency, units_per_usd=q.units_per_usd, effective_from=q.effective_from, source=None)
             for q in used
-        ],
+        ),
     )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -11,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bss.api.idempotency import IdempotentRequest
 from bss.events.contracts.catalog import FxRatesPublishedV1
 from bss.problems import field_error
-from catalog.api.price_schemas import CustomPriceListCreate, FxRatesCreate, SellPricesCreate, SkuCreate
 from catalog.domain.pricing import Adjustment
 from catalog.domain.product_identity import FX_RATE_TABLE_ID, VENDOR_SELL_PRICE_BOOK_ID, derived_id
 from catalog.errors import AlreadyExists, OverlappingPeriod, UnknownReference
@@ -24,32 +26,113 @@ from catalog.usecases.price_publication import NewPrice, publish_prices
 VENDOR_SELL_NAME = "Acronis sell prices"
 
 
-async def create_sku(ctx: WriteContext, data: SkuCreate, request: IdempotentRequest | None) -> dict[str, Any]:
-    async def work(session: AsyncSession) -> dict[str, Any]:
-        if await session.get(UsageSkuRow, data.sku) is not None:
-            raise AlreadyExists(f"SKU {data.sku} exists already.", errors=[field_error("sku", "taken")])
-        type_id = await session.scalar(select(ProductType.id).where(ProductType.code == data.product_type))
+@dataclass(frozen=True, slots=True)
+class CreateSku:
+    sku: str
+    name: str
+    unit: str
+    aggregation: str
+    product_type: str  # the product type's code
+    description: str
+    effective_from: date | None  # None: the day of the change
+
+
+@dataclass(frozen=True, slots=True)
+class UsageSku:
+    sku: str
+    name: str
+    unit: str
+    aggregation: str
+    product_type: str
+    description: str
+    effective_from: date
+
+
+@dataclass(frozen=True, slots=True)
+class PublishSellPrices:
+    effective_from: date
+    entries: tuple[NewPrice, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CustomPrice:
+    product_id: str
+    sku: str
+    unit_price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PublishCustomPriceList:
+    currency: str
+    effective_from: date
+    adjustment: Adjustment | None  # for the SKUs the list does not price
+    entries: tuple[CustomPrice, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    price_book_id: str
+    publication_id: str
+    effective_from: date
+    entries: int
+    batches: int
+
+
+@dataclass(frozen=True, slots=True)
+class UsdRate:
+    currency: str
+    units_per_usd: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PublishFxRates:
+    effective_from: date
+    rates: tuple[UsdRate, ...]
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FxRateTable:
+    rate_table_id: str
+    effective_from: date
+    rates: tuple[UsdRate, ...]
+    source: str | None
+
+
+async def create_sku(ctx: WriteContext, command: CreateSku, request: IdempotentRequest | None) -> UsageSku:
+    async def work(session: AsyncSession) -> UsageSku:
+        if await session.get(UsageSkuRow, command.sku) is not None:
+            raise AlreadyExists(f"SKU {command.sku} exists already.", errors=[field_error("sku", "taken")])
+        type_id = await session.scalar(select(ProductType.id).where(ProductType.code == command.product_type))
         if type_id is None:
-            raise UnknownReference("product_type", f"no product type '{data.product_type}'")
-        start = data.effective_from or ctx.today
+            raise UnknownReference("product_type", f"no product type '{command.product_type}'")
+        start = command.effective_from or ctx.today
         session.add(
             UsageSkuRow(
-                sku=data.sku,
+                sku=command.sku,
                 product_type_id=type_id,
-                name=data.name,
-                unit=data.unit,
-                aggregation=data.aggregation,
-                description=data.description,
+                name=command.name,
+                unit=command.unit,
+                aggregation=command.aggregation,
+                description=command.description,
                 effective_from=start,
             )
         )
         await session.flush()
         product_ids = (await session.scalars(select(Product.id).where(Product.product_type_id == type_id))).all()
         await publish_definitions(session, ctx.runtime.outbox, product_ids, now=ctx.now)
-        ctx.note(session, "sku_created", data.sku)
-        return data.model_dump(mode="json", exclude={"requested_at"}) | {"effective_from": start.isoformat()}
+        ctx.note(session, "sku_created", command.sku)
+        return UsageSku(
+            command.sku,
+            command.name,
+            command.unit,
+            command.aggregation,
+            command.product_type,
+            command.description,
+            start,
+        )
 
-    return await create_once(ctx, request, work)
+    return await create_once(ctx, request, UsageSku, work)
 
 
 async def vendor_sell_book(session: AsyncSession, ctx_now: Any) -> PriceBook:
@@ -72,19 +155,19 @@ async def _check_references(session: AsyncSession, product_ids: Sequence[str], s
 
 
 async def publish_sell_prices(
-    ctx: WriteContext, data: SellPricesCreate, request: IdempotentRequest | None
-) -> dict[str, Any]:
-    async def work(session: AsyncSession) -> dict[str, Any]:
-        prices = [NewPrice(e.product_id, e.sku, e.currency, e.unit_price) for e in data.entries]
+    ctx: WriteContext, command: PublishSellPrices, request: IdempotentRequest | None
+) -> Publication:
+    async def work(session: AsyncSession) -> Publication:
+        prices = command.entries
         await _check_references(session, [p.product_id for p in prices], [p.sku for p in prices])
         book = await vendor_sell_book(session, ctx.now)
-        await _refuse_overlaps(session, book.id, data.effective_from, prices)
+        await _refuse_overlaps(session, book.id, command.effective_from, prices)
         records = {r.id: r for r in await load_records(session, {p.product_id for p in prices})}
         publication_id, batches = await publish_prices(
             session,
             ctx.runtime.outbox,
             book,
-            data.effective_from,
+            command.effective_from,
             prices,
             records,
             adjustment=None,
@@ -92,67 +175,66 @@ async def publish_sell_prices(
             now=ctx.now,
         )
         ctx.note(session, "sell_prices_published", publication_id)
-        return _publication(book.id, publication_id, data.effective_from.isoformat(), len(prices), batches)
+        return Publication(book.id, publication_id, command.effective_from, len(prices), batches)
 
-    return await create_once(ctx, request, work)
+    return await create_once(ctx, request, Publication, work)
 
 
 async def publish_custom_price_list(
-    ctx: WriteContext, reseller_id: str, data: CustomPriceListCreate, request: IdempotentRequest | None
-) -> dict[str, Any]:
+    ctx: WriteContext, reseller_id: str, command: PublishCustomPriceList, request: IdempotentRequest | None
+) -> Publication:
     """A reseller's own list in one currency from a date; SKUs it does not price fall back to the sell price."""
 
-    async def work(session: AsyncSession) -> dict[str, Any]:
-        prices = [NewPrice(e.product_id, e.sku, data.currency, e.unit_price) for e in data.entries]
+    async def work(session: AsyncSession) -> Publication:
+        prices = [NewPrice(e.product_id, e.sku, command.currency, e.unit_price) for e in command.entries]
         await _check_references(session, [p.product_id for p in prices], [p.sku for p in prices])
-        book = await _custom_book(session, reseller_id, data, ctx)
+        book = await _custom_book(session, reseller_id, command, ctx)
         book_id = book.id
-        await _refuse_overlaps(session, book_id, data.effective_from, prices)
+        await _refuse_overlaps(session, book_id, command.effective_from, prices)
         records = {r.id: r for r in await load_records(session, {p.product_id for p in prices})}
-        adjustment = Adjustment(data.adjustment.kind, data.adjustment.percent) if data.adjustment else None
         publication_id, batches = await publish_prices(
             session,
             ctx.runtime.outbox,
             book,
-            data.effective_from,
+            command.effective_from,
             prices,
             records,
-            adjustment=adjustment,
+            adjustment=command.adjustment,
             effective_at=ctx.instants.effective,
             now=ctx.now,
         )
         ctx.note(session, "custom_price_list_published", book_id)
-        return _publication(book_id, publication_id, data.effective_from.isoformat(), len(prices), batches)
+        return Publication(book_id, publication_id, command.effective_from, len(prices), batches)
 
-    return await create_once(ctx, request, work)
+    return await create_once(ctx, request, Publication, work)
 
 
 async def _custom_book(
-    session: AsyncSession, reseller_id: str, data: CustomPriceListCreate, ctx: WriteContext
+    session: AsyncSession, reseller_id: str, command: PublishCustomPriceList, ctx: WriteContext
 ) -> PriceBook:
     """The reseller's book in that currency (created on first use); one version per start date."""
-    book_id = derived_id("price-book", "reseller", reseller_id, data.currency)
+    book_id = derived_id("price-book", "reseller", reseller_id, command.currency)
     book = await session.get(PriceBook, book_id)
     if book is None:
         book = PriceBook(
             id=book_id,
-            name=f"Custom {data.currency} prices of reseller {reseller_id}",
+            name=f"Custom {command.currency} prices of reseller {reseller_id}",
             kind="reseller_custom",
             reseller_id=reseller_id,
-            currency=data.currency,
+            currency=command.currency,
             created_at=ctx.now,
         )
         session.add(book)
         await session.flush()
     clash = await session.scalar(
         select(PricePublication.id).where(
-            PricePublication.price_book_id == book_id, PricePublication.effective_from == data.effective_from
+            PricePublication.price_book_id == book_id, PricePublication.effective_from == command.effective_from
         )
     )
     if clash is not None:
         raise OverlappingPeriod(
             "effective_from",
-            f"this reseller's {data.currency} list already starts a version on {data.effective_from}",
+            f"this reseller's {command.currency} list already starts a version on {command.effective_from}",
         )
     return book
 
@@ -180,32 +262,27 @@ async def _refuse_overlaps(
         seen.add(key)
 
 
-def _publication(book_id: str, publication_id: str, effective_from: str, entries: int, batches: int) -> dict[str, Any]:
-    return {
-        "price_book_id": book_id,
-        "publication_id": publication_id,
-        "effective_from": effective_from,
-        "entries": entries,
-        "batches": batches,
-    }
-
-
-async def publish_fx_rates(ctx: WriteContext, data: FxRatesCreate, request: IdempotentRequest | None) -> dict[str, Any]:
-    async def work(session: AsyncSession) -> dict[str, Any]:
+async def publish_fx_rates(
+    ctx: WriteContext, command: PublishFxRates, request: IdempotentRequest | None
+) -> FxRateTable:
+    async def work(session: AsyncSession) -> FxRateTable:
         seen: set[str] = set()
-        for index, rate in enumerate(data.rates):
+        for index, rate in enumerate(command.rates):
             field = f"rates.{index}.currency"
             if rate.currency == "USD":
                 raise UnknownReference(field, "rates are quoted against USD; USD has no rate against itself")
-            if rate.currency in seen or await session.get(FxRateRow, (rate.currency, data.effective_from)) is not None:
-                raise OverlappingPeriod(field, f"a {rate.currency} rate from {data.effective_from} exists already")
+            if (
+                rate.currency in seen
+                or await session.get(FxRateRow, (rate.currency, command.effective_from)) is not None
+            ):
+                raise OverlappingPeriod(field, f"a {rate.currency} rate from {command.effective_from} exists already")
             seen.add(rate.currency)
             session.add(
                 FxRateRow(
                     currency=rate.currency,
-                    effective_from=data.effective_from,
+                    effective_from=command.effective_from,
                     units_per_usd=rate.units_per_usd,
-                    source=data.source,
+                    source=command.source,
                     effective_at=ctx.instants.effective,
                     recorded_at=ctx.now,
                 )
@@ -213,18 +290,13 @@ async def publish_fx_rates(ctx: WriteContext, data: FxRatesCreate, request: Idem
         event = FxRatesPublishedV1.model_validate(
             {
                 "rate_table_id": FX_RATE_TABLE_ID,
-                "effective_from": data.effective_from,
-                "rates": [{"currency": r.currency, "units_per_usd": r.units_per_usd} for r in data.rates],
-                "source": data.source,
+                "effective_from": command.effective_from,
+                "rates": [{"currency": r.currency, "units_per_usd": r.units_per_usd} for r in command.rates],
+                "source": command.source,
             }
         )
         await ctx.runtime.outbox.add(session, event, now=ctx.now)
-        ctx.note(session, "fx_rates_published", data.effective_from.isoformat())
-        return {
-            "rate_table_id": FX_RATE_TABLE_ID,
-            "effective_from": data.effective_from.isoformat(),
-            "rates": [{"currency": r.currency, "units_per_usd": str(r.units_per_usd)} for r in data.rates],
-            "source": data.source,
-        }
+        ctx.note(session, "fx_rates_published", command.effective_from.isoformat())
+        return FxRateTable(FX_RATE_TABLE_ID, command.effective_from, command.rates, command.source)
 
-    return await create_once(ctx, request, work)
+    return await create_once(ctx, request, FxRateTable, work)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.api.schemas import CommitmentRead, ProductRead, RestrictionRead
 from catalog.domain.definitions import upgrade_ids
 from catalog.domain.eligibility import Eligibility, ResellerProfile, is_orderable
 from catalog.domain.timeline import ProductRecord
@@ -17,13 +17,51 @@ from catalog.models import Product
 from catalog.repository import load_records
 
 
-def read_of(record: ProductRecord, product: Product, peers: list[ProductRecord], as_of: date) -> ProductRead | None:
+@dataclass(frozen=True, slots=True)
+class Commitment:
+    """A minimum commitment in one price-list currency."""
+
+    currency: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Restriction:
+    """Who may not order a version: partners in these countries who joined on or after `partners_since`."""
+
+    countries: tuple[str, ...]
+    partners_since: date
+
+
+@dataclass(frozen=True, slots=True)
+class ProductAsOf:
+    """A product as it was on one day: the version then in force, its commitments and upgrades."""
+
+    id: str
+    code: str
+    product_type: str
+    as_of: date
+    name: str
+    tier: str
+    description: str
+    marketing_text: str
+    state: str  # 'active' or 'deactivated' on `as_of`
+    available_from: date
+    deactivated_on: date | None
+    orderable_before: date | None
+    new_partner_restriction: Restriction | None
+    commitments: tuple[Commitment, ...]
+    upgrade_product_ids: tuple[str, ...]
+    exclusion_set: str | None
+
+
+def read_of(record: ProductRecord, product: Product, peers: list[ProductRecord], as_of: date) -> ProductAsOf | None:
     """The product as it was on `as_of`; None before it existed."""
     version = record.version_on(as_of)
     if version is None:
         return None
     rule = version.new_partner_rule
-    return ProductRead(
+    return ProductAsOf(
         id=record.id,
         code=record.code,
         product_type=record.product_type,
@@ -37,33 +75,33 @@ def read_of(record: ProductRecord, product: Product, peers: list[ProductRecord],
         deactivated_on=record.deactivated_on,
         orderable_before=version.orderable_before,
         new_partner_restriction=(
-            RestrictionRead(countries=list(rule.countries), partners_since=rule.partners_since) if rule else None
+            Restriction(countries=tuple(rule.countries), partners_since=rule.partners_since) if rule else None
         ),
-        commitments=[CommitmentRead(currency=c, amount=a) for c, a in record.commitments_on(as_of).items()],
-        upgrade_product_ids=list(upgrade_ids(record, peers, as_of)),
+        commitments=tuple(Commitment(currency=c, amount=a) for c, a in record.commitments_on(as_of).items()),
+        upgrade_product_ids=tuple(upgrade_ids(record, peers, as_of)),
         exclusion_set=record.exclusion_set,
     )
 
 
-async def product_read(session: AsyncSession, product_id: str, as_of: date) -> dict[str, Any]:
-    """One product as of a date, as JSON (404 if unknown or not yet existing on that date)."""
+async def product_read(session: AsyncSession, product_id: str, as_of: date) -> ProductAsOf:
+    """One product as of a date (404 if unknown or not yet existing on that date)."""
     product = await session.get(Product, product_id)
     peers = await load_records(session, [product_id]) if product is not None else []
     record = next((r for r in peers if r.id == product_id), None)
     read = read_of(record, product, peers, as_of) if record is not None and product is not None else None
     if read is None:
         raise ProductNotFound(f"{product_id} (as of {as_of})")
-    return read.model_dump(mode="json")
+    return read
 
 
-async def list_products(session: AsyncSession, as_of: date, after_code: str | None, limit: int) -> list[ProductRead]:
+async def list_products(session: AsyncSession, as_of: date, after_code: str | None, limit: int) -> list[ProductAsOf]:
     """Products that exist on `as_of`, by code."""
     records = await load_records(session)
     query = select(Product).order_by(Product.code)
     if after_code is not None:
         query = query.where(Product.code > after_code)
     products = {p.id: p for p in (await session.scalars(query)).all()}
-    found: list[ProductRead] = []
+    found: list[ProductAsOf] = []
     for record in records:
         product = products.get(record.id)
         read = read_of(record, product, records, as_of) if product is not None else None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,54 +13,120 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bss.api.idempotency import IdempotentRequest
 from bss.events.contracts.catalog import ProductDeactivatedV1
 from bss.problems import field_error
-from catalog.api.schemas import (
-    CommitmentIn,
-    CommitmentsCreate,
-    Deactivation,
-    ExclusionSetPut,
-    ProductCreate,
-    ProductTypeCreate,
-    ProductUpdate,
-    RestrictionIn,
-    VersionCreate,
-)
 from catalog.domain.product_identity import derived_id, product_id_for
 from catalog.errors import AlreadyDeactivated, AlreadyExists, OverlappingPeriod, ProductNotFound, UnknownReference
 from catalog.models import CommitmentRow, ExclusionSet, Product, ProductType, ProductVersionRow
 from catalog.publisher import publish_definitions
 from catalog.usecases.context import WriteContext, create_once, in_transaction
-from catalog.usecases.product_reads import product_read
+from catalog.usecases.product_reads import Commitment, ProductAsOf, Restriction, product_read
 
 
-async def create_product(ctx: WriteContext, data: ProductCreate, request: IdempotentRequest | None) -> dict[str, Any]:
-    async def work(session: AsyncSession) -> dict[str, Any]:
-        product_id = product_id_for(data.code)
+@dataclass(frozen=True, slots=True)
+class CreateProduct:
+    code: str
+    name: str
+    tier: str
+    product_type: str  # the product type's code
+    description: str
+    marketing_text: str
+    effective_from: date | None  # None: the day of the change
+    commitments: tuple[Commitment, ...]
+    orderable_before: date | None
+    new_partner_restriction: Restriction | None
+    exclusion_set: str | None  # the name of an existing set
+
+
+@dataclass(frozen=True, slots=True)
+class CreateProductType:
+    code: str
+    name: str
+    characteristics: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProductTypeDetails:
+    id: str
+    code: str
+    name: str
+    characteristics: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateProduct:
+    """None leaves a text as it is."""
+
+    description: str | None
+    marketing_text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AddVersion:
+    effective_from: date
+    name: str
+    tier: str
+    orderable_before: date | None
+    new_partner_restriction: Restriction | None
+
+
+@dataclass(frozen=True, slots=True)
+class AddCommitments:
+    effective_from: date
+    commitments: tuple[Commitment, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DeactivateProduct:
+    effective_from: date | None  # None: the day of the change
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaceExclusionSet:
+    product_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionSetMembers:
+    name: str
+    product_ids: tuple[str, ...]
+
+
+async def create_product(ctx: WriteContext, command: CreateProduct, request: IdempotentRequest | None) -> ProductAsOf:
+    async def work(session: AsyncSession) -> ProductAsOf:
+        product_id = product_id_for(command.code)
         if await session.get(Product, product_id) is not None:
             raise AlreadyExists(
-                f"A product with code {data.code} exists already.", errors=[field_error("code", "taken")]
+                f"A product with code {command.code} exists already.", errors=[field_error("code", "taken")]
             )
-        type_id = await session.scalar(select(ProductType.id).where(ProductType.code == data.product_type))
+        type_id = await session.scalar(select(ProductType.id).where(ProductType.code == command.product_type))
         if type_id is None:
-            raise UnknownReference("product_type", f"no product type '{data.product_type}'")
-        set_id = await _exclusion_set_id(session, data.exclusion_set, "exclusion_set")
-        start = data.effective_from or ctx.today
+            raise UnknownReference("product_type", f"no product type '{command.product_type}'")
+        set_id = await _exclusion_set_id(session, command.exclusion_set, "exclusion_set")
+        start = command.effective_from or ctx.today
         session.add(
             Product(
                 id=product_id,
-                code=data.code,
+                code=command.code,
                 product_type_id=type_id,
-                description=data.description,
-                marketing_text=data.marketing_text,
+                description=command.description,
+                marketing_text=command.marketing_text,
                 exclusion_set_id=set_id,
                 created_at=ctx.now,
             )
         )
         await session.flush()
-        _check_currencies_once(data.commitments)
+        _check_currencies_once(command.commitments)
         _add_version(
-            session, ctx, product_id, start, data.name, data.tier, data.orderable_before, data.new_partner_restriction
+            session,
+            ctx,
+            product_id,
+            start,
+            command.name,
+            command.tier,
+            command.orderable_before,
+            command.new_partner_restriction,
         )
-        for commitment in data.commitments:
+        for commitment in command.commitments:
             session.add(
                 CommitmentRow(
                     product_id=product_id,
@@ -74,88 +141,92 @@ async def create_product(ctx: WriteContext, data: ProductCreate, request: Idempo
         ctx.note(session, "product_created", product_id)
         return await product_read(session, product_id, start)
 
-    return await create_once(ctx, request, work)
+    return await create_once(ctx, request, ProductAsOf, work)
 
 
 async def create_product_type(
-    ctx: WriteContext, data: ProductTypeCreate, request: IdempotentRequest | None
-) -> dict[str, Any]:
-    async def work(session: AsyncSession) -> dict[str, Any]:
+    ctx: WriteContext, command: CreateProductType, request: IdempotentRequest | None
+) -> ProductTypeDetails:
+    async def work(session: AsyncSession) -> ProductTypeDetails:
         taken = await session.scalar(
-            select(ProductType.id).where((ProductType.code == data.code) | (ProductType.name == data.name))
+            select(ProductType.id).where((ProductType.code == command.code) | (ProductType.name == command.name))
         )
         if taken is not None:
             raise AlreadyExists(
-                f"A product type {data.code} or named {data.name} exists already.",
+                f"A product type {command.code} or named {command.name} exists already.",
                 errors=[field_error("code", "taken")],
             )
-        type_id = derived_id("product-type", data.code)
-        session.add(ProductType(id=type_id, code=data.code, name=data.name, characteristics=list(data.characteristics)))
+        type_id = derived_id("product-type", command.code)
+        session.add(
+            ProductType(id=type_id, code=command.code, name=command.name, characteristics=list(command.characteristics))
+        )
         ctx.note(session, "product_type_created", type_id)
-        return {"id": type_id, "code": data.code, "name": data.name, "characteristics": list(data.characteristics)}
+        return ProductTypeDetails(type_id, command.code, command.name, tuple(command.characteristics))
 
-    return await create_once(ctx, request, work)
+    return await create_once(ctx, request, ProductTypeDetails, work)
 
 
-async def update_product(ctx: WriteContext, product_id: str, data: ProductUpdate) -> dict[str, Any]:
+async def update_product(ctx: WriteContext, product_id: str, command: UpdateProduct) -> ProductAsOf:
     """Description and marketing text are not effective-dated and not part of the published definition."""
 
-    async def work(session: AsyncSession) -> dict[str, Any]:
+    async def work(session: AsyncSession) -> ProductAsOf:
         product = await _product(session, product_id)
-        if data.description is not None:
-            product.description = data.description
-        if data.marketing_text is not None:
-            product.marketing_text = data.marketing_text
+        if command.description is not None:
+            product.description = command.description
+        if command.marketing_text is not None:
+            product.marketing_text = command.marketing_text
         ctx.note(session, "product_updated", product_id)
         return await product_read(session, product_id, ctx.today)
 
-    result: dict[str, Any] = await in_transaction(ctx, work)
+    result: ProductAsOf = await in_transaction(ctx, work)
     return result
 
 
 async def add_version(
-    ctx: WriteContext, product_id: str, data: VersionCreate, request: IdempotentRequest | None
-) -> dict[str, Any]:
-    async def work(session: AsyncSession) -> dict[str, Any]:
+    ctx: WriteContext, product_id: str, command: AddVersion, request: IdempotentRequest | None
+) -> ProductAsOf:
+    async def work(session: AsyncSession) -> ProductAsOf:
         await _product(session, product_id)
-        if await session.get(ProductVersionRow, (product_id, data.effective_from)) is not None:
-            raise OverlappingPeriod("effective_from", f"the product already has a version from {data.effective_from}")
+        if await session.get(ProductVersionRow, (product_id, command.effective_from)) is not None:
+            raise OverlappingPeriod(
+                "effective_from", f"the product already has a version from {command.effective_from}"
+            )
         _add_version(
             session,
             ctx,
             product_id,
-            data.effective_from,
-            data.name,
-            data.tier,
-            data.orderable_before,
-            data.new_partner_restriction,
+            command.effective_from,
+            command.name,
+            command.tier,
+            command.orderable_before,
+            command.new_partner_restriction,
         )
         await session.flush()
         await publish_definitions(session, ctx.runtime.outbox, [product_id], now=ctx.now)
         ctx.note(session, "product_version_added", product_id)
-        return await product_read(session, product_id, data.effective_from)
+        return await product_read(session, product_id, command.effective_from)
 
-    return await create_once(ctx, request, work)
+    return await create_once(ctx, request, ProductAsOf, work)
 
 
 async def add_commitments(
-    ctx: WriteContext, product_id: str, data: CommitmentsCreate, request: IdempotentRequest | None
-) -> dict[str, Any]:
-    async def work(session: AsyncSession) -> dict[str, Any]:
+    ctx: WriteContext, product_id: str, command: AddCommitments, request: IdempotentRequest | None
+) -> ProductAsOf:
+    async def work(session: AsyncSession) -> ProductAsOf:
         await _product(session, product_id)
-        _check_currencies_once(data.commitments)
-        for index, commitment in enumerate(data.commitments):
-            key = (product_id, commitment.currency, data.effective_from)
+        _check_currencies_once(command.commitments)
+        for index, commitment in enumerate(command.commitments):
+            key = (product_id, commitment.currency, command.effective_from)
             if await session.get(CommitmentRow, key) is not None:
                 raise OverlappingPeriod(
                     f"commitments.{index}.currency",
-                    f"a {commitment.currency} commitment from {data.effective_from} exists already",
+                    f"a {commitment.currency} commitment from {command.effective_from} exists already",
                 )
             session.add(
                 CommitmentRow(
                     product_id=product_id,
                     currency=commitment.currency,
-                    effective_from=data.effective_from,
+                    effective_from=command.effective_from,
                     amount=commitment.amount,
                     recorded_at=ctx.now,
                 )
@@ -163,32 +234,34 @@ async def add_commitments(
         await session.flush()
         await publish_definitions(session, ctx.runtime.outbox, [product_id], now=ctx.now)
         ctx.note(session, "commitments_added", product_id)
-        return await product_read(session, product_id, data.effective_from)
+        return await product_read(session, product_id, command.effective_from)
 
-    return await create_once(ctx, request, work)
+    return await create_once(ctx, request, ProductAsOf, work)
 
 
-async def deactivate_product(ctx: WriteContext, product_id: str, data: Deactivation) -> dict[str, Any]:
-    async def work(session: AsyncSession) -> dict[str, Any]:
+async def deactivate_product(ctx: WriteContext, product_id: str, command: DeactivateProduct) -> ProductAsOf:
+    async def work(session: AsyncSession) -> ProductAsOf:
         product = await _product(session, product_id)
         if product.deactivated_on is not None:
             raise AlreadyDeactivated(product_id)
-        product.deactivated_on = data.effective_from or ctx.today
-        product.deactivation_reason = data.reason
-        event = ProductDeactivatedV1(product_id=product_id, effective_from=product.deactivated_on, reason=data.reason)
+        product.deactivated_on = command.effective_from or ctx.today
+        product.deactivation_reason = command.reason
+        event = ProductDeactivatedV1(
+            product_id=product_id, effective_from=product.deactivated_on, reason=command.reason
+        )
         await ctx.runtime.outbox.add(session, event, now=ctx.now)
         ctx.note(session, "product_deactivated", product_id)
         return await product_read(session, product_id, product.deactivated_on)
 
-    result: dict[str, Any] = await in_transaction(ctx, work)
+    result: ProductAsOf = await in_transaction(ctx, work)
     return result
 
 
-async def put_exclusion_set(ctx: WriteContext, name: str, data: ExclusionSetPut) -> dict[str, Any]:
+async def put_exclusion_set(ctx: WriteContext, name: str, command: ReplaceExclusionSet) -> ExclusionSetMembers:
     """Replace a set's members (creating the set if new); members and former members are republished."""
 
-    async def work(session: AsyncSession) -> dict[str, Any]:
-        ids = [str(pid) for pid in data.product_ids]
+    async def work(session: AsyncSession) -> ExclusionSetMembers:
+        ids = [str(pid) for pid in command.product_ids]
         for index, pid in enumerate(ids):
             if await session.get(Product, pid) is None:
                 raise UnknownReference(f"product_ids.{index}", f"no product {pid}")
@@ -202,9 +275,9 @@ async def put_exclusion_set(ctx: WriteContext, name: str, data: ExclusionSetPut)
         await session.execute(update(Product).where(Product.id.in_(ids)).values(exclusion_set_id=set_id))
         await publish_definitions(session, ctx.runtime.outbox, former | set(ids), now=ctx.now)
         ctx.note(session, "exclusion_set_replaced", name)
-        return {"name": name, "product_ids": sorted(ids)}
+        return ExclusionSetMembers(name, tuple(sorted(ids)))
 
-    result: dict[str, Any] = await in_transaction(ctx, work)
+    result: ExclusionSetMembers = await in_transaction(ctx, work)
     return result
 
 
@@ -224,7 +297,7 @@ async def _exclusion_set_id(session: AsyncSession, name: str | None, field: str)
     return set_id
 
 
-def _check_currencies_once(commitments: list[CommitmentIn]) -> None:
+def _check_currencies_once(commitments: Sequence[Commitment]) -> None:
     seen: set[str] = set()
     for index, commitment in enumerate(commitments):
         if commitment.currency in seen:
@@ -240,7 +313,7 @@ def _add_version(
     name: str,
     tier: str,
     orderable_before: date | None,
-    restriction: RestrictionIn | None,
+    restriction: Restriction | None,
 ) -> None:
     session.add(
         ProductVersionRow(

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
 from bss.api.input_text import Email, Name, Text
+from bss.events.contracts.subscriptions import ResellerStatus, SubscriptionKind, SuspensionReason, TierChangeDirection
 from bss.events.contracts.value_types import CountryCode, Currency, Uuid
 from subscriptions.domain.countries import country_refusal
+from subscriptions.domain.lifecycle import Status
 
 DecimalText = Annotated[Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str)]
 _INPUT = ConfigDict(extra="forbid")
@@ -73,7 +75,7 @@ class ResellerRead(BaseModel):
     billing_currency: str
     contract_signed_on: date
     tax_id: str | None
-    status: Literal["active", "suspended"]
+    status: ResellerStatus
     ramp_up_cycles: int | None
     registered_at: datetime
 
@@ -96,7 +98,7 @@ class SubscriptionCreate(BaseModel):
 
     reseller_id: Uuid | None = Field(default=None, description="Required for admins; a reseller orders for itself.")
     product_id: Uuid
-    kind: Literal["trial", "paid"] = "paid"
+    kind: SubscriptionKind = "paid"
     start_at: AwareDatetime | None = Field(default=None, description="Default: now (or `requested_at`).")
     ramp_up_cycles: int | None = Field(default=None, description="Admin only: overrides the standing grants.")
     requested_at: AwareDatetime | None = Field(default=None, description="Admin backdating (RFC 3339).")
@@ -120,8 +122,8 @@ class SubscriptionRead(BaseModel):
     current_product_id: str = Field(description="The product (tier) in force in the current period.")
     current_tier: str | None
     current_product_name: str | None
-    status: Literal["trial", "active", "suspended", "cancelled", "expired"]
-    kind: Literal["trial", "paid"]
+    status: Status
+    kind: SubscriptionKind
     billing_currency: str
     started_at: datetime
     trial_ends_at: datetime | None
@@ -143,7 +145,7 @@ class BackdatedAction(BaseModel):
 class SuspensionCreate(BackdatedAction):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"reason": "non_payment"}})
 
-    reason: Literal["non_payment", "other"] = "non_payment"
+    reason: SuspensionReason = "non_payment"
     detail: Text | None = None
 
 
@@ -171,7 +173,7 @@ class RefusalRead(BaseModel):
 class TierChangePreview(BaseModel):
     allowed: bool
     refusals: list[RefusalRead]
-    direction: Literal["upgrade", "downgrade"] | None
+    direction: TierChangeDirection | None
     effective_from: date | None = Field(description="First billing period at the new tier.")
     from_product_id: str | None
     from_tier: str | None

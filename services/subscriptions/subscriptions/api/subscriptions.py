@@ -4,7 +4,7 @@ and the per-period timeline. Admins may backdate with `requested_at`; resellers 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
@@ -13,6 +13,7 @@ from bss.api.caller import Admin, CurrentCaller, tenant_scope
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
 from bss.api.json_body import JsonBodyRoute
 from bss.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from bss.calendar_months import period_of, shift_period
 from bss.identity import Role
 from bss.problems import Forbidden, ValidationProblem, field_error
 from subscriptions.api.responses import preview_read, problems, subscription_read
@@ -29,7 +30,7 @@ from subscriptions.api.schemas import (
     TierChangeRead,
 )
 from subscriptions.deps import AdminOrReseller, RuntimeDep, StaffOrReseller, SubscriptionInPath
-from subscriptions.domain.periods import add_months, period_of
+from subscriptions.domain.lifecycle import Status
 from subscriptions.usecases import lifecycle, orders, queries, tier_changes
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], route_class=JsonBodyRoute)
@@ -80,7 +81,7 @@ async def list_subscriptions(
     caller: StaffOrReseller,
     runtime: RuntimeDep,
     reseller_id: str | None = None,
-    status: Literal["trial", "active", "suspended", "cancelled", "expired"] | None = None,
+    status: Status | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[SubscriptionRead]:
@@ -206,7 +207,7 @@ async def periods(
     last = to or period_of(runtime.clock.now())
     if last < first:
         raise ValidationProblem("`to` is before `from`.", errors=[field_error("to", "must not be before from")])
-    if add_months(first.replace(day=1), MAX_TIMELINE_MONTHS) <= last:
+    if shift_period(first, MAX_TIMELINE_MONTHS) <= last:
         raise ValidationProblem("Ask for at most 120 months.", errors=[field_error("to", "at most 120 months")])
     lines = await queries.subscription_periods(runtime, subscription, first, last)
     return [

@@ -11,13 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-
-@dataclass(frozen=True, slots=True)
-class NewPartnerRule:
-    """Region rule: partners in `countries` whose partnership started on or after `partners_since` are refused."""
-
-    countries: frozenset[str]
-    partners_since: date
+from bss.availability import NewPartnerRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +66,6 @@ class Product:
     def deactivated_on(self, on: date) -> bool:
         """A deactivated product cannot be bought or moved to from its deactivation date (DOMAIN: Catalog)."""
         return self.deactivated_from is not None and self.deactivated_from <= on
-
-
-def restricted_for_partner(version: ProductVersion, country: str, partner_since: date) -> bool:
-    """Region rule: new partners (since the rule's date) in its countries cannot buy or move to it (seed 003)."""
-    rule = version.new_partner_rule
-    return rule is not None and country in rule.countries and partner_since >= rule.partners_since
 
 
 def is_upgrade(current: ProductVersion, target_id: str) -> bool:

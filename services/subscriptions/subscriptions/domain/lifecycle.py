@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from subscriptions.domain.periods import next_period, period_begins_at, period_of
+from bss.calendar_months import next_period, period_of, period_start_instant
 
 Status = Literal["trial", "active", "suspended", "cancelled", "expired"]
 LIVE_STATUSES: tuple[Status, ...] = ("trial", "active", "suspended")
@@ -33,7 +33,7 @@ def cancellation_effective_at(status: str, requested_at: datetime, *, at_period_
     """A cancellation ends the subscription at the end of the current billing period by default; a trial ends now."""
     if status == "trial" or not at_period_end:
         return requested_at
-    return period_begins_at(next_period(period_of(requested_at)))
+    return period_start_instant(next_period(period_of(requested_at)))
 
 
 def last_billed_period(paid_from: datetime | None, ends_at: datetime) -> date | None:

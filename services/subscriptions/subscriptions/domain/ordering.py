@@ -6,7 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from subscriptions.domain.catalog_model import Product, restricted_for_partner
+from bss.availability import Partner, new_partner_refused
+from subscriptions.domain.catalog_model import Product
 from subscriptions.domain.lifecycle import LIVE_STATUSES
 
 
@@ -28,6 +29,11 @@ class ResellerFacts:
     country: str
     partner_since: date
     billing_currency: str
+
+    @property
+    def partner(self) -> Partner:
+        """The buyer as the availability rules (`bss.availability`) see it."""
+        return Partner(self.country, self.partner_since)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +94,7 @@ def _product_refusals(product: Product, reseller: ResellerFacts | None, start_on
                 "(existing subscriptions stay valid).",
             )
         )
-    if reseller is not None and restricted_for_partner(version, reseller.country, reseller.partner_since):
+    if reseller is not None and new_partner_refused(version.new_partner_rule, reseller.partner):
         out.append(
             Refusal(
                 "region_rule",

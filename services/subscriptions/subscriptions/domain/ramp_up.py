@@ -1,10 +1,12 @@
-"""Ramp-up: the minimum commitment waived for the first billing cycles of a new paid subscription."""
+"""Ramp-up: the minimum commitment waived for the first billing cycles of a new paid subscription.
+
+Subscriptions owns ramp-up: these rules decide the cycles, `bss.ramp_up.ramp_up_window` turns them into the
+waived periods, and the events carry that window to billing (docs/domain.md, "Ramp-up").
+"""
 
 from __future__ import annotations
 
 from datetime import date
-
-from subscriptions.domain.periods import add_months
 
 RAMP_UP_CAP_CHANGE = date(2023, 11, 1)
 MAX_CYCLES_BEFORE_CHANGE = 3
@@ -39,10 +41,3 @@ def grant_refusal(cycles: int) -> str | None:
 def cycles_at_creation(granted: int, started_on: date) -> int:
     """A standing grant applies at creation up to the cap in force on the start date (DOMAIN: Ramp-up)."""
     return max(0, min(granted, max_ramp_up_cycles(started_on)))
-
-
-def ramp_up_applies(first_period: date | None, cycles: int, period: date) -> bool:
-    """Cycles are months counted from the month the subscription becomes paid; a partial first month is cycle 1."""
-    if first_period is None or cycles <= 0:
-        return False
-    return first_period <= period < add_months(first_period, cycles)

@@ -8,19 +8,15 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from subscriptions.domain.catalog_model import (
-    Product,
-    ProductVersion,
-    is_downgrade,
-    is_upgrade,
-    restricted_for_partner,
-)
+from bss.availability import new_partner_refused
+from bss.calendar_months import next_period, period_of
+from bss.events.contracts.subscriptions import TierChangeDirection
+from subscriptions.domain.catalog_model import Product, ProductVersion, is_downgrade, is_upgrade
 from subscriptions.domain.lifecycle import transition_refusal
 from subscriptions.domain.ordering import Refusal, ResellerFacts
-from subscriptions.domain.periods import next_period, period_of
 
 Timing = Literal["current_period", "next_period"]
-Direction = Literal["upgrade", "downgrade"]
+Direction = TierChangeDirection
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +91,7 @@ def _target_refusals(
     refusals: list[Refusal] = []
     if target.deactivated_on(on) or target.deactivated_on(effective_from):
         refusals.append(Refusal("product_deactivated", "product_id", f"{version.name} is deactivated."))
-    if restricted_for_partner(version, reseller.country, reseller.partner_since):
+    if new_partner_refused(version.new_partner_rule, reseller.partner):
         refusals.append(
             Refusal(
                 "region_rule",

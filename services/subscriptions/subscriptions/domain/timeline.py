@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from bss.calendar_months import next_period, period_containing, period_of, period_start_instant, periods_from_to
+from bss.ramp_up import in_ramp_up, ramp_up_window
 from subscriptions.domain.catalog_model import Product
-from subscriptions.domain.periods import next_period, period_begins_at, period_of, periods_from_to
-from subscriptions.domain.ramp_up import ramp_up_applies
 from subscriptions.domain.tier_changes import ScheduledChange, tier_in_force
 
 
@@ -64,7 +64,7 @@ def state_at(statuses: Sequence[StatusChange], at: datetime) -> str | None:
 def period_state(history: SubscriptionHistory, period: date) -> str:
     """A period's state is the one it ended in (a trial converted on the 20th makes an 'active' month, a
     subscription cancelled during the month shows 'cancelled' in its last, fully billed, month)."""
-    end = period_begins_at(next_period(period)) - timedelta(microseconds=1)
+    end = period_start_instant(next_period(period)) - timedelta(microseconds=1)
     return state_at(history.statuses, max(end, history.started_at)) or "trial"
 
 
@@ -79,17 +79,18 @@ def timeline(
 ) -> list[PeriodLine]:
     """One line per billing period between `first` and `last` in which the subscription exists: the tier in
     force (named as on the 1st), its commitment, the ramp-up flag and the state (DOMAIN: Subscriptions)."""
-    begin = max(period_of(history.started_at), first.replace(day=1))
-    end = last.replace(day=1)
+    begin = max(period_of(history.started_at), period_containing(first))
+    end = period_containing(last)
     if history.ends_at is not None:
         end = min(end, period_of(history.ends_at - timedelta(microseconds=1)))
     lines: list[PeriodLine] = []
+    window = ramp_up_window(history.ramp_up_first_period, history.ramp_up_cycles)
     for period in periods_from_to(begin, end):
         product_id = tier_in_force(history.product_id, history.changes, period)
         product = products.get(product_id)
         version = product.named_as_of(period) if product is not None else None
         commitment = version.commitment(history.currency) if version is not None else None
-        ramp_up = ramp_up_applies(history.ramp_up_first_period, history.ramp_up_cycles, period)
+        ramp_up = in_ramp_up(window, period)
         state = period_state(history, period)
         lines.append(
             PeriodLine(

@@ -8,27 +8,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bss.api.backdating import Instants
+from bss.calendar_months import period_of
 from bss.events.contracts.subscriptions import (
     SubscriptionCancelledV1,
     SubscriptionResumedV1,
     SubscriptionSuspendedV1,
+    SuspensionReason,
     TrialConvertedV1,
     TrialExpiredV1,
 )
-from bss.service_app import Runtime
+from bss.ramp_up import ramp_up_window
 from subscriptions.domain.lifecycle import Action, cancellation_effective_at, last_billed_period, transition_refusal
-from subscriptions.domain.periods import period_of
 from subscriptions.domain.trials import may_convert, trial_last_day
 from subscriptions.errors import StateConflict, SubscriptionNotFound
 from subscriptions.models import StatusChangeRow, Subscription
 from subscriptions.repository import scheduled_changes
-from subscriptions.usecases.recording import publish, settings_of
+from subscriptions.runtime import SubscriptionsRuntime
+from subscriptions.usecases.recording import publish
 
 
 async def _claim(
@@ -68,9 +69,15 @@ async def _current_product(session: AsyncSession, subscription: Subscription, at
 
 
 async def _convert(
-    runtime: Runtime, session: AsyncSession, subscription: Subscription, at: datetime, recorded: datetime, auto: bool
+    runtime: SubscriptionsRuntime,
+    session: AsyncSession,
+    subscription: Subscription,
+    at: datetime,
+    recorded: datetime,
+    auto: bool,
 ) -> bool:
-    first_period = period_of(at) if subscription.ramp_up_cycles else None
+    window = ramp_up_window(period_of(at), subscription.ramp_up_cycles)  # the conversion month is cycle 1
+    first_period = window.first_period if window is not None else None
     values = {"status": "active", "paid_from": at, "ramp_up_first_period": first_period, "recorded_at": recorded}
     claimed = await _claim(session, subscription.id, "trial", values)
     if claimed is None:
@@ -82,12 +89,14 @@ async def _convert(
         product_id=await _current_product(session, claimed, at),
         converted_at=at,
         automatic=auto,
+        ramp_up_first_period=first_period,
+        ramp_up_last_period=window.last_period if window is not None else None,
     )
     await publish(runtime, session, converted, recorded=recorded)
     return True
 
 
-async def convert_trial(runtime: Runtime, subscription_id: str, instants: Instants) -> Subscription:
+async def convert_trial(runtime: SubscriptionsRuntime, subscription_id: str, instants: Instants) -> Subscription:
     """The reseller converts its trial to paid, up to and including the trial's last day (DOMAIN: Trial)."""
     async with runtime.sessions() as session, session.begin():
         subscription = await _load_for(session, subscription_id, "convert")
@@ -106,7 +115,7 @@ class SweepResult:
     converted: int
 
 
-async def sweep_trials(runtime: Runtime, now: datetime) -> SweepResult:
+async def sweep_trials(runtime: SubscriptionsRuntime, now: datetime) -> SweepResult:
     """The trial scheduler: trials past their end expire, or convert when auto-conversion is set.
 
     Safe to run twice and on two replicas at once: each trial moves out of 'trial' in one conditional UPDATE,
@@ -134,7 +143,7 @@ async def sweep_trials(runtime: Runtime, now: datetime) -> SweepResult:
 
 
 async def _expire(
-    runtime: Runtime, session: AsyncSession, subscription: Subscription, ends: datetime, recorded: datetime
+    runtime: SubscriptionsRuntime, session: AsyncSession, subscription: Subscription, ends: datetime, recorded: datetime
 ) -> bool:
     claimed = await _claim(session, subscription.id, "trial", {"status": "expired", "ends_at": ends})
     if claimed is None:
@@ -149,10 +158,10 @@ async def _expire(
 
 
 async def suspend(
-    runtime: Runtime,
+    runtime: SubscriptionsRuntime,
     subscription_id: str,
     instants: Instants,
-    reason: Literal["non_payment", "other"],
+    reason: SuspensionReason,
     detail: str | None,
 ) -> Subscription:
     """An active subscription is suspended (non-payment); it keeps its exclusion set and can be resumed."""
@@ -172,7 +181,7 @@ async def suspend(
         return subscription
 
 
-async def resume(runtime: Runtime, subscription_id: str, instants: Instants) -> Subscription:
+async def resume(runtime: SubscriptionsRuntime, subscription_id: str, instants: Instants) -> Subscription:
     """A suspended subscription becomes active again."""
     async with runtime.sessions() as session, session.begin():
         subscription = await _load_for(session, subscription_id, "resume")
@@ -187,11 +196,16 @@ async def resume(runtime: Runtime, subscription_id: str, instants: Instants) -> 
 
 
 async def cancel(
-    runtime: Runtime, subscription_id: str, instants: Instants, *, at_period_end: bool | None, reason: str | None
+    runtime: SubscriptionsRuntime,
+    subscription_id: str,
+    instants: Instants,
+    *,
+    at_period_end: bool | None,
+    reason: str | None,
 ) -> Subscription:
     """Cancel: by default the subscription ends with the current billing period, billed in full; the exclusion
     set is free for an order starting from then (DOMAIN: Subscriptions, first and last month)."""
-    settings = settings_of(runtime)
+    settings = runtime.settings
     async with runtime.sessions() as session, session.begin():
         subscription = await _load_for(session, subscription_id, "cancel")
         before = subscription.status

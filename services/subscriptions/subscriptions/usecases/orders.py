@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bss.api.backdating import Instants
 from bss.api.idempotency import IdempotencyStore, IdempotentRequest, StoredAnswer
-from bss.events.contracts.subscriptions import RampUpGrantedV1, SubscriptionCreatedV1
-from bss.service_app import Runtime
+from bss.calendar_months import next_period, period_of
+from bss.events.contracts.subscriptions import RampUpGrantedV1, SubscriptionCreatedV1, SubscriptionKind
+from bss.ramp_up import ramp_up_window
 from subscriptions.domain.catalog_model import Product
 from subscriptions.domain.ordering import Refusal, order_refusals
-from subscriptions.domain.periods import next_period, period_of
 from subscriptions.domain.ramp_up import cycles_at_creation, ramp_up_refusal
 from subscriptions.domain.trials import trial_ends_at
 from subscriptions.errors import ExclusionSetTaken, RuleRefused
@@ -32,8 +32,9 @@ from subscriptions.repository import (
     ramp_up_policy,
     reseller_facts,
 )
+from subscriptions.runtime import SubscriptionsRuntime
 from subscriptions.settings import SubscriptionsSettings
-from subscriptions.usecases.recording import enter_status, publish, settings_of
+from subscriptions.usecases.recording import enter_status, publish
 
 idempotency = IdempotencyStore(messaging)
 
@@ -42,7 +43,7 @@ idempotency = IdempotencyStore(messaging)
 class PlaceOrder:
     reseller_id: str
     product_id: str
-    kind: Literal["trial", "paid"]
+    kind: SubscriptionKind
     start_at: datetime | None
     ramp_up_cycles: int | None
     by_admin: bool
@@ -80,10 +81,10 @@ async def _ramp_up(
 
 
 async def place_order(
-    runtime: Runtime, command: PlaceOrder, instants: Instants, request: IdempotentRequest | None
+    runtime: SubscriptionsRuntime, command: PlaceOrder, instants: Instants, request: IdempotentRequest | None
 ) -> Subscription:
     """A reseller orders a contract product (quantity 1) as a trial or paid, from `start_at` (default: now)."""
-    settings = settings_of(runtime)
+    settings = runtime.settings
     started_at = (command.start_at or instants.effective).astimezone(UTC)
     async with runtime.sessions() as session, session.begin():
         stored = await idempotency.find(session, request)
@@ -152,7 +153,7 @@ def _new_subscription(
 
 
 async def _publish_created(
-    runtime: Runtime,
+    runtime: SubscriptionsRuntime,
     session: AsyncSession,
     subscription: Subscription,
     product: Product,
@@ -174,11 +175,13 @@ async def _publish_created(
     )
     await publish(runtime, session, created, recorded=instants.recorded)
     if ramp_up.cycles:
+        window = ramp_up_window(subscription.ramp_up_first_period, ramp_up.cycles)  # None for a trial
         granted = RampUpGrantedV1(
             subscription_id=subscription.id,
             reseller_id=subscription.reseller_id,
             cycles=ramp_up.cycles,
-            first_period=subscription.ramp_up_first_period,
+            first_period=window.first_period if window is not None else None,
+            last_period=window.last_period if window is not None else None,
             scope=ramp_up.scope,
             granted_at=instants.effective,
         )

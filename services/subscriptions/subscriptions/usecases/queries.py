@@ -10,14 +10,14 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bss.service_app import Runtime
+from bss.calendar_months import period_of
 from subscriptions.domain.catalog_model import Product, ProductVersion
-from subscriptions.domain.periods import period_of
 from subscriptions.domain.tier_changes import tier_in_force
 from subscriptions.domain.timeline import PeriodLine, SubscriptionHistory, timeline
 from subscriptions.errors import SubscriptionNotFound
 from subscriptions.models import Subscription, TierChangeRow
 from subscriptions.repository import as_scheduled, load_products, scheduled_changes, status_changes
+from subscriptions.runtime import SubscriptionsRuntime
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,7 @@ async def views_of(
     return views
 
 
-async def get_subscription(runtime: Runtime, subscription_id: str, now: datetime) -> SubscriptionView:
+async def get_subscription(runtime: SubscriptionsRuntime, subscription_id: str, now: datetime) -> SubscriptionView:
     async with runtime.sessions() as session:
         subscription = await session.get(Subscription, subscription_id)
         if subscription is None:
@@ -63,7 +63,12 @@ async def get_subscription(runtime: Runtime, subscription_id: str, now: datetime
 
 
 async def list_subscriptions(
-    runtime: Runtime, reseller_id: str | None, status: str | None, after: str | None, limit: int, now: datetime
+    runtime: SubscriptionsRuntime,
+    reseller_id: str | None,
+    status: str | None,
+    after: str | None,
+    limit: int,
+    now: datetime,
 ) -> list[SubscriptionView]:
     async with runtime.sessions() as session:
         query = select(Subscription).order_by(Subscription.id).limit(limit)
@@ -77,7 +82,7 @@ async def list_subscriptions(
 
 
 async def subscription_periods(
-    runtime: Runtime, subscription: Subscription, first: date, last: date
+    runtime: SubscriptionsRuntime, subscription: Subscription, first: date, last: date
 ) -> list[PeriodLine]:
     """The timeline billing re-derives from the events: tier, commitment, ramp-up flag and state per period."""
     async with runtime.sessions() as session:
@@ -97,7 +102,7 @@ async def subscription_periods(
     return timeline(history, products, first, last)
 
 
-async def catalog_as_of(runtime: Runtime, on: date) -> list[tuple[Product, ProductVersion]]:
+async def catalog_as_of(runtime: SubscriptionsRuntime, on: date) -> list[tuple[Product, ProductVersion]]:
     """The read model's products with the version in force on `on` (products not yet published are left out)."""
     async with runtime.sessions() as session:
         products = await load_products(session)

@@ -7,16 +7,10 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bss.events.envelope import EventData
-from bss.service_app import Runtime
 from subscriptions.domain.tier_changes import TierPolicy
 from subscriptions.models import StatusChangeRow, Subscription
+from subscriptions.runtime import SubscriptionsRuntime
 from subscriptions.settings import SubscriptionsSettings
-
-
-def settings_of(runtime: Runtime) -> SubscriptionsSettings:
-    settings = runtime.settings
-    assert isinstance(settings, SubscriptionsSettings)
-    return settings
 
 
 def tier_policy(settings: SubscriptionsSettings) -> TierPolicy:
@@ -32,6 +26,8 @@ async def enter_status(
     session.add(StatusChangeRow(subscription_id=subscription.id, status=status, at=at, recorded_at=recorded))
 
 
-async def publish(runtime: Runtime, session: AsyncSession, event: EventData, *, recorded: datetime) -> None:
+async def publish(
+    runtime: SubscriptionsRuntime, session: AsyncSession, event: EventData, *, recorded: datetime
+) -> None:
     """The event leaves with the state change or not at all (transactional outbox)."""
     await runtime.outbox.add(session, event, now=recorded)

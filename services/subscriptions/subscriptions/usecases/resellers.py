@@ -5,19 +5,24 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bss.api.backdating import Instants
 from bss.api.idempotency import IdempotencyStore, IdempotentRequest, StoredAnswer
-from bss.events.contracts.subscriptions import PostalAddress, ResellerRegisteredV1, ResellerStatusChangedV1
+from bss.events.contracts.subscriptions import (
+    PostalAddress,
+    ResellerRegisteredV1,
+    ResellerStatus,
+    ResellerStatusChangedV1,
+)
 from bss.problems import Conflict
-from bss.service_app import Runtime
 from subscriptions.domain.ramp_up import grant_refusal
 from subscriptions.errors import ResellerNotFound, refuse
 from subscriptions.models import RampUpPolicy, Reseller, messaging
+from subscriptions.runtime import SubscriptionsRuntime
 from subscriptions.usecases.recording import publish
 
 idempotency = IdempotencyStore(messaging)
@@ -37,7 +42,7 @@ class RegisterReseller:
 
 
 async def register_reseller(
-    runtime: Runtime, command: RegisterReseller, instants: Instants, request: IdempotentRequest | None
+    runtime: SubscriptionsRuntime, command: RegisterReseller, instants: Instants, request: IdempotentRequest | None
 ) -> Reseller:
     """A reseller joins: stored with its billing details and announced by `ResellerRegistered`."""
     async with runtime.sessions() as session, session.begin():
@@ -88,7 +93,7 @@ def _registered(reseller: Reseller) -> ResellerRegisteredV1:
 
 
 async def set_reseller_status(
-    runtime: Runtime, reseller_id: str, status: Literal["active", "suspended"], now: datetime
+    runtime: SubscriptionsRuntime, reseller_id: str, status: ResellerStatus, now: datetime
 ) -> Reseller:
     """A suspended reseller cannot order; reactivation lets it order again. A real change emits its event."""
     async with runtime.sessions() as session, session.begin():
@@ -103,7 +108,9 @@ async def set_reseller_status(
     return reseller
 
 
-async def grant_reseller_ramp_up(runtime: Runtime, reseller_id: str, cycles: int | None, now: datetime) -> Reseller:
+async def grant_reseller_ramp_up(
+    runtime: SubscriptionsRuntime, reseller_id: str, cycles: int | None, now: datetime
+) -> Reseller:
     """The distributor grants one reseller a ramp-up for its new subscriptions (0..3; the start date caps it)."""
     if cycles is not None and (problem := grant_refusal(cycles)):
         raise refuse("ramp_up_cap", "cycles", problem)
@@ -116,7 +123,7 @@ async def grant_reseller_ramp_up(runtime: Runtime, reseller_id: str, cycles: int
     return reseller
 
 
-async def set_ramp_up_policy(runtime: Runtime, cycles: int, now: datetime) -> int:
+async def set_ramp_up_policy(runtime: SubscriptionsRuntime, cycles: int, now: datetime) -> int:
     """The distributor's ramp-up for all new subscriptions (0..3; the start date caps it)."""
     if problem := grant_refusal(cycles):
         raise refuse("ramp_up_cap", "cycles", problem)
@@ -129,7 +136,7 @@ async def set_ramp_up_policy(runtime: Runtime, cycles: int, now: datetime) -> in
     return cycles
 
 
-async def list_resellers(runtime: Runtime, after: str | None, limit: int) -> list[Reseller]:
+async def list_resellers(runtime: SubscriptionsRuntime, after: str | None, limit: int) -> list[Reseller]:
     async with runtime.sessions() as session:
         query = select(Reseller).order_by(Reseller.id).limit(limit)
         if after is not None:
@@ -137,7 +144,7 @@ async def list_resellers(runtime: Runtime, after: str | None, limit: int) -> lis
         return list((await session.scalars(query)).all())
 
 
-async def get_reseller(runtime: Runtime, reseller_id: str) -> Reseller:
+async def get_reseller(runtime: SubscriptionsRuntime, reseller_id: str) -> Reseller:
     async with runtime.sessions() as session:
         reseller = await session.get(Reseller, reseller_id)
     if reseller is None:

@@ -10,14 +10,14 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bss.api.backdating import Instants
+from bss.calendar_months import period_of
 from bss.events.contracts.subscriptions import SubscriptionTierChangedV1
-from bss.service_app import Runtime
-from subscriptions.domain.periods import period_of
 from subscriptions.domain.tier_changes import TierChangeDecision, decide_tier_change, replaced_by, tier_in_force
 from subscriptions.errors import ResellerNotFound, RuleRefused, SubscriptionNotFound
 from subscriptions.models import Reseller, Subscription, TierChangeRow
 from subscriptions.repository import as_scheduled, load_products, reseller_facts, scheduled_changes
-from subscriptions.usecases.recording import publish, settings_of, tier_policy
+from subscriptions.runtime import SubscriptionsRuntime
+from subscriptions.usecases.recording import publish, tier_policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ class TierChangeView:
 
 
 async def _decide(
-    runtime: Runtime, session: AsyncSession, subscription: Subscription, product_id: str, at: datetime
+    runtime: SubscriptionsRuntime, session: AsyncSession, subscription: Subscription, product_id: str, at: datetime
 ) -> TierChangeView:
     reseller = await session.get(Reseller, subscription.reseller_id)
     if reseller is None:
@@ -44,7 +44,7 @@ async def _decide(
         target=products.get(product_id),
         reseller=reseller_facts(reseller),
         requested_at=at,
-        policy=tier_policy(settings_of(runtime)),
+        policy=tier_policy(runtime.settings),
     )
     replaced: list[TierChangeRow] = []
     if decision.planned is not None:
@@ -53,7 +53,9 @@ async def _decide(
     return TierChangeView(subscription, decision, replaced)
 
 
-async def preview_tier_change(runtime: Runtime, subscription_id: str, product_id: str, at: datetime) -> TierChangeView:
+async def preview_tier_change(
+    runtime: SubscriptionsRuntime, subscription_id: str, product_id: str, at: datetime
+) -> TierChangeView:
     """What a change would do (period, commitments, refusals), without writing anything."""
     async with runtime.sessions() as session:
         subscription = await session.get(Subscription, subscription_id)
@@ -62,7 +64,9 @@ async def preview_tier_change(runtime: Runtime, subscription_id: str, product_id
         return await _decide(runtime, session, subscription, product_id, at)
 
 
-async def change_tier(runtime: Runtime, subscription_id: str, product_id: str, instants: Instants) -> TierChangeView:
+async def change_tier(
+    runtime: SubscriptionsRuntime, subscription_id: str, product_id: str, instants: Instants
+) -> TierChangeView:
     """Move to another tier: an upgrade applies to the current period, a downgrade from the next; the change
     replaces any pending one from its period on, and `SubscriptionTierChanged` says from, to and from when."""
     async with runtime.sessions() as session, session.begin():

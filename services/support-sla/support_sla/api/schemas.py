@@ -8,12 +8,12 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from bss.api.input_text import MultiLine, SingleLine
+from bss.events.contracts.support import TicketResolution
+from bss.events.contracts.value_types import Severity
 
-Severity = Literal["A", "B", "C", "D"]
 TicketState = Literal[
     "new", "open", "waiting_on_reseller", "escalated_to_vendor", "temporary_solution_provided", "resolved", "closed"
 ]
-Resolution = Literal["solved", "workaround", "fixed_in_next_release", "cannot_reproduce", "duplicate", "out_of_scope"]
 IncidentSummary = Annotated[SingleLine, Field(min_length=1, max_length=200)]
 """One technical issue of a ticket, on one line (an incident's summary column holds 200 characters)."""
 
@@ -77,7 +77,7 @@ class StateChange(_Input):
     )
 
     state: Literal["temporary_solution_provided", "resolved", "closed"]
-    resolution: Resolution | None = Field(default=None, description="Required to resolve")
+    resolution: TicketResolution | None = Field(default=None, description="Required to resolve")
     confirmed_defect: bool = Field(default=False, description="A confirmed product defect: no ticket fee")
     requested_at: AwareDatetime | None = None
 

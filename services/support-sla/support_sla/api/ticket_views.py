@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
+from bss.events.contracts.value_types import Severity
 from support_sla.api.schemas import (
     SlaExplanation,
     StepRead,
@@ -16,7 +17,7 @@ from support_sla.api.schemas import (
     TicketState,
 )
 from support_sla.domain.sla_clock import TargetClock
-from support_sla.domain.sla_policy import SEVERITY_MEANINGS, PolicySnapshot, Severity
+from support_sla.domain.sla_policy import SEVERITY_MEANINGS, PolicySnapshot
 from support_sla.models import Ticket, TicketEvent
 from support_sla.usecases.tickets import EOL_NOTICE
 

@@ -14,6 +14,7 @@ from bss.api.json_body import JsonBodyRoute
 from bss.api.pagination import Page, decode_cursor, encode_cursor
 from bss.identity import Role
 from bss.problems import PROBLEM_JSON
+from support_sla.api import mapping
 from support_sla.api.schemas import (
     EscalationCreate,
     IncidentSummary,
@@ -56,7 +57,7 @@ async def _read(ctx: Ctx, caller: TicketCaller, ticket_id: str) -> TicketRead:
 )
 async def open_ticket(body: TicketCreate, ctx: Ctx, caller: TicketCaller, key: IdempotencyKey = None) -> TicketRead:
     request = IdempotentRequest.of(key, caller=caller.subject, route="open-ticket", body=body.model_dump(mode="json"))
-    ticket_id = await tickets.open_ticket(ctx, caller, body, request)
+    ticket_id = await tickets.open_ticket(ctx, caller, mapping.to_open_ticket(body), request)
     return await _read(ctx, caller, ticket_id)
 
 
@@ -142,7 +143,7 @@ async def ticket_history(ticket_id: str, ctx: Ctx, caller: TicketCaller) -> list
     responses=_problems(404, 409, 422),
 )
 async def post_message(ticket_id: str, body: MessageCreate, ctx: Ctx, caller: TicketCaller) -> TicketEventRead:
-    return event_read(await tickets.post_message(ctx, caller, ticket_id, body))
+    return event_read(await tickets.post_message(ctx, caller, ticket_id, mapping.to_post_message(body)))
 
 
 @router.post(
@@ -152,7 +153,7 @@ async def post_message(ticket_id: str, body: MessageCreate, ctx: Ctx, caller: Ti
     responses=_problems(403, 404, 409, 422),
 )
 async def change_severity(ticket_id: str, body: SeverityChange, ctx: Ctx, caller: Staff) -> TicketRead:
-    await tickets.change_severity(ctx, caller, ticket_id, body)
+    await tickets.change_severity(ctx, caller, ticket_id, mapping.to_change_severity(body))
     return await _read(ctx, caller, ticket_id)
 
 
@@ -163,7 +164,7 @@ async def change_severity(ticket_id: str, body: SeverityChange, ctx: Ctx, caller
     responses=_problems(403, 404, 409, 422),
 )
 async def change_state(ticket_id: str, body: StateChange, ctx: Ctx, caller: Staff) -> TicketRead:
-    await tickets.change_state(ctx, caller, ticket_id, body)
+    await tickets.change_state(ctx, caller, ticket_id, mapping.to_change_state(body))
     return await _read(ctx, caller, ticket_id)
 
 
@@ -174,7 +175,7 @@ async def change_state(ticket_id: str, body: StateChange, ctx: Ctx, caller: Staf
     responses=_problems(403, 404, 409, 422),
 )
 async def escalate(ticket_id: str, body: EscalationCreate, ctx: Ctx, caller: Staff) -> TicketRead:
-    await tickets.escalate(ctx, caller, ticket_id, body)
+    await tickets.escalate(ctx, caller, ticket_id, mapping.to_escalate_to_vendor(body))
     return await _read(ctx, caller, ticket_id)
 
 
@@ -250,5 +251,5 @@ async def record_finding(incident_id: str, body: FindingCreate, ctx: Ctx, caller
     responses=_problems(403, 404, 422),
 )
 async def reapply_policy(ticket_id: str, body: PolicyReapply, ctx: Ctx, caller: Admin) -> SlaExplanation:
-    await tickets.reapply_policy(ctx, caller, ticket_id, body)
+    await tickets.reapply_policy(ctx, caller, ticket_id, mapping.to_reapply_policy(body))
     return await explain_sla(ticket_id, ctx, caller)

@@ -3,25 +3,19 @@ provider while at least two of its employees hold a valid certification."""
 
 from __future__ import annotations
 
-from calendar import monthrange
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from bss.calendar_months import add_months_clamped
 
 VALIDITY_MONTHS = 18
 MINIMUM_CERTIFIED = 2
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, clamped to the month's last day."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, monthrange(year, month)[1]))
-
-
 def valid_until(certified_on: date, *, months: int = VALIDITY_MONTHS) -> date:
     """Last day a certification is valid: the day before its 18-month anniversary (seed 002)."""
-    return add_months(certified_on, months) - timedelta(days=1)
+    return add_months_clamped(certified_on, months) - timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)

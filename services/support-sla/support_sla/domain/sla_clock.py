@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from support_sla.domain.sla_policy import TARGETS, PolicySnapshot, Severity, TargetName, TargetRule
+from bss.events.contracts.value_types import Severity
+from support_sla.domain.sla_policy import TARGETS, PolicySnapshot, TargetName, TargetRule
 
 TargetState = Literal["met", "running", "paused", "breached", "not_applicable"]
 

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import time, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
+from bss.events.contracts.support import SlaTarget
+from bss.events.contracts.value_types import Severity
 from support_sla.domain.business_calendar import MONDAY_TO_FRIDAY, BusinessCalendar
 
-Severity = Literal["A", "B", "C", "D"]
-TargetName = Literal["first_response", "temporary_solution", "permanent_resolution"]
+TargetName = SlaTarget
 Unit = Literal["hours", "days", "business_days", "none"]
 
-SEVERITIES: tuple[Severity, ...] = ("A", "B", "C", "D")
-TARGETS: tuple[TargetName, ...] = ("first_response", "temporary_solution", "permanent_resolution")
+TARGETS: tuple[TargetName, ...] = get_args(SlaTarget)
 SEVERITY_MEANINGS: dict[Severity, str] = {
     "A": "Critical: backup systems down or non-operational in key aspects, data loss, no workaround.",
     "B": "High: major product functionality does not work, with critical time sensitivity.",

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from support_sla.domain.certification import add_months
+from bss.calendar_months import add_months_clamped
 
 ACCOUNTS_PER_ENGINEER = 50
 MENTORING_MONTHS = 2
@@ -64,7 +64,7 @@ def check_step(step: int, on: date, completed: Mapping[int, date], gaps: list[st
         if on < previous:
             raise StepRefused(f"step {step} cannot be dated before step {step - 1} ({previous})")
     if step == 6:
-        earliest = add_months(completed[5], MENTORING_MONTHS)
+        earliest = add_months_clamped(completed[5], MENTORING_MONTHS)
         if on < earliest:
             raise StepRefused(f"mentoring lasts at least {MENTORING_MONTHS} months: checkpoint on {earliest} or later")
     if step == FINISHED and gaps:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bss.clock import Clock
@@ -36,9 +35,3 @@ class Context:
             working_hours=parse_working_hours(s.sla_working_hours) if s.sla_working_hours else None,
             severity_change=s.sla_severity_change,
         )
-
-
-def context_of(request: Request) -> Context:
-    """The app's use-case context (set up by the app's lifespan)."""
-    context: Context = request.app.state.support_context
-    return context

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bss.events.contracts.support import SlaDueTimes
+from bss.events.contracts.value_types import Severity
 from support_sla.domain.sla_clock import Pause, SeverityChange, TargetClock, TicketHistory, ticket_clocks
-from support_sla.domain.sla_policy import PolicySnapshot, Severity, TargetName
+from support_sla.domain.sla_policy import PolicySnapshot, TargetName
 from support_sla.models import SlaTarget, Ticket, TicketEvent
 
 

@@ -14,14 +14,6 @@ from bss.api.idempotency import IdempotencyStore, IdempotentRequest, StoredAnswe
 from bss.events.contracts.support import TicketOpenedV1, TicketResolvedV1, TicketSeverityChangedV1
 from bss.identity import Caller, Role
 from bss.problems import Forbidden
-from support_sla.api.schemas import (
-    EscalationCreate,
-    MessageCreate,
-    PolicyReapply,
-    SeverityChange,
-    StateChange,
-    TicketCreate,
-)
 from support_sla.domain.business_calendar import BusinessCalendar, CalendarError, parse_working_hours
 from support_sla.domain.eol_policy import is_supported
 from support_sla.domain.escalation import missing_template_fields
@@ -38,6 +30,14 @@ from support_sla.models import PLACEHOLDER_COUNTRY, Reseller, Ticket, TicketEven
 from support_sla.usecases.charges import add_incident, charge_ticket_fee, reverse_ticket_fee
 from support_sla.usecases.context import Context
 from support_sla.usecases.sla_sync import due_times, store_clocks
+from support_sla.usecases.ticket_commands import (
+    ChangeSeverity,
+    ChangeState,
+    EscalateToVendor,
+    OpenTicket,
+    PostMessage,
+    ReapplyPolicy,
+)
 
 IDEMPOTENCY = IdempotencyStore(messaging)
 EOL_NOTICE = "Unsupported version, update first: only the latest release and the two before it are supported."
@@ -83,39 +83,39 @@ def _instants(
     return instants.effective, instants.recorded
 
 
-def _owner(caller: Caller, body: TicketCreate) -> str:
+def _owner(caller: Caller, command: OpenTicket) -> str:
     """The reseller a new ticket is for: the caller itself, or the one staff name."""
     if caller.role is Role.RESELLER and caller.tenant_id:
-        if body.reseller_id not in (None, caller.tenant_id):
+        if command.reseller_id not in (None, caller.tenant_id):
             raise Forbidden("A reseller opens tickets for itself only; leave reseller_id out.")
         return caller.tenant_id
     if caller.is_staff:
-        if body.reseller_id is None:
+        if command.reseller_id is None:
             raise InvalidField("reseller_id", "staff name the reseller the ticket is for")
-        return body.reseller_id
+        return command.reseller_id
     raise Forbidden("Tickets are opened by resellers, support agents and admins.")
 
 
 def _new_ticket(
-    body: TicketCreate,
+    command: OpenTicket,
     reseller: Reseller,
     policy: PolicySnapshot,
     releases: list[str],
     at: datetime,
     recorded: datetime,
 ) -> Ticket:
-    supported = body.build_number is None or is_supported(body.build_number, releases)
+    supported = command.build_number is None or is_supported(command.build_number, releases)
     return Ticket(
         id=str(uuid.uuid4()),
         reseller_id=reseller.id,
         country=reseller.country,
-        subject=body.subject,
-        description=body.description,
-        product=body.product,
-        build_number=body.build_number,
+        subject=command.subject,
+        description=command.description,
+        product=command.product,
+        build_number=command.build_number,
         unsupported_version=not supported,
-        opening_severity=body.severity,
-        severity=body.severity,
+        opening_severity=command.severity,
+        severity=command.severity,
         state="new",
         policy_snapshot=policy.to_json(),
         opened_at=at,
@@ -126,14 +126,14 @@ def _new_ticket(
 
 
 async def open_ticket(
-    ctx: Context, caller: Caller, body: TicketCreate, idempotent: IdempotentRequest | None = None
+    ctx: Context, caller: Caller, command: OpenTicket, idempotent: IdempotentRequest | None = None
 ) -> str:
     """A reseller opens a ticket: policy snapshot, SLA clocks, incidents against the quota, ticket fee.
 
     Returns the ticket id; a retry with the same Idempotency-Key and body returns the first ticket's id.
     """
-    reseller_id = _owner(caller, body)
-    at, recorded = _instants(ctx, caller, body.requested_at, None)
+    reseller_id = _owner(caller, command)
+    at, recorded = _instants(ctx, caller, command.requested_at, None)
     try:
         policy = ctx.policy()
     except CalendarError as exc:
@@ -145,22 +145,22 @@ async def open_ticket(
         reseller = await session.get(Reseller, reseller_id)
         if reseller is None or reseller.country == PLACEHOLDER_COUNTRY:
             raise ResellerNotFound(str(reseller_id))
-        ticket = _new_ticket(body, reseller, policy, ctx.settings.product_releases, at, recorded)
+        ticket = _new_ticket(command, reseller, policy, ctx.settings.product_releases, at, recorded)
         session.add(ticket)
         await session.flush()
         clocks = await store_clocks(session, ticket, at)
-        summaries = body.incidents or [body.subject]
+        summaries = command.incidents or (command.subject,)
         await ctx.outbox.add(
             session,
             TicketOpenedV1(
                 ticket_id=ticket.id,
                 reseller_id=reseller.id,
                 title=ticket.subject,
-                severity=body.severity,
+                severity=command.severity,
                 opened_at=at,
                 country=reseller.country,
                 incidents=len(summaries),
-                product_build=body.build_number,
+                product_build=command.build_number,
                 due=due_times(clocks),
             ),
             now=recorded,
@@ -173,21 +173,27 @@ async def open_ticket(
     return ticket.id
 
 
-async def post_message(ctx: Context, caller: Caller, ticket_id: str, body: MessageCreate) -> TicketEvent:
+async def post_message(ctx: Context, caller: Caller, ticket_id: str, command: PostMessage) -> TicketEvent:
     """A public reply or internal note; an agent may wait on the reseller (pause), whose reply resumes."""
     async with ctx.sessions() as session, session.begin():
         ticket = await load_ticket(session, caller, ticket_id, lock=True)
         if ticket.state == "closed":
             raise TicketStateConflict("The ticket is closed: open a new ticket instead of replying.")
-        at, recorded = _instants(ctx, caller, body.requested_at, ticket)
+        at, recorded = _instants(ctx, caller, command.requested_at, ticket)
         is_reseller = caller.role is Role.RESELLER
-        if is_reseller and (body.internal or body.wait_on_reseller):
-            field = "internal" if body.internal else "wait_on_reseller"
+        if is_reseller and (command.internal or command.wait_on_reseller):
+            field = "internal" if command.internal else "wait_on_reseller"
             raise InvalidField(field, "only support staff write internal notes or wait on the reseller")
-        if body.internal and body.wait_on_reseller:
+        if command.internal and command.wait_on_reseller:
             raise InvalidField("wait_on_reseller", "an internal note does not ask the reseller anything")
         message = _event(
-            ticket, "note" if body.internal else "reply", at, recorded, caller, body=body.body, internal=body.internal
+            ticket,
+            "note" if command.internal else "reply",
+            at,
+            recorded,
+            caller,
+            body=command.body,
+            internal=command.internal,
         )
         session.add(message)
         if is_reseller and ticket.paused_since is not None:
@@ -195,12 +201,12 @@ async def post_message(ctx: Context, caller: Caller, ticket_id: str, body: Messa
             ticket.paused_seconds += max(0, int((at - ticket.paused_since).total_seconds()))
             ticket.paused_since = None
             ticket.state = "open"
-        elif not is_reseller and not body.internal:
+        elif not is_reseller and not command.internal:
             if ticket.first_response_at is None:
                 ticket.first_response_at = at
             if ticket.state == "new":
                 ticket.state = "open"
-            if body.wait_on_reseller and ticket.paused_since is None:
+            if command.wait_on_reseller and ticket.paused_since is None:
                 session.add(_event(ticket, "pause", at, recorded, caller, state="waiting_on_reseller"))
                 ticket.paused_since = at
                 ticket.state = "waiting_on_reseller"
@@ -210,15 +216,15 @@ async def post_message(ctx: Context, caller: Caller, ticket_id: str, body: Messa
     return message
 
 
-async def change_severity(ctx: Context, caller: Caller, ticket_id: str, body: SeverityChange) -> Ticket:
+async def change_severity(ctx: Context, caller: Caller, ticket_id: str, command: ChangeSeverity) -> Ticket:
     """Support changes the severity with a reason; due times are recomputed from the opening (docs/domain.md)."""
     async with ctx.sessions() as session, session.begin():
         ticket = await load_ticket(session, caller, ticket_id, lock=True)
         if ticket.state in ("resolved", "closed"):
             raise TicketStateConflict(f"The ticket is {ticket.state}: its severity no longer matters.")
-        if body.severity == ticket.severity:
-            raise InvalidField("severity", f"the ticket already has severity {body.severity}")
-        at, recorded = _instants(ctx, caller, body.requested_at, ticket)
+        if command.severity == ticket.severity:
+            raise InvalidField("severity", f"the ticket already has severity {command.severity}")
+        at, recorded = _instants(ctx, caller, command.requested_at, ticket)
         session.add(
             _event(
                 ticket,
@@ -226,12 +232,12 @@ async def change_severity(ctx: Context, caller: Caller, ticket_id: str, body: Se
                 at,
                 recorded,
                 caller,
-                body=body.reason,
+                body=command.reason,
                 from_severity=ticket.severity,
-                to_severity=body.severity,
+                to_severity=command.severity,
             )
         )
-        previous, ticket.severity = ticket.severity, body.severity
+        previous, ticket.severity = ticket.severity, command.severity
         await session.flush()
         clocks = await store_clocks(session, ticket, recorded)
         await ctx.outbox.add(
@@ -240,9 +246,9 @@ async def change_severity(ctx: Context, caller: Caller, ticket_id: str, body: Se
                 ticket_id=ticket.id,
                 reseller_id=ticket.reseller_id,
                 from_severity=previous,  # type: ignore[arg-type]
-                to_severity=body.severity,
+                to_severity=command.severity,
                 changed_at=at,
-                reason=body.reason,
+                reason=command.reason,
                 due=due_times(clocks),
             ),
             now=recorded,
@@ -251,29 +257,29 @@ async def change_severity(ctx: Context, caller: Caller, ticket_id: str, body: Se
     return ticket
 
 
-async def change_state(ctx: Context, caller: Caller, ticket_id: str, body: StateChange) -> Ticket:
+async def change_state(ctx: Context, caller: Caller, ticket_id: str, command: ChangeState) -> Ticket:
     """Temporary solution provided, resolved (needs a resolution) or closed; resolving ends any pause."""
     async with ctx.sessions() as session, session.begin():
         ticket = await load_ticket(session, caller, ticket_id, lock=True)
-        at, recorded = _instants(ctx, caller, body.requested_at, ticket)
-        if ticket.state == "closed" or (ticket.state == "resolved" and body.state != "closed"):
+        at, recorded = _instants(ctx, caller, command.requested_at, ticket)
+        if ticket.state == "closed" or (ticket.state == "resolved" and command.state != "closed"):
             raise TicketStateConflict(f"The ticket is {ticket.state}.")
-        if body.state == "closed" and ticket.state != "resolved":
+        if command.state == "closed" and ticket.state != "resolved":
             raise TicketStateConflict("Resolve the ticket before closing it.")
-        if body.state == "resolved" and body.resolution is None:
+        if command.state == "resolved" and command.resolution is None:
             raise InvalidField("resolution", "say how the ticket was resolved")
         if ticket.paused_since is not None:
             session.add(_event(ticket, "resume", at, recorded, caller))
             ticket.paused_seconds += max(0, int((at - ticket.paused_since).total_seconds()))
             ticket.paused_since = None
-        session.add(_event(ticket, "state_change", at, recorded, caller, state=body.state))
-        ticket.state = body.state
-        if body.state == "temporary_solution_provided" and ticket.temporary_solution_at is None:
+        session.add(_event(ticket, "state_change", at, recorded, caller, state=command.state))
+        ticket.state = command.state
+        if command.state == "temporary_solution_provided" and ticket.temporary_solution_at is None:
             ticket.temporary_solution_at = at
-        if body.state == "closed":
+        if command.state == "closed":
             ticket.closed_at = at
-        if body.state == "resolved":
-            await _resolve(ctx, session, ticket, body, at, recorded)
+        if command.state == "resolved":
+            await _resolve(ctx, session, ticket, command, at, recorded)
         await session.flush()
         await store_clocks(session, ticket, recorded)
     ctx.due_times_changed.set()
@@ -281,10 +287,10 @@ async def change_state(ctx: Context, caller: Caller, ticket_id: str, body: State
 
 
 async def _resolve(
-    ctx: Context, session: AsyncSession, ticket: Ticket, body: StateChange, at: datetime, recorded: datetime
+    ctx: Context, session: AsyncSession, ticket: Ticket, command: ChangeState, at: datetime, recorded: datetime
 ) -> None:
     ticket.resolved_at = at
-    ticket.confirmed_defect = body.confirmed_defect
+    ticket.confirmed_defect = command.confirmed_defect
     await ctx.outbox.add(
         session,
         TicketResolvedV1(
@@ -295,29 +301,29 @@ async def _resolve(
             first_response_at=ticket.first_response_at,
             resolved_at=at,
             paused_seconds=ticket.paused_seconds,
-            resolution=body.resolution,  # type: ignore[arg-type]
-            confirmed_defect=body.confirmed_defect,
+            resolution=command.resolution,  # type: ignore[arg-type]
+            confirmed_defect=command.confirmed_defect,
         ),
         now=recorded,
     )
-    if body.confirmed_defect:
+    if command.confirmed_defect:
         reseller = await session.get_one(Reseller, ticket.reseller_id)
         await reverse_ticket_fee(ctx, session, ticket, reseller, at)
 
 
-async def escalate(ctx: Context, caller: Caller, ticket_id: str, body: EscalationCreate) -> Ticket:
+async def escalate(ctx: Context, caller: Caller, ticket_id: str, command: EscalateToVendor) -> Ticket:
     """Escalate to the vendor: every template field is required; an unsupported build must update first."""
-    missing = missing_template_fields(body.model_dump(exclude={"requested_at"}))
+    missing = missing_template_fields(command.template)
     if missing:
         raise MissingTemplateFields(missing)
     async with ctx.sessions() as session, session.begin():
         ticket = await load_ticket(session, caller, ticket_id, lock=True)
-        at, recorded = _instants(ctx, caller, body.requested_at, ticket)
+        at, recorded = _instants(ctx, caller, command.requested_at, ticket)
         if ticket.state in ("resolved", "closed"):
             raise TicketStateConflict(f"The ticket is {ticket.state}.")
         if ticket.unsupported_version:
             raise TicketStateConflict(EOL_NOTICE)
-        ticket.escalation = body.model_dump(exclude={"requested_at"})
+        ticket.escalation = dict(command.template)
         session.add(_event(ticket, "state_change", at, recorded, caller, state="escalated_to_vendor"))
         ticket.state = "escalated_to_vendor"
         await session.flush()
@@ -325,12 +331,12 @@ async def escalate(ctx: Context, caller: Caller, ticket_id: str, body: Escalatio
     return ticket
 
 
-async def reapply_policy(ctx: Context, caller: Caller, ticket_id: str, body: PolicyReapply) -> Ticket:
+async def reapply_policy(ctx: Context, caller: Caller, ticket_id: str, command: ReapplyPolicy) -> Ticket:
     """An admin explicitly re-snapshots the current policy (and optionally a corrected calendar) on a ticket;
     nothing else ever moves a running ticket's due times."""
     policy = ctx.policy()
-    if body.calendar is not None:
-        c = body.calendar
+    if command.calendar is not None:
+        c = command.calendar
         try:
             hours = parse_working_hours(c.working_hours) if c.working_hours else None
             calendar = BusinessCalendar(
@@ -343,7 +349,7 @@ async def reapply_policy(ctx: Context, caller: Caller, ticket_id: str, body: Pol
         ticket = await load_ticket(session, caller, ticket_id, lock=True)
         now = ctx.clock.now()
         ticket.policy_snapshot = policy.to_json()
-        session.add(_event(ticket, "policy_reapplied", now, now, caller, body=body.reason, internal=True))
+        session.add(_event(ticket, "policy_reapplied", now, now, caller, body=command.reason, internal=True))
         await session.flush()
         await store_clocks(session, ticket, now)
     ctx.due_times_changed.set()

@@ -75,6 +75,9 @@ class NewPartnerRestriction(BaseModel):
     )
 
 
+PriceAdjustmentKind = Literal["markup", "margin", "discount"]
+"""How a custom price list prices SKUs without their own entry, from the sell price."""
+
 ProductChangeKind = Literal[
     "renamed",
     "tier_moved",
@@ -250,7 +253,7 @@ class PriceAdjustment(BaseModel):
 
     model_config = _PART
 
-    kind: Literal["markup", "margin", "discount"] = Field(
+    kind: PriceAdjustmentKind = Field(
         description="markup: sell x (1 + p/100); margin: sell / (1 - p/100); discount: sell x (1 - p/100)."
     )
     percent: Percent = Field(description="The percentage p.")

@@ -13,6 +13,7 @@ from typing import ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bss.calendar_months import months_between
 from bss.events import topics
 from bss.events.contracts.value_types import (
     CountryCode,
@@ -25,6 +26,15 @@ from bss.events.contracts.value_types import (
     Uuid,
 )
 from bss.events.envelope import EventData
+
+ResellerStatus = Literal["active", "suspended"]
+"""Whether a reseller may order: the one list the subscriptions service's API, use cases and table take."""
+SubscriptionKind = Literal["trial", "paid"]
+"""How a subscription starts."""
+TierChangeDirection = Literal["upgrade", "downgrade"]
+"""A move to a higher or a lower commitment."""
+SuspensionReason = Literal["non_payment", "other"]
+"""Why a subscription was suspended."""
 
 # Ids used by the examples.
 _RESELLER = "0190c3a1-2000-7000-8000-000000000200"
@@ -101,7 +111,7 @@ class ResellerStatusChangedV1(EventData):
     topic: ClassVar[str] = topics.SUBSCRIPTIONS
 
     reseller_id: Uuid = Field(description="The reseller.")
-    status: Literal["active", "suspended"] = Field(description="The reseller's status from `changed_at` on.")
+    status: ResellerStatus = Field(description="The reseller's status from `changed_at` on.")
     changed_at: UtcDatetime = Field(description="When the change took effect.")
 
     def subject(self) -> str:
@@ -114,6 +124,14 @@ class ResellerStatusChangedV1(EventData):
             status="suspended",
             changed_at=datetime(2024, 5, 15, 0, 0, tzinfo=UTC),
         )
+
+
+def _check_window(first: date | None, last: date | None) -> None:
+    """A ramp-up window names both its first and its last waived period, in order, or neither."""
+    if (first is None) != (last is None):
+        raise ValueError("a ramp-up window names its first and its last period, or neither")
+    if first is not None and last is not None and last < first:
+        raise ValueError("a ramp-up window's last period comes before its first")
 
 
 class _SubscriptionEvent(EventData):
@@ -135,7 +153,7 @@ class SubscriptionCreatedV1(_SubscriptionEvent):
 
     product_id: Uuid = Field(description="The contract product (tier) subscribed to.")
     tier: Name = Field(description="Tier name of the product at `started_at`, for people.")
-    kind: Literal["trial", "paid"] = Field(
+    kind: SubscriptionKind = Field(
         description="'trial': no commitment and usage is not invoiced; 'paid': billed from `started_at`."
     )
     started_at: UtcDatetime = Field(description="When the subscription started (may be backdated).")
@@ -177,6 +195,22 @@ class TrialConvertedV1(_SubscriptionEvent):
     product_id: Uuid = Field(description="The product (tier) the subscription is paid for from now.")
     converted_at: UtcDatetime = Field(description="When it became paid; its month is ramp-up cycle 1.")
     automatic: bool = Field(default=False, description="Converted by the auto-conversion at trial end.")
+    ramp_up_first_period: PeriodStart | None = Field(
+        default=None,
+        description="First day of the first billing period whose commitment the ramp-up waives (the month of "
+        "`converted_at`); null when the subscription has no ramp-up, or on events from before the window was "
+        "carried.",
+    )
+    ramp_up_last_period: PeriodStart | None = Field(
+        default=None,
+        description="First day of the last billing period whose commitment the ramp-up waives; set together "
+        "with `ramp_up_first_period`.",
+    )
+
+    @model_validator(mode="after")
+    def _one_ramp_up_window(self) -> Self:
+        _check_window(self.ramp_up_first_period, self.ramp_up_last_period)
+        return self
 
     @classmethod
     def example(cls) -> Self:
@@ -185,6 +219,8 @@ class TrialConvertedV1(_SubscriptionEvent):
             reseller_id=_RESELLER,
             product_id=_TIER1,
             converted_at=datetime(2023, 10, 20, 14, 5, tzinfo=UTC),
+            ramp_up_first_period=date(2023, 10, 1),
+            ramp_up_last_period=date(2023, 12, 1),
         )
 
 
@@ -221,9 +257,7 @@ class SubscriptionTierChangedV1(_SubscriptionEvent):
     from_tier: Name = Field(description="Tier name of the from-product at the request, for people.")
     to_product_id: Uuid = Field(description="Product (tier) in force from `effective_from`.")
     to_tier: Name = Field(description="Tier name of the to-product at the request, for people.")
-    direction: Literal["upgrade", "downgrade"] = Field(
-        description="'upgrade': a higher commitment; 'downgrade': a lower one."
-    )
+    direction: TierChangeDirection = Field(description="'upgrade': a higher commitment; 'downgrade': a lower one.")
     requested_at: UtcDatetime = Field(description="When the change was requested; it decides the period.")
     effective_from: PeriodStart = Field(
         description="First day of the first billing period billed at the new tier (always a 1st)."
@@ -253,7 +287,11 @@ class SubscriptionTierChangedV1(_SubscriptionEvent):
 class RampUpGrantedV1(_SubscriptionEvent):
     """The minimum commitment is waived for the first `cycles` billing periods of a new paid subscription.
 
-    Usage is still billed. A ramp-up starts with the subscription and cannot be paused or added later.
+    Usage is still billed. A ramp-up starts with the subscription and cannot be paused or added later. The
+    waived periods are `first_period` to `last_period`, as subscriptions decided them; for a trial they are
+    known at conversion and carried by `TrialConverted`. Consumers read the window and do not count cycles;
+    an event without `last_period` (written before it existed) is read as `cycles` months from the month the
+    subscription became paid.
     """
 
     event_type: ClassVar[str] = "bss.subscriptions.RampUpGranted.v1"
@@ -265,10 +303,24 @@ class RampUpGrantedV1(_SubscriptionEvent):
         description="First day of cycle 1 (the month the subscription became paid); null while in trial, "
         "when cycle 1 will be the month of conversion."
     )
+    last_period: PeriodStart | None = Field(
+        default=None,
+        description="First day of the last waived billing period (cycle `cycles`); null while in trial, and on "
+        "events from before the window was carried.",
+    )
     scope: Literal["reseller", "all_new_resellers"] = Field(
         description="Granted to this reseller, or by the distributor's policy for all new resellers."
     )
     granted_at: UtcDatetime = Field(description="When the ramp-up was granted.")
+
+    @model_validator(mode="after")
+    def _window_of_the_cycles(self) -> Self:
+        if self.last_period is None:
+            return self
+        _check_window(self.first_period, self.last_period)
+        if self.first_period is not None and months_between(self.first_period, self.last_period) + 1 != self.cycles:
+            raise ValueError("first_period to last_period spans exactly `cycles` billing periods")
+        return self
 
     @classmethod
     def example(cls) -> Self:
@@ -277,6 +329,7 @@ class RampUpGrantedV1(_SubscriptionEvent):
             reseller_id=_RESELLER,
             cycles=3,
             first_period=date(2023, 10, 1),
+            last_period=date(2023, 12, 1),
             scope="reseller",
             granted_at=datetime(2023, 10, 20, 14, 5, tzinfo=UTC),
         )
@@ -288,7 +341,7 @@ class SubscriptionSuspendedV1(_SubscriptionEvent):
     event_type: ClassVar[str] = "bss.subscriptions.SubscriptionSuspended.v1"
 
     suspended_at: UtcDatetime = Field(description="When the suspension took effect.")
-    reason: Literal["non_payment", "other"] = Field(description="Why it was suspended.")
+    reason: SuspensionReason = Field(description="Why it was suspended.")
     detail: Text | None = Field(default=None, description="More on the reason, for people.")
 
     @classmethod

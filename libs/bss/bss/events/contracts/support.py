@@ -30,6 +30,9 @@ from bss.events.contracts.value_types import (
 from bss.events.envelope import EventData
 
 SlaTarget = Literal["first_response", "temporary_solution", "permanent_resolution"]
+TicketResolution = Literal[
+    "solved", "workaround", "fixed_in_next_release", "cannot_reproduce", "duplicate", "out_of_scope"
+]
 
 # Ids used by the examples.
 _RESELLER = "0190c3a1-2000-7000-8000-000000000200"
@@ -144,9 +147,7 @@ class TicketResolvedV1(_TicketEvent):
     first_response_at: UtcDatetime | None = Field(description="First reply to the reseller; null if none.")
     resolved_at: UtcDatetime = Field(description="When it was resolved.")
     paused_seconds: int = Field(ge=0, description="Time waiting on the reseller, not counted against the SLA.")
-    resolution: Literal[
-        "solved", "workaround", "fixed_in_next_release", "cannot_reproduce", "duplicate", "out_of_scope"
-    ] = Field(description="How it was resolved.")
+    resolution: TicketResolution = Field(description="How it was resolved.")
     confirmed_defect: bool = Field(description="A confirmed platform or product defect: no ticket fee is due for it.")
 
     @model_validator(mode="after")

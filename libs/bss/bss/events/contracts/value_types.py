@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from uuid import UUID
 
 from pydantic import (
@@ -21,6 +21,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from bss.calendar_months import is_period
 from bss.clock import ensure_utc
 from bss.money import currency_code, parse_decimal
 from bss.quantities import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS, MAX_TEXT_LENGTH, parse_quantity
@@ -54,7 +55,7 @@ def canonical_uuid(value: str) -> str:
 
 def first_of_month(value: date) -> date:
     """Billing periods are calendar months: a period is named by its first day."""
-    if value.day != 1:
+    if not is_period(value):
         raise ValueError(f"{value} is not the first day of a month (billing periods start on the 1st)")
     return value
 
@@ -158,10 +159,18 @@ Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=2
 Severity = Literal["A", "B", "C", "D"]
 """Support severity: A critical, B high, C normal, D low."""
 
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+"""Every severity, most urgent first: the one list the support service, its API and its tables take."""
+
 Aggregation = Literal["sum", "max", "last", "average"]
 """How a SKU's reported values become its monthly quantity."""
 
+AGGREGATIONS: tuple[Aggregation, ...] = get_args(Aggregation)
+"""Every aggregation rule: the one list billing, the catalog's API and its CHECK constraint take."""
+
 __all__ = [
+    "AGGREGATIONS",
+    "SEVERITIES",
     "Aggregation",
     "Amount",
     "CountryCode",
