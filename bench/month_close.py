@@ -26,9 +26,9 @@ from sqlalchemy import func, insert, select
 from bench.reporting import peak_rss_mb, per_second, print_result_line, print_table, rounded
 from billing.main import MIGRATIONS_DIR
 from billing.models import InvoiceRow, PriceRow, ProductVersionRow, SubscriptionRow, UsageAggregateRow, messaging
-from billing.month_close import close_month
 from billing.runtime import BillingRuntime
 from billing.settings import BillingSettings
+from billing.usecases.month_close import close_month
 from bss.clock import FixedClock
 from bss.db import create_engine, session_factory
 from bss.messaging.inbox import Inbox

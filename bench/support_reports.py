@@ -32,10 +32,10 @@ from bench.reporting import print_result_line, print_table, rounded
 from bss.db import create_engine, session_factory
 from bss.migrations import upgrade_to_head
 from bss.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
+from support_sla.adapters import reports
 from support_sla.domain.report_stats import AGE_BUCKETS
 from support_sla.domain.sla_policy import default_policy
 from support_sla.main import MIGRATIONS_DIR
-from support_sla.usecases import reports
 
 COLUMNS = (
     "id", "reseller_id", "country", "subject", "description", "product", "unsupported_version", "opening_severity",

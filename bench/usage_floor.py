@@ -38,11 +38,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bench.broker import RawRates, embedded_broker, measure_raw_rates, messages_like
 from bench.cpu import CpuMeter
 from bench.reporting import Figure, print_result_line, print_table, rounded
+from billing.adapters.usage_aggregates import Placement, record_and_count
+from billing.adapters.usage_ledger import Decided
+from billing.adapters.usage_wire import USAGE_TYPE, Usage, encode_envelope, instant_text
 from billing.main import MIGRATIONS_DIR
 from billing.models import messaging
-from billing.usage_aggregates import Placement, record_and_count
-from billing.usage_ledger import Decided
-from billing.usage_wire import USAGE_TYPE, Usage, encode_envelope, instant_text
 from bss.calendar_months import period_of
 from bss.db import create_engine
 from bss.events.topics import USAGE

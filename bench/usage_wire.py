@@ -25,7 +25,7 @@ from typing import Annotated
 import msgspec
 
 from bench.reporting import Figure, print_result_line, print_table, rounded
-from billing.usage_wire import decode_batch, decode_usage_envelope, encode_envelope, instant_text, read_usage
+from billing.adapters.usage_wire import decode_batch, decode_usage_envelope, encode_envelope, instant_text, read_usage
 from bss.db import packed, unpacked
 
 _PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"

@@ -1,5 +1,6 @@
-"""Importing an Acronis daily usage report: the command (`python -m billing.acronis_import REPORT.csv`) and
-the use cases behind the admin endpoints. The usage goes through the same ingestion as `POST /v1/usage`."""
+"""`python -m billing.acronis_import REPORT.csv [--mapping MAPPING.json]`: import an Acronis daily usage report
+from the command line, through the same use case as `POST /v1/acronis/usage-reports`
+(`usecases/acronis_import.py`)."""
 
 from __future__ import annotations
 
@@ -7,65 +8,17 @@ import argparse
 import asyncio
 import json
 import sys
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from billing.domain.acronis_report import OfferingMapping, TenantMapping, parse_report, usage_from_report
-from billing.models import AcronisOfferingMapRow, AcronisTenantMapRow, messaging
+from billing.adapters.usage_store import usage_store_for
+from billing.models import messaging
 from billing.runtime import BillingRuntime
 from billing.settings import BillingSettings, get_settings
-from billing.usage_ingestion import ingest_usage
+from billing.usecases.acronis_import import ImportSummary, import_report
 from bss.clock import SystemClock
-from bss.db import create_engine, insert_for, session_factory
+from bss.db import create_engine, session_factory
 from bss.messaging.inbox import Inbox
 from bss.messaging.outbox import Outbox
-
-
-@dataclass
-class ImportSummary:
-    accepted: int = 0
-    duplicate: int = 0
-    rejected: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-
-
-async def save_mappings(session: AsyncSession, tenants: list[dict[str, str]], offerings: list[dict[str, str]]) -> None:
-    """Upsert the tenant -> customer and offering item -> SKU mapping rows."""
-    for values, model, key in [(t, AcronisTenantMapRow, "acronis_tenant_id") for t in tenants] + [
-        (o, AcronisOfferingMapRow, "offering_item") for o in offerings
-    ]:
-        insert = insert_for(session)(model).values(**values)
-        changes = {name: insert.excluded[name] for name in values if name != key}
-        await session.execute(insert.on_conflict_do_update(index_elements=[key], set_=changes))
-
-
-async def import_report(session: AsyncSession, runtime: BillingRuntime, report: str, *, now: datetime) -> ImportSummary:
-    """Turn a report into usage events (deterministic ids: a re-import counts nothing twice, and once the first
-    import is counted, answers every event 'duplicate')."""
-    rows = parse_report(report)
-    tenants = {
-        row.acronis_tenant_id: TenantMapping(row.reseller_id, row.subscription_id, row.customer_id)
-        for row in (await session.execute(select(AcronisTenantMapRow))).scalars()
-    }
-    offerings = {
-        row.offering_item: OfferingMapping(row.sku, row.value_field)  # type: ignore[arg-type]
-        for row in (await session.execute(select(AcronisOfferingMapRow))).scalars()
-    }
-    usage, skipped = usage_from_report(rows, tenants, offerings)
-    outcomes = await ingest_usage(session, runtime, [(u.event_id, dict(u.data)) for u in usage], now=now)
-    summary = ImportSummary(skipped=skipped)
-    for outcome in outcomes:
-        if outcome.status == "accepted":
-            summary.accepted += 1
-        elif outcome.status == "duplicate":
-            summary.duplicate += 1
-        else:
-            summary.rejected.append({"event_id": outcome.event_id, "reason_code": outcome.reason_code})
-    return summary
 
 
 async def _run(text: str, settings: BillingSettings, mapping: dict[str, Any] | None = None) -> ImportSummary:
@@ -79,10 +32,10 @@ async def _run(text: str, settings: BillingSettings, mapping: dict[str, Any] | N
             outbox=Outbox(messaging, source="/bss/billing"),
             inbox=Inbox(messaging),
         )
-        async with runtime.sessions() as session, session.begin():
-            if mapping is not None:
-                await save_mappings(session, mapping.get("tenants", []), mapping.get("offering_items", []))
-            return await import_report(session, runtime, text, now=runtime.clock.now())
+        mappings = None if mapping is None else (mapping.get("tenants", []), mapping.get("offering_items", []))
+        return await import_report(
+            runtime, usage_store_for(settings.database_url), text, now=runtime.clock.now(), mappings=mappings
+        )
     finally:
         await engine.dispose()
 

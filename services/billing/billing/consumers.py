@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.adapters.usage_store import UsageStore
 from billing.domain.usage_rules import billed_in
 from billing.models import (
     FxRateRow,
@@ -25,7 +26,7 @@ from billing.models import (
     TierOneProgramRow,
 )
 from billing.runtime import BillingRuntime
-from billing.usage_counting import count_usage_records, usage_consumer_name
+from billing.usecases.usage_counting import count_usage_records, usage_consumer_name
 from bss.calendar_months import period_of
 from bss.db import insert_for
 from bss.events import topics
@@ -273,10 +274,10 @@ async def on_incident_credited(session: AsyncSession, event: CloudEvent) -> None
 async def _add_support_item(session: AsyncSession, values: dict[str, Any]) -> None:
     """Record a charge or credit on the invoice of its month, or, if that month is invoiced already, on the
     next open one (Billing conventions: late items are adjustments, never lost). The subscription's row is
-    locked on PostgreSQL, as the usage consumer does, so a month close cannot slip in between."""
+    locked on PostgreSQL, as the usage consumer does, so a month close cannot slip in between (SQLAlchemy renders
+    no FOR UPDATE on SQLite, whose one writer at a time needs none)."""
     query = select(SubscriptionRow.closed_through).where(SubscriptionRow.subscription_id == values["subscription_id"])
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
+    query = query.with_for_update()
     closed_through = (await session.execute(query)).scalar_one_or_none()
     values = {**values, "billed_in": billed_in(values["period"], closed_through)}
     insert = insert_for(session)(SupportItemRow).values(**values)
@@ -315,13 +316,13 @@ READ_MODEL_HANDLERS: dict[str, Handler] = {
 }
 
 
-def billing_consumers(runtime: BillingRuntime) -> list[ConsumerSpec]:
-    """One consumer for the read models, one for usage (high volume, applied in batches)."""
+def billing_consumers(runtime: BillingRuntime, store: UsageStore) -> list[ConsumerSpec]:
+    """One consumer for the read models, one for usage (high volume, applied in batches, into `store`)."""
 
     settings = runtime.settings
 
     async def usage_records(session: AsyncSession, records: list[Record]) -> list[tuple[Record, str]]:
-        return await count_usage_records(session, runtime, records)
+        return await count_usage_records(session, runtime, store, records)
 
     usage = ConsumerSpec(
         name=usage_consumer_name(settings),

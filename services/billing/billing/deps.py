@@ -1,15 +1,17 @@
-"""`Annotated` dependencies of the billing API: the runtime, sessions, callers, and "load or 404" for ids."""
+"""`Annotated` dependencies of the billing API: the runtime, sessions, the usage store, callers, and "load or 404"
+for ids."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends, Path, Request
 
+from billing.adapters.usage_store import UsageStore
 from billing.errors import InvoiceNotFound
-from billing.invoice_lifecycle import load_invoice
 from billing.models import InvoiceRow
 from billing.runtime import BillingRuntime
+from billing.usecases.invoice_lifecycle import load_invoice
 from bss.api.caller import require_roles, tenant_scope
 from bss.api.runtime import Session as Session
 from bss.api.runtime import get_runtime
@@ -19,6 +21,15 @@ RuntimeDep = Annotated[BillingRuntime, Depends(get_runtime)]
 UsageProducer = Annotated[Caller, Depends(require_roles(Role.SYSTEM, Role.ADMIN))]
 BillingReader = Annotated[Caller, Depends(require_roles(Role.ADMIN, Role.SUPPORT_AGENT, Role.RESELLER))]
 Admin = Annotated[Caller, Depends(require_roles(Role.ADMIN))]
+
+
+def get_usage_store(request: Request) -> UsageStore:
+    """The usage store `create_app` chose for the database at start."""
+    store: UsageStore = request.app.state.usage_store
+    return store
+
+
+UsageStoreDep = Annotated[UsageStore, Depends(get_usage_store)]
 
 
 async def invoice_for_reader(

@@ -13,8 +13,8 @@ from datetime import timedelta
 
 import structlog
 
-from billing.month_close import close_month, previous_month
 from billing.runtime import BillingRuntime
+from billing.usecases.month_close import close_month, previous_month
 from bss.background import BackgroundTask
 
 log = structlog.get_logger("billing.scheduler")

@@ -21,7 +21,7 @@ from bss.settings import ConfigurationError
 from catalog.main import MIGRATIONS_DIR
 from catalog.models import messaging
 from catalog.settings import CatalogSettings, get_settings
-from catalog.usecases.seed import SyncCounts, sync_services_definition
+from catalog.usecases.seed import SyncCounts, sync_in_one_transaction
 
 
 async def run_seed(settings: CatalogSettings, known_on: date | None) -> SyncCounts:
@@ -32,15 +32,14 @@ async def run_seed(settings: CatalogSettings, known_on: date | None) -> SyncCoun
         if settings.migrate_on_start:
             await upgrade_to_head(engine, settings.migrations_dir or MIGRATIONS_DIR)
         now = SystemClock().now()
-        async with session_factory(engine)() as session, session.begin():
-            return await sync_services_definition(
-                session,
-                Outbox(messaging, source="/bss/catalog"),
-                actor="catalog.seed",
-                effective_at=now,
-                now=now,
-                known_on=known_on,
-            )
+        return await sync_in_one_transaction(
+            session_factory(engine),
+            Outbox(messaging, source="/bss/catalog"),
+            actor="catalog.seed",
+            effective_at=now,
+            now=now,
+            known_on=known_on,
+        )
     finally:
         await engine.dispose()
 

@@ -7,11 +7,9 @@ one for the same product and date, changes nothing: the event with the later env
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bss.db import insert_for
 from bss.events.contracts.catalog import (
     FxRatesPublishedV1,
     ProductChangedV1,
@@ -20,20 +18,9 @@ from bss.events.contracts.catalog import (
 )
 from bss.events.envelope import CloudEvent
 from bss.messaging.consumer import ConsumerSpec
+from subscriptions.adapters.catalog_read_model import upsert_latest
 from subscriptions.models import CatalogDeactivation, CatalogFxRate, CatalogProductVersion
 from subscriptions.runtime import SubscriptionsRuntime
-
-
-async def _upsert(session: AsyncSession, model: Any, keys: Sequence[str], values: dict[str, Any]) -> None:
-    """Insert, or overwrite only when this event is at least as recent as the one stored."""
-    table = model.__table__
-    statement = insert_for(session)(table).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={name: statement.excluded[name] for name in values if name not in keys},
-        where=table.c.event_time <= statement.excluded.event_time,
-    )
-    await session.execute(statement)
 
 
 async def on_product_definition(session: AsyncSession, event: CloudEvent) -> None:
@@ -41,7 +28,7 @@ async def on_product_definition(session: AsyncSession, event: CloudEvent) -> Non
     contract = ProductPublishedV1 if event.type == ProductPublishedV1.event_type else ProductChangedV1
     data = event.payload(contract)
     restriction = data.new_partner_restriction
-    await _upsert(
+    await upsert_latest(
         session,
         CatalogProductVersion,
         ("product_id", "effective_from"),
@@ -64,7 +51,7 @@ async def on_product_definition(session: AsyncSession, event: CloudEvent) -> Non
 
 async def on_product_deactivated(session: AsyncSession, event: CloudEvent) -> None:
     data = event.payload(ProductDeactivatedV1)
-    await _upsert(
+    await upsert_latest(
         session,
         CatalogDeactivation,
         ("product_id",),
@@ -75,7 +62,7 @@ async def on_product_deactivated(session: AsyncSession, event: CloudEvent) -> No
 async def on_fx_rates(session: AsyncSession, event: CloudEvent) -> None:
     data = event.payload(FxRatesPublishedV1)
     for rate in data.rates:
-        await _upsert(
+        await upsert_latest(
             session,
             CatalogFxRate,
             ("currency", "effective_from"),

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import insert, text
 
-from billing.invoice_inputs import USAGE_OF_CHUNK_SQL, prefetch
+from billing.adapters.invoice_inputs import USAGE_OF_CHUNK_SQL, prefetch
 from billing.main import MIGRATIONS_DIR
 from billing.models import UsageAggregateRow
 from bss.db import create_engine, packed, session_factory

@@ -18,11 +18,7 @@ import pytest_asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from billing.domain.aggregation import LatestValue
-from billing.domain.usage_rules import billed_in, bucket_day
-from billing.main import MIGRATIONS_DIR
-from billing.models import UsageAggregateRow, UsageEventRow
-from billing.usage_aggregates import (
+from billing.adapters.usage_aggregates import (
     AcceptedUsage,
     Key,
     Placement,
@@ -31,8 +27,12 @@ from billing.usage_aggregates import (
     add_to_aggregates,
     record_and_count,
 )
-from billing.usage_ledger import Decided, record_accepted
-from billing.usage_wire import Usage
+from billing.adapters.usage_ledger import Decided, record_accepted
+from billing.adapters.usage_wire import Usage
+from billing.domain.aggregation import LatestValue
+from billing.domain.usage_rules import billed_in, bucket_day
+from billing.main import MIGRATIONS_DIR
+from billing.models import UsageAggregateRow, UsageEventRow
 from bss.calendar_months import period_of
 from bss.db import create_engine, session_factory
 from bss.events.contracts.value_types import Aggregation

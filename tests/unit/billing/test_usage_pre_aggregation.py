@@ -8,8 +8,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from billing.adapters.usage_aggregates import AcceptedUsage, _Bucket, _key, pre_aggregate
 from billing.domain.aggregation import LatestValue
-from billing.usage_aggregates import AcceptedUsage, _Bucket, _key, pre_aggregate
 
 START = datetime(2024, 2, 1, tzinfo=UTC)
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing import usage_wire as wire
-from billing.usage_wire import (
+from billing.adapters import usage_wire as wire
+from billing.adapters.usage_wire import (
     InvalidUsage,
     Usage,
     decode_batch,

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import msgspec
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from uuid6 import uuid7
@@ -115,6 +115,29 @@ class Outbox:
         }
         await session.execute(insert(self._table), [row])
         session.sync_session.info[_PENDING_FLAG] = True
+
+    async def find_bundled(
+        self, session: AsyncSession, event_type: str, event_id: str, *, chunk: int = 20
+    ) -> tuple[BundledMessage, datetime] | None:
+        """The message `event_id` of a bundle of `event_type` still in the outbox (it stays there for the relay's
+        retention), with the time its bundle was written; bundles are searched newest first."""
+        table = self._table
+        query = (
+            select(table.c.seq, table.c.payload, table.c.created_at)
+            .where(table.c.event_type == BUNDLE_PREFIX + event_type)
+            .order_by(table.c.seq.desc())
+            .limit(chunk)
+        )
+        before: int | None = None
+        while True:
+            rows = (await session.execute(query if before is None else query.where(table.c.seq < before))).all()
+            for seq, payload, created_at in rows:
+                before = seq
+                for message in decode_bundle(payload):
+                    if message.event_id == event_id:
+                        return message, created_at
+            if len(rows) < chunk:
+                return None
 
 
 def on_outbox_commit(callback: Callable[[], None]) -> Callable[[], None]:

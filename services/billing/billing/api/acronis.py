@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing.acronis_import import import_report, save_mappings
-from billing.deps import Admin, RuntimeDep, Session
+from billing.deps import Admin, RuntimeDep, UsageStoreDep
 from billing.domain.acronis_report import ReportError, ValueField
 from billing.errors import InvalidInput
+from billing.usecases.acronis_import import import_report, save_mappings
 from bss.api.input_text import Name, Sku
 from bss.api.json_body import JsonBodyRoute
 from bss.events.contracts.value_types import Uuid
@@ -79,11 +79,8 @@ class ImportRead(BaseModel):
 
 
 @router.put("/mappings", summary="Add or change tenant and offering-item mappings", response_model=MappingRead)
-async def put_mappings(body: MappingUpdate, session: Session, _caller: Admin) -> MappingRead:
-    async with session.begin():
-        await save_mappings(
-            session, [t.model_dump() for t in body.tenants], [o.model_dump() for o in body.offering_items]
-        )
+async def put_mappings(body: MappingUpdate, runtime: RuntimeDep, _caller: Admin) -> MappingRead:
+    await save_mappings(runtime, [t.model_dump() for t in body.tenants], [o.model_dump() for o in body.offering_items])
     return MappingRead(tenants=len(body.tenants), offering_items=len(body.offering_items))
 
 
@@ -94,15 +91,14 @@ async def put_mappings(body: MappingUpdate, session: Session, _caller: Admin) ->
     responses={422: {"description": "The report cannot be read", **_PROBLEM}},
     openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
-async def post_usage_report(request: Request, session: Session, runtime: RuntimeDep, _caller: Admin) -> ImportRead:
+async def post_usage_report(request: Request, runtime: RuntimeDep, store: UsageStoreDep, _caller: Admin) -> ImportRead:
     body = await request.body()
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:  # guessing would import a mangled tenant id or quantity
         raise InvalidInput("body", f"the report is not UTF-8 text: byte {exc.start} ({exc.reason})") from None
     try:
-        async with session.begin():
-            summary = await import_report(session, runtime, text, now=runtime.clock.now())
+        summary = await import_report(runtime, store, text, now=runtime.clock.now())
     except ReportError as exc:
         raise InvalidInput("body", str(exc)) from exc
     return ImportRead(

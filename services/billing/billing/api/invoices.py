@@ -11,14 +11,14 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from billing.adapters.invoice_documents import invoice_csv
+from billing.adapters.invoice_pdf import invoice_pdf
 from billing.deps import Admin, BillingReader, ReadableInvoice, RuntimeDep, Session
-from billing.invoice_documents import invoice_csv
-from billing.invoice_lifecycle import issue_credit_note, issue_invoice, load_invoice, mark_paid, void_invoice
-from billing.invoice_pdf import invoice_pdf
-from billing.models import InvoiceRow, ResellerRow, messaging
-from billing.month_close import close_month
+from billing.models import CreditNoteRow, InvoiceRow, ResellerRow
+from billing.usecases.invoice_lifecycle import credit, issue, pay, void
+from billing.usecases.month_close import close_month
 from bss.api.caller import tenant_scope
-from bss.api.idempotency import IdempotencyKey, IdempotencyStore, IdempotentRequest, StoredAnswer
+from bss.api.idempotency import IdempotencyKey, IdempotentRequest
 from bss.api.input_text import SingleLine, Sku, Text
 from bss.api.json_body import JsonBodyRoute
 from bss.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
@@ -180,15 +180,6 @@ async def get_invoice(invoice: ReadableInvoice) -> InvoiceRead:
     return _read(invoice)
 
 
-async def _locked(session: Session, invoice_id: str) -> InvoiceRow:
-    from billing.errors import InvoiceNotFound
-
-    invoice = await load_invoice(session, invoice_id, lock=True)
-    if invoice is None:
-        raise InvoiceNotFound(invoice_id)
-    return invoice
-
-
 _LIFECYCLE: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such invoice", **_PROBLEM},
     409: {"description": "Wrong status", **_PROBLEM},
@@ -198,11 +189,8 @@ _LIFECYCLE: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/invoices/{invoice_id}/issue", summary="Issue a draft invoice", response_model=InvoiceRead, responses=_LIFECYCLE
 )
-async def post_issue(invoice_id: str, session: Session, runtime: RuntimeDep, _caller: Admin) -> InvoiceRead:
-    async with session.begin():
-        invoice = await _locked(session, invoice_id)
-        await issue_invoice(session, runtime, invoice, now=runtime.clock.now())
-    return _read(invoice)
+async def post_issue(invoice_id: str, runtime: RuntimeDep, _caller: Admin) -> InvoiceRead:
+    return _read(await issue(runtime, invoice_id, now=runtime.clock.now()))
 
 
 @router.post(
@@ -211,11 +199,8 @@ async def post_issue(invoice_id: str, session: Session, runtime: RuntimeDep, _ca
     response_model=InvoiceRead,
     responses=_LIFECYCLE,
 )
-async def post_pay(invoice_id: str, session: Session, _caller: Admin) -> InvoiceRead:
-    async with session.begin():
-        invoice = await _locked(session, invoice_id)
-        await mark_paid(session, invoice)
-    return _read(invoice)
+async def post_pay(invoice_id: str, runtime: RuntimeDep, _caller: Admin) -> InvoiceRead:
+    return _read(await pay(runtime, invoice_id))
 
 
 class VoidCreate(BaseModel):
@@ -227,13 +212,8 @@ class VoidCreate(BaseModel):
 @router.post(
     "/invoices/{invoice_id}/void", summary="Void an issued invoice", response_model=InvoiceRead, responses=_LIFECYCLE
 )
-async def post_void(
-    invoice_id: str, body: VoidCreate, session: Session, runtime: RuntimeDep, _caller: Admin
-) -> InvoiceRead:
-    async with session.begin():
-        invoice = await _locked(session, invoice_id)
-        await void_invoice(session, runtime, invoice, body.reason, now=runtime.clock.now())
-    return _read(invoice)
+async def post_void(invoice_id: str, body: VoidCreate, runtime: RuntimeDep, _caller: Admin) -> InvoiceRead:
+    return _read(await void(runtime, invoice_id, body.reason, now=runtime.clock.now()))
 
 
 class CreditLineCreate(BaseModel):
@@ -280,7 +260,6 @@ class CreditNoteRead(BaseModel):
 async def post_credit_note(
     invoice_id: str,
     body: CreditNoteCreate,
-    session: Session,
     runtime: RuntimeDep,
     caller: Admin,
     idempotency_key: IdempotencyKey = None,
@@ -288,21 +267,18 @@ async def post_credit_note(
     request = IdempotentRequest.of(
         idempotency_key, caller=caller.subject, route=f"credit-notes:{invoice_id}", body=body.model_dump(mode="json")
     )
-    store = IdempotencyStore(messaging)
-    now = runtime.clock.now()
-    async with session.begin():
-        earlier = await store.find(session, request)
-        if earlier is not None:  # a retry: the credit note exists, answer it again
-            return CreditNoteRead.model_validate(earlier.body)
-        invoice = await _locked(session, invoice_id)
-        lines = [line.model_dump() for line in body.lines]
-        note = await issue_credit_note(session, runtime, invoice, lines, body.reason, now=now)
-        answer = CreditNoteRead(
+
+    def answer(note: CreditNoteRow) -> dict[str, Any]:
+        read = CreditNoteRead(
             credit_note_id=note.credit_note_id,
             number=note.number,
             invoice_id=invoice_id,
             total=_money(note.total, note.currency),
             document=note.document,
         )
-        await store.remember(session, request, StoredAnswer(201, answer.model_dump(mode="json")), now=now)
-    return answer
+        return read.model_dump(mode="json")
+
+    lines = [line.model_dump() for line in body.lines]
+    now = runtime.clock.now()
+    stored = await credit(runtime, invoice_id, lines, body.reason, now=now, request=request, answer=answer)
+    return CreditNoteRead.model_validate(stored)

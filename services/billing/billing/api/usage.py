@@ -8,12 +8,12 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
-from billing.deps import RuntimeDep, Session, UsageProducer
+from billing.adapters.usage_wire import JSON_ENCODER, decode_batch
+from billing.deps import RuntimeDep, Session, UsageProducer, UsageStoreDep
 from billing.domain.usage_rules import UsageFate
 from billing.errors import InvalidInput, UsageEventNotFound
-from billing.usage_counting import usage_fate
-from billing.usage_ingestion import Outcome, ingest_usage
-from billing.usage_wire import JSON_ENCODER, decode_batch
+from billing.usecases.usage_fate import usage_fate
+from billing.usecases.usage_intake import Outcome, ingest_usage
 from bss.api.json_body import JSON_BODY_REFUSED, parse_json_body, require_utf8
 
 router = APIRouter(prefix="/v1/usage", tags=["usage"])
@@ -124,12 +124,9 @@ def _answer(outcomes: list[Outcome]) -> Response:
         }
     },
 )
-async def post_usage(request: Request, runtime: RuntimeDep, session: Session, _caller: UsageProducer) -> Response:
-    settings = runtime.settings
-    items = _parse_batch(await request.body(), settings.usage_batch_limit)
-    async with session.begin():
-        outcomes = await ingest_usage(session, runtime, items, now=runtime.clock.now())
-    return _answer(outcomes)
+async def post_usage(request: Request, runtime: RuntimeDep, store: UsageStoreDep, _caller: UsageProducer) -> Response:
+    items = _parse_batch(await request.body(), runtime.settings.usage_batch_limit)
+    return _answer(await ingest_usage(runtime, store, items, now=runtime.clock.now()))
 
 
 @router.get(
@@ -138,8 +135,8 @@ async def post_usage(request: Request, runtime: RuntimeDep, session: Session, _c
     response_model=UsageFateRead,
     responses={404: {"description": "The id was never received", **_PROBLEM}},
 )
-async def get_usage(event_id: str, session: Session, _caller: UsageProducer) -> UsageFateRead:
-    fate = await usage_fate(session, event_id)
+async def get_usage(event_id: str, session: Session, runtime: RuntimeDep, _caller: UsageProducer) -> UsageFateRead:
+    fate = await usage_fate(session, runtime.outbox, event_id)
     if fate is None:
         raise UsageEventNotFound(event_id)
     return UsageFateRead(

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from billing.api.consumption_schemas import SubscriptionConsumptionRead
 from billing.deps import Admin, BillingReader, RuntimeDep, Session
 from billing.errors import InvalidPeriod
-from billing.views import distributor_margins, reseller_consumption
+from billing.usecases.consumption import distributor_margins, reseller_consumption
 from bss.api.caller import tenant_scope
 from bss.calendar_months import period_of
 

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import select
 
 from bss.api.caller import Admin, CurrentCaller
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
 from bss.api.json_body import JsonBodyRoute
 from catalog.api import mapping
 from catalog.api.responses import problems
-from catalog.api.schemas import (
-    DatedCommitmentRead,
-    ExclusionSetRead,
-    ProductHistoryRead,
-    ProductTypeCreate,
-    ProductTypeRead,
-    RestrictionRead,
-    VersionRead,
-)
+from catalog.api.schemas import ExclusionSetRead, ProductHistoryRead, ProductTypeCreate, ProductTypeRead
 from catalog.deps import ProductId, RuntimeDep, Session, writer
-from catalog.models import CommitmentRow, ExclusionSet, Product, ProductType, ProductVersionRow
-from catalog.repository import version_of
+from catalog.usecases import structure_reads as reads
 from catalog.usecases.products import create_product_type
 
 router = APIRouter(prefix="/v1", tags=["catalog structure"], route_class=JsonBodyRoute)
@@ -33,8 +23,7 @@ router = APIRouter(prefix="/v1", tags=["catalog structure"], route_class=JsonBod
     response_model=list[ProductTypeRead],
 )
 async def get_product_types(session: Session, _caller: CurrentCaller) -> list[ProductTypeRead]:
-    rows = (await session.scalars(select(ProductType).order_by(ProductType.code))).all()
-    return [ProductTypeRead(id=t.id, code=t.code, name=t.name, characteristics=list(t.characteristics)) for t in rows]
+    return [mapping.to_product_type_read(t) for t in await reads.product_types(session)]
 
 
 @router.post(
@@ -60,19 +49,7 @@ async def post_product_type(
     response_model=list[ExclusionSetRead],
 )
 async def get_exclusion_sets(session: Session, _caller: CurrentCaller) -> list[ExclusionSetRead]:
-    rows = (
-        await session.execute(
-            select(ExclusionSet.name, Product.id)
-            .outerjoin(Product, Product.exclusion_set_id == ExclusionSet.id)
-            .order_by(ExclusionSet.name, Product.code)
-        )
-    ).all()
-    found: dict[str, list[str]] = {}
-    for name, product_id in rows:
-        found.setdefault(name, [])
-        if product_id is not None:
-            found[name].append(product_id)
-    return [ExclusionSetRead(name=name, product_ids=ids) for name, ids in found.items()]
+    return [mapping.to_exclusion_set_read(members) for members in await reads.exclusion_sets(session)]
 
 
 @router.get(
@@ -82,43 +59,4 @@ async def get_exclusion_sets(session: Session, _caller: CurrentCaller) -> list[E
     responses=problems(404),
 )
 async def get_history(session: Session, _caller: CurrentCaller, product_id: ProductId) -> ProductHistoryRead:
-    product = await session.get(Product, product_id)
-    assert product is not None  # ProductId loaded it
-    versions = (
-        await session.scalars(
-            select(ProductVersionRow)
-            .where(ProductVersionRow.product_id == product_id)
-            .order_by(ProductVersionRow.effective_from)
-        )
-    ).all()
-    commitments = (
-        await session.scalars(
-            select(CommitmentRow)
-            .where(CommitmentRow.product_id == product_id)
-            .order_by(CommitmentRow.currency, CommitmentRow.effective_from)
-        )
-    ).all()
-    return ProductHistoryRead(
-        id=product.id,
-        code=product.code,
-        versions=[_version(row) for row in versions],
-        commitments=[
-            DatedCommitmentRead(currency=c.currency, amount=c.amount, effective_from=c.effective_from)
-            for c in commitments
-        ],
-        deactivated_on=product.deactivated_on,
-    )
-
-
-def _version(row: ProductVersionRow) -> VersionRead:
-    version = version_of(row)
-    rule = version.new_partner_rule
-    return VersionRead(
-        effective_from=version.effective_from,
-        name=version.name,
-        tier=version.tier,
-        orderable_before=version.orderable_before,
-        new_partner_restriction=(
-            RestrictionRead(countries=list(rule.countries), partners_since=rule.partners_since) if rule else None
-        ),
-    )
+    return mapping.to_product_history_read(await reads.product_history(session, product_id))

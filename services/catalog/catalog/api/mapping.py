@@ -23,10 +23,12 @@ from catalog.api.schemas import (
     CommitmentIn,
     CommitmentRead,
     CommitmentsCreate,
+    DatedCommitmentRead,
     Deactivation,
     ExclusionSetPut,
     ExclusionSetRead,
     ProductCreate,
+    ProductHistoryRead,
     ProductRead,
     ProductTypeCreate,
     ProductTypeRead,
@@ -34,8 +36,10 @@ from catalog.api.schemas import (
     RestrictionIn,
     RestrictionRead,
     VersionCreate,
+    VersionRead,
 )
 from catalog.domain.pricing import Adjustment
+from catalog.domain.timeline import ProductVersion
 from catalog.usecases.groups import CreateGroup, Group
 from catalog.usecases.price_publication import NewPrice
 from catalog.usecases.price_reads import ConvertedAmount, FxRate, UnitPrice
@@ -62,6 +66,7 @@ from catalog.usecases.products import (
     ReplaceExclusionSet,
     UpdateProduct,
 )
+from catalog.usecases.structure_reads import ProductHistory
 
 # Products
 
@@ -277,4 +282,30 @@ def to_group_read(group: Group) -> GroupRead:
         published=group.published,
         published_at=group.published_at,
         product_ids=list(group.product_ids),
+    )
+
+
+def to_product_history_read(history: ProductHistory) -> ProductHistoryRead:
+    return ProductHistoryRead(
+        id=history.id,
+        code=history.code,
+        versions=[_version_read(version) for version in history.versions],
+        commitments=[
+            DatedCommitmentRead(currency=c.currency, amount=c.amount, effective_from=c.effective_from)
+            for c in history.commitments
+        ],
+        deactivated_on=history.deactivated_on,
+    )
+
+
+def _version_read(version: ProductVersion) -> VersionRead:
+    rule = version.new_partner_rule
+    return VersionRead(
+        effective_from=version.effective_from,
+        name=version.name,
+        tier=version.tier,
+        orderable_before=version.orderable_before,
+        new_partner_restriction=(
+            RestrictionRead(countries=list(rule.countries), partners_since=rule.partners_since) if rule else None
+        ),
     )

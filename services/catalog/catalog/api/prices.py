@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
 from bss.api.caller import Admin, CurrentCaller, tenant_scope
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
@@ -31,8 +30,8 @@ from catalog.api.responses import problems
 from catalog.api.schemas import price_list_currency
 from catalog.deps import RuntimeDep, Session, writer
 from catalog.errors import InvalidField
-from catalog.models import ProductType, UsageSkuRow
 from catalog.usecases import prices as use
+from catalog.usecases import structure_reads
 from catalog.usecases.price_reads import conversion, fx_rates_on, reseller_prices
 
 router = APIRouter(prefix="/v1", tags=["prices"], route_class=JsonBodyRoute)
@@ -57,21 +56,7 @@ async def post_sku(body: SkuCreate, runtime: RuntimeDep, caller: Admin, key: Ide
 
 @router.get("/skus", summary="Usage SKUs with unit and aggregation rule", response_model=list[SkuRead])
 async def get_skus(session: Session, _caller: CurrentCaller) -> list[SkuRead]:
-    rows = (
-        await session.execute(select(UsageSkuRow, ProductType.code).join(ProductType).order_by(UsageSkuRow.sku))
-    ).all()
-    return [
-        SkuRead(
-            sku=s.sku,
-            name=s.name,
-            unit=s.unit,
-            aggregation=s.aggregation,
-            product_type=code,
-            description=s.description,
-            effective_from=s.effective_from,
-        )
-        for s, code in rows
-    ]
+    return [mapping.to_sku_read(sku) for sku in await structure_reads.usage_skus(session)]
 
 
 @router.post(

@@ -30,9 +30,8 @@ from catalog.api.schemas import (
 from catalog.deps import ProductId, RuntimeDep, Session, writer
 from catalog.domain.eligibility import ResellerProfile
 from catalog.usecases import products as use
-from catalog.usecases.context import in_transaction
 from catalog.usecases.product_reads import eligibility, list_products, product_read
-from catalog.usecases.seed import sync_services_definition
+from catalog.usecases.seed import sync_definition
 
 router = APIRouter(prefix="/v1", tags=["products"], route_class=JsonBodyRoute)
 AsOf = Annotated[date | None, Query(description="Answer as of this date (YYYY-MM-DD); default today.")]
@@ -183,16 +182,4 @@ async def put_exclusion_set(
 )
 async def post_sync(body: SyncRequest, runtime: RuntimeDep, caller: Admin) -> Any:
     ctx = writer(runtime, caller, body.requested_at)
-
-    async def work(session: Any) -> dict[str, Any]:
-        counts = await sync_services_definition(
-            session,
-            runtime.outbox,
-            actor=caller.subject,
-            effective_at=ctx.instants.effective,
-            now=ctx.now,
-            known_on=body.known_on,
-        )
-        return counts.as_dict()
-
-    return await in_transaction(ctx, work)
+    return (await sync_definition(ctx, body.known_on)).as_dict()

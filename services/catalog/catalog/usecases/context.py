@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bss.api.backdating import Instants
 from bss.api.idempotency import IdempotencyStore, IdempotentRequest, StoredAnswer
 from bss.identity import Caller
+from catalog.adapters.repository import record_change
 from catalog.models import messaging
-from catalog.repository import record_change
 from catalog.runtime import CatalogRuntime
 
 IDEMPOTENCY = IdempotencyStore(messaging)

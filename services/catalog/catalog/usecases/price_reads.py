@@ -10,6 +10,7 @@ from typing import cast
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.adapters.repository import fx_quotes, load_records
 from catalog.domain.pricing import (
     Adjustment,
     AdjustmentKind,
@@ -21,7 +22,6 @@ from catalog.domain.pricing import (
 from catalog.domain.product_identity import VENDOR_SELL_PRICE_BOOK_ID, derived_id
 from catalog.errors import UnknownReference
 from catalog.models import FxRateRow, PriceEntryRow, PricePublication
-from catalog.repository import fx_quotes, load_records
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bss.api.idempotency import IdempotentRequest
 from bss.events.contracts.catalog import FxRatesPublishedV1
 from bss.problems import field_error
+from catalog.adapters.publisher import publish_definitions
+from catalog.adapters.repository import load_records
 from catalog.domain.pricing import Adjustment
 from catalog.domain.product_identity import FX_RATE_TABLE_ID, VENDOR_SELL_PRICE_BOOK_ID, derived_id
 from catalog.errors import AlreadyExists, OverlappingPeriod, UnknownReference
 from catalog.models import FxRateRow, PriceBook, PriceEntryRow, PricePublication, Product, ProductType, UsageSkuRow
-from catalog.publisher import publish_definitions
-from catalog.repository import load_records
 from catalog.usecases.context import WriteContext, create_once
 from catalog.usecases.price_publication import NewPrice, publish_prices
 

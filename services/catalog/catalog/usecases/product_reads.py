@@ -9,12 +9,12 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.adapters.repository import load_records
 from catalog.domain.definitions import upgrade_ids
 from catalog.domain.eligibility import Eligibility, ResellerProfile, is_orderable
 from catalog.domain.timeline import ProductRecord
 from catalog.errors import ProductNotFound
 from catalog.models import Product
-from catalog.repository import load_records
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bss.api.idempotency import IdempotentRequest
 from bss.events.contracts.catalog import ProductDeactivatedV1
 from bss.problems import field_error
+from catalog.adapters.publisher import publish_definitions
 from catalog.domain.product_identity import derived_id, product_id_for
 from catalog.errors import AlreadyDeactivated, AlreadyExists, OverlappingPeriod, ProductNotFound, UnknownReference
 from catalog.models import CommitmentRow, ExclusionSet, Product, ProductType, ProductVersionRow
-from catalog.publisher import publish_definitions
 from catalog.usecases.context import WriteContext, create_once, in_transaction
 from catalog.usecases.product_reads import Commitment, ProductAsOf, Restriction, product_read
 

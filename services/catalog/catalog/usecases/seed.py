@@ -13,9 +13,11 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bss.messaging.outbox import Outbox
+from catalog.adapters.publisher import publish_definitions
+from catalog.adapters.repository import load_records, record_change
 from catalog.domain.acronis_catalog import (
     CHARACTERISTICS,
     EXCLUSION_SET,
@@ -41,8 +43,7 @@ from catalog.models import (
     ProductVersionRow,
     UsageSkuRow,
 )
-from catalog.publisher import publish_definitions
-from catalog.repository import load_records, record_change
+from catalog.usecases.context import WriteContext
 from catalog.usecases.price_publication import NewPrice, publish_prices
 from catalog.usecases.prices import vendor_sell_book
 
@@ -64,6 +65,34 @@ class SyncCounts:
 
     def as_dict(self) -> dict[str, int | bool]:
         return {**asdict(self), "changed": self.changed}
+
+
+async def sync_definition(ctx: WriteContext, known_on: date | None) -> SyncCounts:
+    """The admin's sync as one use case: the services definition loaded in one transaction, as the caller."""
+    return await sync_in_one_transaction(
+        ctx.runtime.sessions,
+        ctx.runtime.outbox,
+        actor=ctx.caller.subject,
+        effective_at=ctx.instants.effective,
+        now=ctx.now,
+        known_on=known_on,
+    )
+
+
+async def sync_in_one_transaction(
+    sessions: async_sessionmaker[AsyncSession],
+    outbox: Outbox,
+    *,
+    actor: str,
+    effective_at: datetime,
+    now: datetime,
+    known_on: date | None,
+) -> SyncCounts:
+    """The sync with its state and outbox events committed together (the admin endpoint and `catalog.seed`)."""
+    async with sessions() as session, session.begin():
+        return await sync_services_definition(
+            session, outbox, actor=actor, effective_at=effective_at, now=now, known_on=known_on
+        )
 
 
 async def sync_services_definition(

@@ -20,9 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bss.events.contracts.value_types import decimal_text
+from catalog.adapters.repository import catalog_version
 from catalog.domain.timeline import Commitment, ProductVersion, commitments_on, in_force
 from catalog.models import CommitmentRow, Product, ProductGroup, ProductGroupMember, ProductVersionRow
-from catalog.repository import catalog_version
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,11 +23,11 @@ from bss.events.contracts.subscriptions import (
     TrialExpiredV1,
 )
 from bss.ramp_up import ramp_up_window
+from subscriptions.adapters.repository import scheduled_changes
 from subscriptions.domain.lifecycle import Action, cancellation_effective_at, last_billed_period, transition_refusal
 from subscriptions.domain.trials import may_convert, trial_last_day
 from subscriptions.errors import StateConflict, SubscriptionNotFound
 from subscriptions.models import StatusChangeRow, Subscription
-from subscriptions.repository import scheduled_changes
 from subscriptions.runtime import SubscriptionsRuntime
 from subscriptions.usecases.recording import publish
 

@@ -19,19 +19,19 @@ from bss.api.idempotency import IdempotencyStore, IdempotentRequest, StoredAnswe
 from bss.calendar_months import next_period, period_of
 from bss.events.contracts.subscriptions import RampUpGrantedV1, SubscriptionCreatedV1, SubscriptionKind
 from bss.ramp_up import ramp_up_window
-from subscriptions.domain.catalog_model import Product
-from subscriptions.domain.ordering import Refusal, order_refusals
-from subscriptions.domain.ramp_up import cycles_at_creation, ramp_up_refusal
-from subscriptions.domain.trials import trial_ends_at
-from subscriptions.errors import ExclusionSetTaken, RuleRefused
-from subscriptions.models import Reseller, Subscription, messaging
-from subscriptions.repository import (
+from subscriptions.adapters.repository import (
     held_subscriptions,
     load_product,
     priceable_currencies,
     ramp_up_policy,
     reseller_facts,
 )
+from subscriptions.domain.catalog_model import Product
+from subscriptions.domain.ordering import Refusal, order_refusals
+from subscriptions.domain.ramp_up import cycles_at_creation, ramp_up_refusal
+from subscriptions.domain.trials import trial_ends_at
+from subscriptions.errors import ExclusionSetTaken, RuleRefused
+from subscriptions.models import Reseller, Subscription, messaging
 from subscriptions.runtime import SubscriptionsRuntime
 from subscriptions.settings import SubscriptionsSettings
 from subscriptions.usecases.recording import enter_status, publish

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bss.calendar_months import period_of
+from subscriptions.adapters.repository import as_scheduled, load_products, scheduled_changes, status_changes
 from subscriptions.domain.catalog_model import Product, ProductVersion
 from subscriptions.domain.tier_changes import tier_in_force
 from subscriptions.domain.timeline import PeriodLine, SubscriptionHistory, timeline
 from subscriptions.errors import SubscriptionNotFound
 from subscriptions.models import Subscription, TierChangeRow
-from subscriptions.repository import as_scheduled, load_products, scheduled_changes, status_changes
 from subscriptions.runtime import SubscriptionsRuntime
 
 

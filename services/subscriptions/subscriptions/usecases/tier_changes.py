@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bss.api.backdating import Instants
 from bss.calendar_months import period_of
 from bss.events.contracts.subscriptions import SubscriptionTierChangedV1
+from subscriptions.adapters.repository import as_scheduled, load_products, reseller_facts, scheduled_changes
 from subscriptions.domain.tier_changes import TierChangeDecision, decide_tier_change, replaced_by, tier_in_force
 from subscriptions.errors import ResellerNotFound, RuleRefused, SubscriptionNotFound
 from subscriptions.models import Reseller, Subscription, TierChangeRow
-from subscriptions.repository import as_scheduled, load_products, reseller_facts, scheduled_changes
 from subscriptions.runtime import SubscriptionsRuntime
 from subscriptions.usecases.recording import publish, tier_policy
 

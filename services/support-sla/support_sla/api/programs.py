@@ -17,8 +17,7 @@ from bss.api.json_body import JsonBodyRoute
 from bss.problems import PROBLEM_JSON
 from support_sla.deps import Ctx, Staff
 from support_sla.domain.tier_one import STEPS, engineers_required
-from support_sla.errors import InvalidField, ResellerNotFound
-from support_sla.models import PLACEHOLDER_COUNTRY, Reseller
+from support_sla.errors import InvalidField
 from support_sla.usecases import certification, reports, tier_one
 
 router = APIRouter(tags=["certification", "tier-one", "reports"], route_class=JsonBodyRoute)
@@ -81,10 +80,7 @@ class ResellerRead(CertificationRead):
     responses=_problems(404),
 )
 async def get_reseller(reseller_id: str, ctx: Ctx, caller: Staff) -> ResellerRead:
-    async with ctx.sessions() as session:
-        r = await session.get(Reseller, reseller_id)
-    if r is None or r.country == PLACEHOLDER_COUNTRY:
-        raise ResellerNotFound(reseller_id)
+    r = await certification.known_reseller(ctx, reseller_id)
     return ResellerRead(
         reseller_id=r.id,
         certified=r.certified,
@@ -129,9 +125,7 @@ class ProgramRead(BaseModel):
 
 
 async def _program(ctx: Ctx, program_id: str) -> ProgramRead:
-    async with ctx.sessions() as session:
-        program = await tier_one.load_program(session, program_id)
-        engineers, steps, gaps = await tier_one.program_state(session, program)
+    program, engineers, steps, gaps = await tier_one.program_with_state(ctx, program_id)
     return ProgramRead(
         id=program.id,
         name=program.name,
@@ -209,24 +203,16 @@ async def report(
 ) -> Any:
     if start and end and end <= start:
         raise InvalidField("to", "the period ends after it starts")
-    period = reports.Period(start, end)
-    now = ctx.clock.now()
-    async with ctx.sessions() as session:
-        if report == "c":
-            rows = await reports.report_c(session, period, now)
-        else:
-            rows = await {"a": reports.report_a, "b": reports.report_b, "d": reports.report_d, "e": reports.report_e}[
-                report
-            ](session, period)
+    answer = await reports.run_report(ctx, report, reports.Period(start, end))
     if format == "csv":
-        return Response(_csv(rows), media_type="text/csv")
+        return Response(_csv(answer.rows), media_type="text/csv")
     return {
         "report": report.upper(),
-        "title": reports.REPORTS[report],
+        "title": answer.title,
         "from": start,
         "to": end,
-        "as_of": now,
-        "rows": rows,
+        "as_of": answer.as_of,
+        "rows": answer.rows,
     }
 
 

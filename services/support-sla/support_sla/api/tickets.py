@@ -6,13 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from bss.api.caller import Admin, tenant_scope
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
 from bss.api.json_body import JsonBodyRoute
 from bss.api.pagination import Page, decode_cursor, encode_cursor
-from bss.identity import Role
 from bss.problems import PROBLEM_JSON
 from support_sla.api import mapping
 from support_sla.api.schemas import (
@@ -29,9 +27,8 @@ from support_sla.api.schemas import (
 )
 from support_sla.api.ticket_views import event_read, explanation, ticket_read
 from support_sla.deps import Ctx, Staff, TicketCaller
-from support_sla.models import Incident, Ticket, TicketEvent
-from support_sla.usecases import incidents, tickets
-from support_sla.usecases.sla_sync import current_clocks
+from support_sla.models import Incident
+from support_sla.usecases import incidents, ticket_reads, tickets
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"], route_class=JsonBodyRoute)
 
@@ -47,9 +44,8 @@ def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 async def _read(ctx: Ctx, caller: TicketCaller, ticket_id: str) -> TicketRead:
-    async with ctx.sessions() as session:
-        ticket = await tickets.load_ticket(session, caller, ticket_id)
-        return ticket_read(ticket, await current_clocks(session, ticket, ctx.clock.now()))
+    found = await ticket_reads.ticket_clocks(ctx, caller, ticket_id)
+    return ticket_read(found.ticket, found.clocks)
 
 
 @router.post(
@@ -79,18 +75,12 @@ async def list_tickets(
     reseller_id: Annotated[str | None, Query(description="Staff: one reseller's tickets")] = None,
 ) -> Page[TicketRead]:
     key = decode_cursor(cursor)
-    query = select(Ticket).order_by(Ticket.id).limit(limit + 1)
     scope = tenant_scope(caller, reseller_id)  # a reseller: its own tickets; naming another tenant is a 404
-    if scope is not None:
-        query = query.where(Ticket.reseller_id == scope)
-    if state:
-        query = query.where(Ticket.state == state)
-    if key:
-        query = query.where(Ticket.id > str(key[0]))
-    async with ctx.sessions() as session:
-        rows = list(await session.scalars(query))
-        items = [ticket_read(t, await current_clocks(session, t, ctx.clock.now())) for t in rows[:limit]]
-    return Page(items=items, next_cursor=encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None)
+    page = await ticket_reads.list_tickets(ctx, scope, state, str(key[0]) if key else None, limit)
+    return Page(
+        items=[ticket_read(found.ticket, found.clocks) for found in page.items],
+        next_cursor=encode_cursor([page.last_id]) if page.last_id is not None else None,
+    )
 
 
 @router.get(
@@ -110,10 +100,8 @@ async def get_ticket(ticket_id: str, ctx: Ctx, caller: TicketCaller) -> TicketRe
     responses=_problems(404),
 )
 async def explain_sla(ticket_id: str, ctx: Ctx, caller: TicketCaller) -> SlaExplanation:
-    now = ctx.clock.now()
-    async with ctx.sessions() as session:
-        ticket = await tickets.load_ticket(session, caller, ticket_id)
-        return explanation(ticket, await current_clocks(session, ticket, now), now)
+    found = await ticket_reads.ticket_clocks(ctx, caller, ticket_id)
+    return explanation(found.ticket, found.clocks, found.now)
 
 
 @router.get(
@@ -123,16 +111,7 @@ async def explain_sla(ticket_id: str, ctx: Ctx, caller: TicketCaller) -> SlaExpl
     responses=_problems(404),
 )
 async def ticket_history(ticket_id: str, ctx: Ctx, caller: TicketCaller) -> list[TicketEventRead]:
-    async with ctx.sessions() as session:
-        await tickets.load_ticket(session, caller, ticket_id)
-        query = (
-            select(TicketEvent)
-            .where(TicketEvent.ticket_id == ticket_id)
-            .order_by(TicketEvent.at, TicketEvent.recorded_at)
-        )
-        if caller.role is Role.RESELLER:
-            query = query.where(TicketEvent.internal.is_(False))
-        return [event_read(e) for e in await session.scalars(query)]
+    return [event_read(event) for event in await ticket_reads.ticket_history(ctx, caller, ticket_id)]
 
 
 @router.post(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bss.events.contracts.support import CertificationChangedV1
 from support_sla.domain.certification import certification_status
 from support_sla.errors import InvalidField, ResellerNotFound
-from support_sla.models import CertifiedEmployee, Reseller
+from support_sla.models import PLACEHOLDER_COUNTRY, CertifiedEmployee, Reseller
 from support_sla.usecases.context import Context
 
 
@@ -32,6 +32,15 @@ async def add_certified_employee(ctx: Context, reseller_id: str, name: str, cert
         await session.flush()
         await refresh_certification(ctx, session, reseller, now)
     ctx.due_times_changed.set()  # the scheduler also watches certification expiries
+    return reseller
+
+
+async def known_reseller(ctx: Context, reseller_id: str) -> Reseller:
+    """The reseller as support knows it; 404 also while only a subscription event has named it."""
+    async with ctx.sessions() as session:
+        reseller = await session.get(Reseller, reseller_id)
+    if reseller is None or reseller.country == PLACEHOLDER_COUNTRY:
+        raise ResellerNotFound(reseller_id)
     return reseller
 
 

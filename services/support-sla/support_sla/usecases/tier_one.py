@@ -47,6 +47,15 @@ async def add_engineer(ctx: Context, program_id: str, name: str, languages: list
     return engineer
 
 
+async def program_with_state(
+    ctx: Context, program_id: str
+) -> tuple[TierOneProgram, list[TierOneEngineer], dict[int, date], list[str]]:
+    """A program (404 if unknown) with its team, completed steps and compliance gaps, read in one session."""
+    async with ctx.sessions() as session:
+        program = await load_program(session, program_id)
+        return (program, *await program_state(session, program))
+
+
 async def program_state(
     session: AsyncSession, program: TierOneProgram
 ) -> tuple[list[TierOneEngineer], dict[int, date], list[str]]:

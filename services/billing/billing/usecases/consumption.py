@@ -16,18 +16,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.domain.aggregation import CustomerUsage, customer_quantity
+from billing.adapters.invoice_documents import line_document
+from billing.adapters.invoice_inputs import CannotInvoice, ResolvedInvoice, merge_aggregate_row, resolve_invoice
+from billing.adapters.read_model import Subscription, load_products, load_subscriptions
+from billing.domain.aggregation import CustomerUsage, customer_quantity, sku_quantity
 from billing.domain.fx import MissingRate
 from billing.domain.invoice_estimate import Estimate, EstimateLine, estimate_invoice
 from billing.domain.shortfall import project_month_end
 from billing.domain.subscription_timeline import is_billable_period
-from billing.invoice_documents import line_document
-from billing.invoice_inputs import CannotInvoice, ResolvedInvoice, merge_aggregate_row, resolve_invoice
 from billing.models import InvoiceRow, SubscriptionRow, UsageAggregateRow
-from billing.read_model import Subscription, load_products, load_subscriptions
 from billing.settings import BillingSettings
 from bss.calendar_months import days_in_period, period_of
-from bss.events.contracts.value_types import decimal_text
+from bss.events.contracts.value_types import Aggregation, decimal_text
 from bss.money import round_money
 
 
@@ -168,17 +168,24 @@ async def _per_customer(
     out = []
     for sku, customers in sorted(grouped.items()):
         name, rule = skus.get(sku, (sku, "sum"))
-        per_customer = {c: customer_quantity(rule, usage, days) for c, usage in sorted(customers.items())}
-        out.append(
-            {
-                "sku": sku,
-                "name": name,
-                "aggregation": rule,
-                "quantity": decimal_text(sum(per_customer.values(), Decimal(0))),
-                "customers": [{"customer_id": c, "quantity": decimal_text(q)} for c, q in per_customer.items()],
-            }
-        )
+        out.append(sku_consumption(sku, name, rule, customers, days))
     return out
+
+
+def sku_consumption(
+    sku: str, name: str, rule: Aggregation, customers: dict[str, CustomerUsage], days: int
+) -> dict[str, Any]:
+    """A SKU's line of the consumption view: each customer's quantity and the SKU's, by the same aggregation
+    functions the invoice uses (`sku_quantity`: for `average` the customers' daily sums are added before the one
+    division, so the view shows the invoice's digits, not a sum of rounded per-customer averages)."""
+    per_customer = {c: customer_quantity(rule, usage, days) for c, usage in sorted(customers.items())}
+    return {
+        "sku": sku,
+        "name": name,
+        "aggregation": rule,
+        "quantity": decimal_text(sku_quantity(rule, customers.values(), days)),
+        "customers": [{"customer_id": c, "quantity": decimal_text(q)} for c, q in per_customer.items()],
+    }
 
 
 async def distributor_margins(session: AsyncSession, period: date) -> dict[str, Any]:

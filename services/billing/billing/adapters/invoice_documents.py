@@ -8,9 +8,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from billing.adapters.invoice_inputs import ResolvedInvoice
+from billing.adapters.read_model import SubscriptionView
 from billing.domain.invoice_math import InvoiceAmounts, Line
-from billing.invoice_inputs import ResolvedInvoice
-from billing.read_model import SubscriptionView
 from bss.events.contracts.value_types import decimal_text
 
 

@@ -4,7 +4,8 @@ A row is written when an event is *decided*: rejected (by the HTTP intake or the
 and counted (by the usage consumer, in the same transaction as the aggregates, so the ledger is the usage
 consumer's inbox). An event accepted over HTTP but not counted yet has no row: it waits in an outbox bundle.
 The hot statements take whole batches at once; on PostgreSQL as arrays through `unnest` (one statement,
-one round trip, no per-row parameter building), elsewhere as an executemany.
+one round trip, no per-row parameter building), elsewhere as an executemany. `usage_store.py` picks the
+statements of the database in use.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from typing import Any
 from sqlalchemy import literal_column, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.adapters.usage_wire import Usage
 from billing.domain.usage_rules import RETRYABLE_REFUSALS, is_final_refusal
 from billing.models import UsageEventRow
-from billing.usage_wire import Usage
 from bss.db import insert_for, packed, unpacked
 
 _LOOKUP_CHUNK = 5_000
@@ -52,10 +53,6 @@ class Decided:
     detail: str | None = None
 
 
-def _postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 # One index probe per id (`LATERAL ... LIMIT 1` keeps PostgreSQL from turning it into a join): the ledger only
 # grows, and `event_id = ANY(...)` was planned as a parallel scan of the whole ledger (36 ms per 5,000 ids at
 # 300,000 rows, growing with it) where the probes take 14 ms and grow with its logarithm.
@@ -66,17 +63,24 @@ _LOOKUP = text(
 )
 
 
-async def lookup(session: AsyncSession, event_ids: Iterable[str]) -> dict[str, LedgerEntry]:
-    """The ledger entries of the ids that have one."""
+async def lookup_by_probes(session: AsyncSession, event_ids: Iterable[str]) -> dict[str, LedgerEntry]:
+    """The ledger entries of the ids that have one (PostgreSQL: one index probe per id)."""
+    ids = sorted(set(event_ids))
+    found: dict[str, LedgerEntry] = {}
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        rows = await session.execute(_LOOKUP, {"ids": ids[start : start + _LOOKUP_CHUNK]})
+        found.update((row[0], LedgerEntry(*row)) for row in rows)
+    return found
+
+
+async def lookup_in_list(session: AsyncSession, event_ids: Iterable[str]) -> dict[str, LedgerEntry]:
+    """The ledger entries of the ids that have one (any database: `event_id IN (...)`)."""
     ids = sorted(set(event_ids))
     found: dict[str, LedgerEntry] = {}
     columns = (UsageEventRow.event_id, UsageEventRow.fingerprint, UsageEventRow.status, UsageEventRow.reason_code)
     for start in range(0, len(ids), _LOOKUP_CHUNK):
         chunk = ids[start : start + _LOOKUP_CHUNK]
-        if _postgres(session):
-            rows = await session.execute(_LOOKUP, {"ids": chunk})
-        else:
-            rows = await session.execute(select(*columns).where(UsageEventRow.event_id.in_(chunk)))
+        rows = await session.execute(select(*columns).where(UsageEventRow.event_id.in_(chunk)))
         found.update((row[0], LedgerEntry(*row)) for row in rows)
     return found
 

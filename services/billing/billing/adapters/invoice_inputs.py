@@ -15,14 +15,7 @@ from decimal import Decimal
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.domain.aggregation import CustomerUsage, LatestValue, sku_quantity
-from billing.domain.catalog_view import commitment_on, price_list_currency, reseller_unit_price_on, tier_name_on
-from billing.domain.distributor_margin import cost_factor, tier_one_program_active
-from billing.domain.fx import FxQuote, MissingRate, NoFxRate, RateTable, quote
-from billing.domain.invoice_estimate import UnpricedSupport
-from billing.domain.invoice_math import InvoiceInput, RatedUsage, SupportItem, invoice_date_of
-from billing.models import ResellerRow, SupportItemRow, TierOneProgramRow, UsageAggregateRow
-from billing.read_model import (
+from billing.adapters.read_model import (
     PriceSources,
     ProductInfo,
     SubscriptionView,
@@ -31,6 +24,13 @@ from billing.read_model import (
     load_rate_tables,
     resellers_with_custom_prices,
 )
+from billing.domain.aggregation import CustomerUsage, LatestValue, sku_quantity
+from billing.domain.catalog_view import commitment_on, price_list_currency, reseller_unit_price_on, tier_name_on
+from billing.domain.distributor_margin import cost_factor, tier_one_program_active
+from billing.domain.fx import FxQuote, MissingRate, NoFxRate, RateTable, quote
+from billing.domain.invoice_estimate import UnpricedSupport
+from billing.domain.invoice_math import InvoiceInput, RatedUsage, SupportItem, invoice_date_of
+from billing.models import ResellerRow, SupportItemRow, TierOneProgramRow, UsageAggregateRow
 from billing.settings import BillingSettings
 from bss.calendar_months import days_in_period
 from bss.db import packed, unpacked

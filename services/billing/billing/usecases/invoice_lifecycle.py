@@ -6,6 +6,7 @@ so the sequence has no gaps, and concurrent issuers queue on the row lock.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -15,13 +16,16 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.domain.invoice_math import tax_amount
-from billing.errors import InvalidInput, InvalidTransition
-from billing.models import CreditNoteRow, InvoiceRow, NumberSequenceRow
+from billing.errors import InvalidInput, InvalidTransition, InvoiceNotFound
+from billing.models import CreditNoteRow, InvoiceRow, NumberSequenceRow, messaging
 from billing.runtime import BillingRuntime
+from bss.api.idempotency import IdempotencyStore, IdempotentRequest, StoredAnswer
 from bss.db import insert_for
 from bss.events.contracts.billing import CreditNoteIssuedV1, InvoiceIssuedV1, InvoiceVoidedV1
 from bss.events.envelope import make_event
 from bss.money import round_money
+
+_IDEMPOTENCY = IdempotencyStore(messaging)
 
 
 async def next_number(session: AsyncSession, name: str, year: int) -> str:
@@ -159,7 +163,66 @@ async def issue_credit_note(
 
 
 async def load_invoice(session: AsyncSession, invoice_id: str, *, lock: bool = False) -> InvoiceRow | None:
+    """The invoice, locked for the transaction if asked (FOR UPDATE on PostgreSQL; SQLAlchemy renders none on
+    SQLite, whose one writer at a time needs none)."""
     query = select(InvoiceRow).where(InvoiceRow.invoice_id == invoice_id)
-    if lock and session.get_bind().dialect.name == "postgresql":
+    if lock:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
+
+
+# The lifecycle's use cases: each loads the invoice locked, moves it on and commits, in one transaction.
+
+
+async def _locked(session: AsyncSession, invoice_id: str) -> InvoiceRow:
+    invoice = await load_invoice(session, invoice_id, lock=True)
+    if invoice is None:
+        raise InvoiceNotFound(invoice_id)
+    return invoice
+
+
+async def issue(runtime: BillingRuntime, invoice_id: str, *, now: datetime) -> InvoiceRow:
+    """`POST /v1/invoices/{id}/issue`: a draft gets its number and is published (`issue_invoice`)."""
+    async with runtime.sessions() as session, session.begin():
+        invoice = await _locked(session, invoice_id)
+        await issue_invoice(session, runtime, invoice, now=now)
+    return invoice
+
+
+async def pay(runtime: BillingRuntime, invoice_id: str) -> InvoiceRow:
+    """`POST /v1/invoices/{id}/pay`: an issued invoice is recorded as paid."""
+    async with runtime.sessions() as session, session.begin():
+        invoice = await _locked(session, invoice_id)
+        await mark_paid(session, invoice)
+    return invoice
+
+
+async def void(runtime: BillingRuntime, invoice_id: str, reason: str, *, now: datetime) -> InvoiceRow:
+    """`POST /v1/invoices/{id}/void`: an issued invoice is voided as a whole (`void_invoice`)."""
+    async with runtime.sessions() as session, session.begin():
+        invoice = await _locked(session, invoice_id)
+        await void_invoice(session, runtime, invoice, reason, now=now)
+    return invoice
+
+
+async def credit(
+    runtime: BillingRuntime,
+    invoice_id: str,
+    lines: list[dict[str, Any]],
+    reason: str,
+    *,
+    now: datetime,
+    request: IdempotentRequest | None,
+    answer: Callable[[CreditNoteRow], dict[str, Any]],
+) -> dict[str, Any]:
+    """`POST /v1/invoices/{id}/credit-notes`: a credit note (`issue_credit_note`); returns `answer`'s JSON of it,
+    remembered under the Idempotency-Key in the same transaction, so a retry gets the first answer again."""
+    async with runtime.sessions() as session, session.begin():
+        earlier = await _IDEMPOTENCY.find(session, request)
+        if earlier is not None:  # a retry: the credit note exists, answer it again
+            stored: dict[str, Any] = earlier.body
+            return stored
+        invoice = await _locked(session, invoice_id)
+        body = answer(await issue_credit_note(session, runtime, invoice, lines, reason, now=now))
+        await _IDEMPOTENCY.remember(session, request, StoredAnswer(201, body), now=now)
+    return body

@@ -22,19 +22,19 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.adapters.invoice_documents import invoice_document
+from billing.adapters.invoice_inputs import CannotInvoice, ReadCache, ResolvedInvoice, prefetch, resolve_invoice
+from billing.adapters.read_model import SubscriptionView, load_rate_tables, load_subscriptions
 from billing.domain.distributor_margin import invoice_margin
 from billing.domain.invoice_math import InvoiceAmounts, compute_invoice
 from billing.domain.subscription_timeline import PaidWindow, first_open_period, is_billable_period
 from billing.errors import InvalidPeriod
-from billing.invoice_documents import invoice_document
-from billing.invoice_inputs import CannotInvoice, ReadCache, ResolvedInvoice, prefetch, resolve_invoice
-from billing.invoice_lifecycle import issue_invoices
 from billing.models import InvoiceRow, SubscriptionRow
-from billing.read_model import SubscriptionView, load_rate_tables, load_subscriptions
 from billing.runtime import BillingRuntime
+from billing.usecases.invoice_lifecycle import issue_invoices
 from bss.calendar_months import next_period, period_end_instant, period_of, previous_period
 
-log = structlog.get_logger("billing.month_close")
+log = structlog.get_logger("billing.usecases.month_close")
 
 
 @dataclass

@@ -18,10 +18,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.adapters.usage_ledger import ACCEPTED_INSERT, Decided, accepted_parameters
 from billing.domain.aggregation import LatestValue
 from billing.domain.usage_rules import billed_in, bucket_day
 from billing.models import UsageAggregateRow
-from billing.usage_ledger import ACCEPTED_INSERT, Decided, accepted_parameters
 from bss.db import insert_for, packed, unpacked
 from bss.events.contracts.value_types import Aggregation
 

@@ -24,10 +24,10 @@ from bss.events.contracts.catalog import (
 )
 from bss.events.contracts.value_types import Aggregation
 from bss.messaging.outbox import Outbox
+from catalog.adapters.repository import load_records, load_skus_by_type
 from catalog.domain.definitions import ProductDefinition, change_kinds, definition_on, definition_timeline
 from catalog.domain.timeline import ProductRecord, UsageSkuSpec
 from catalog.models import ProductPublicationRow
-from catalog.repository import load_records, load_skus_by_type
 
 _KEYS = {"product_id", "effective_from"}
 

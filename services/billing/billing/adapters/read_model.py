@@ -119,7 +119,7 @@ async def load_subscriptions(
         .where(among(session, SubscriptionRow.subscription_id, ids))
         .order_by(SubscriptionRow.subscription_id)
     )
-    if lock and session.get_bind().dialect.name == "postgresql":
+    if lock:  # FOR UPDATE on PostgreSQL; SQLAlchemy renders none on SQLite (one writer at a time)
         query = query.with_for_update()
     rows = [Subscription(*row) for row in await session.execute(query)]
     changes = (

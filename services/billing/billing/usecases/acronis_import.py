@@ -1,0 +1,83 @@
+"""Importing an Acronis daily usage report: the use cases behind the admin endpoints and the command
+(`python -m billing.acronis_import`). The usage goes through the same ingestion as `POST /v1/usage`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing.adapters.usage_store import UsageStore
+from billing.domain.acronis_report import OfferingMapping, ReportRow, TenantMapping, parse_report, usage_from_report
+from billing.models import AcronisOfferingMapRow, AcronisTenantMapRow
+from billing.runtime import BillingRuntime
+from billing.usecases.usage_intake import record_batch
+from bss.db import insert_for
+
+
+@dataclass
+class ImportSummary:
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+Mappings = tuple[list[dict[str, str]], list[dict[str, str]]]
+"""(tenants, offering items), as `PUT /v1/acronis/mappings` and the command's mapping file give them."""
+
+
+async def save_mappings(
+    runtime: BillingRuntime, tenants: list[dict[str, str]], offerings: list[dict[str, str]]
+) -> None:
+    """Upsert the tenant -> customer and offering item -> SKU mapping rows, in one transaction."""
+    async with runtime.sessions() as session, session.begin():
+        await _save_mappings(session, tenants, offerings)
+
+
+async def _save_mappings(session: AsyncSession, tenants: list[dict[str, str]], offerings: list[dict[str, str]]) -> None:
+    for values, model, key in [(t, AcronisTenantMapRow, "acronis_tenant_id") for t in tenants] + [
+        (o, AcronisOfferingMapRow, "offering_item") for o in offerings
+    ]:
+        insert = insert_for(session)(model).values(**values)
+        changes = {name: insert.excluded[name] for name in values if name != key}
+        await session.execute(insert.on_conflict_do_update(index_elements=[key], set_=changes))
+
+
+async def import_report(
+    runtime: BillingRuntime, store: UsageStore, report: str, *, now: datetime, mappings: Mappings | None = None
+) -> ImportSummary:
+    """Turn a report into usage events (deterministic ids: a re-import counts nothing twice, and once the first
+    import is counted, answers every event 'duplicate'), in one transaction; `mappings` are saved first."""
+    rows = parse_report(report)  # a report that cannot be read opens no transaction
+    async with runtime.sessions() as session, session.begin():
+        if mappings is not None:
+            await _save_mappings(session, *mappings)
+        return await _import_rows(session, runtime, store, rows, now=now)
+
+
+async def _import_rows(
+    session: AsyncSession, runtime: BillingRuntime, store: UsageStore, rows: list[ReportRow], *, now: datetime
+) -> ImportSummary:
+    tenants = {
+        row.acronis_tenant_id: TenantMapping(row.reseller_id, row.subscription_id, row.customer_id)
+        for row in (await session.execute(select(AcronisTenantMapRow))).scalars()
+    }
+    offerings = {
+        row.offering_item: OfferingMapping(row.sku, row.value_field)  # type: ignore[arg-type]
+        for row in (await session.execute(select(AcronisOfferingMapRow))).scalars()
+    }
+    usage, skipped = usage_from_report(rows, tenants, offerings)
+    outcomes = await record_batch(session, runtime, store, [(u.event_id, dict(u.data)) for u in usage], now=now)
+    summary = ImportSummary(skipped=skipped)
+    for outcome in outcomes:
+        if outcome.status == "accepted":
+            summary.accepted += 1
+        elif outcome.status == "duplicate":
+            summary.duplicate += 1
+        else:
+            summary.rejected.append({"event_id": outcome.event_id, "reason_code": outcome.reason_code})
+    return summary

@@ -1,0 +1,63 @@
+"""`GET /v1/usage/{event_id}`: what billing knows of a usage event id.
+
+The ledger's verdict if the event was decided; else an accepted event still on its way to the usage consumer,
+found in a usage bundle of the outbox (`Outbox.find_bundled`), answered "accepted, not counted yet".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing.adapters.usage_wire import USAGE_TYPE, decode_envelope
+from billing.models import UsageEventRow
+from billing.usecases.usage_checks import read_incoming
+from bss.messaging.outbox import Outbox
+
+
+@dataclass(frozen=True, slots=True)
+class Fate:
+    """What billing knows of a usage event id (`GET /v1/usage/{event_id}`)."""
+
+    event_id: str
+    status: str
+    counted: bool
+    reason_code: str | None
+    detail: str | None
+    conflicts: int
+    subscription_id: str | None
+    sku: str | None
+    quantity: Decimal | None
+    received_at: datetime
+
+
+async def usage_fate(session: AsyncSession, outbox: Outbox, event_id: str) -> Fate | None:
+    """The ledger's verdict; else an accepted event still on its way to the consumer (in an outbox bundle).
+    A read: it runs in the caller's session (the API's read session), in a transaction or not."""
+    row = await session.get(UsageEventRow, event_id)
+    if row is not None:
+        counted = row.status == "accepted"
+        return Fate(
+            row.event_id,
+            row.status,
+            counted,
+            row.reason_code,
+            row.detail,
+            row.conflicts,
+            row.subscription_id,
+            row.sku,
+            row.quantity,
+            row.received_at,
+        )
+    found = await outbox.find_bundled(session, USAGE_TYPE, event_id)
+    if found is None:
+        return None
+    message, bundled_at = found
+    usage = read_incoming(event_id, decode_envelope(message.value).data).usage
+    assert usage is not None, "bundled events were valid when accepted"
+    return Fate(
+        event_id, "accepted", False, None, None, 0, usage.subscription_id, usage.sku, usage.quantity, bundled_at
+    )

@@ -1,0 +1,1 @@
+"""The catalog's adapters: repositories over the ORM tables and the product-definition publisher (SQL, events)."""
