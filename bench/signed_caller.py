@@ -7,12 +7,11 @@ or on one request).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Generator
 
 import httpx
 
-from bss.identity import IDENTITY_HEADER, SIGNATURE_HEADER, Caller, bind_identity, encode_caller
+from bss.identity import Caller, encode_caller, request_identity_headers
 from bss.settings import DEV_IDENTITY_SECRET
 
 
@@ -21,18 +20,13 @@ class SignedCaller(httpx.Auth):
 
     def __init__(self, caller: Caller, audience: str, secret: str = DEV_IDENTITY_SECRET) -> None:
         self.claims = encode_caller(caller)
-        self.audience = audience.encode()
+        self.audience = audience
         self.secret = secret.encode()
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        value, signature = bind_identity(
-            self.claims,
-            self.secret,
-            audience=self.audience,
-            method=request.method.encode(),
-            target=request.url.raw_path,  # path and query, as on the request line
-            issued=int(time.time()),
+        request.headers.update(
+            request_identity_headers(
+                self.claims, self.secret, audience=self.audience, method=request.method, target=request.url.raw_path
+            )
         )
-        request.headers[IDENTITY_HEADER] = value.decode()
-        request.headers[SIGNATURE_HEADER] = signature.decode()
         yield request

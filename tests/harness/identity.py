@@ -13,7 +13,15 @@ from collections.abc import Generator
 
 import httpx
 
-from bss.identity import IDENTITY_HEADER, SIGNATURE_HEADER, Caller, Role, bind_identity, encode_caller, encode_identity
+from bss.identity import (
+    IDENTITY_HEADER,
+    SIGNATURE_HEADER,
+    Caller,
+    Role,
+    encode_caller,
+    encode_identity,
+    request_identity_headers,
+)
 from bss.settings import DEV_IDENTITY_SECRET
 
 ADMIN = Caller(Role.ADMIN, "admin@distributor")
@@ -47,19 +55,16 @@ class GatewayIdentity(httpx.Auth):
     """Plays the gateway for a test client: signs `headers_for(...)` for `audience` and each request."""
 
     def __init__(self, audience: str, secret: str = DEV_IDENTITY_SECRET) -> None:
-        self.audience = audience.encode()
+        self.audience = audience
         self.secret = secret.encode()
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if request.headers.get(SIGNATURE_HEADER) == UNSIGNED:
-            value, signature = bind_identity(
-                request.headers[IDENTITY_HEADER].encode(),
-                self.secret,
-                audience=self.audience,
-                method=request.method.encode(),
-                target=request.url.raw_path,  # path and query, as on the request line
-                issued=int(time.time()),
+            caller = request.headers[IDENTITY_HEADER].encode()
+            target = request.url.raw_path  # path and query, as on the request line
+            request.headers.update(
+                request_identity_headers(
+                    caller, self.secret, audience=self.audience, method=request.method, target=target
+                )
             )
-            request.headers[IDENTITY_HEADER] = value.decode()
-            request.headers[SIGNATURE_HEADER] = signature.decode()
         yield request

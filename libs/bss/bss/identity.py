@@ -20,6 +20,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -90,6 +91,17 @@ def bind_identity(
 ) -> tuple[bytes, bytes]:
     """`IdentitySigner.bind` with a one-off signer (tests and tools; the gateway keeps its signer)."""
     return IdentitySigner(secret).bind(caller, audience, method, target, issued)
+
+
+def request_identity_headers(
+    caller: bytes, secret: bytes, *, audience: str, method: str, target: bytes
+) -> dict[str, str]:
+    """The two identity headers for one request signed now, as the gateway sends them (test clients and
+    benchmarks that call a service directly; `caller` from `encode_caller`, `target` the raw path and query)."""
+    value, signature = bind_identity(
+        caller, secret, audience=audience.encode(), method=method.encode(), target=target, issued=int(time.time())
+    )
+    return {IDENTITY_HEADER: value.decode(), SIGNATURE_HEADER: signature.decode()}
 
 
 def encode_identity(
