@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from bench.reporting import peak_rss_mb, per_second, print_result_line, print_table, rounded
+from billing.adapters.usage_store import usage_store_for
 from billing.main import MIGRATIONS_DIR
 from billing.models import InvoiceRow, PriceRow, ProductVersionRow, SubscriptionRow, UsageAggregateRow, messaging
 from billing.runtime import BillingRuntime
@@ -36,6 +37,7 @@ from bss.messaging.outbox import Outbox
 from bss.migrations import upgrade_to_head
 from bss.money import round_money
 from bss.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
+from bss.usecase import UseCase
 
 BENCH = "month_close"
 PERIOD = date(2024, 2, 1)
@@ -146,10 +148,11 @@ async def run(options: argparse.Namespace) -> int:
             inbox=Inbox(messaging),
         )
         expected = await seed(runtime, options.subscriptions, options.skus)
+        store = usage_store_for(url)  # as `create_app` chooses it
         started = time.perf_counter()
-        summary = await close_month(runtime, PERIOD, now=runtime.clock.now())
+        summary = await close_month(UseCase.system(runtime, "month_close"), store, PERIOD)
         close_s = time.perf_counter() - started
-        rerun = await close_month(runtime, PERIOD, now=runtime.clock.now())
+        rerun = await close_month(UseCase.system(runtime, "month_close"), store, PERIOD)
         async with runtime.sessions() as session:
             columns = select(InvoiceRow.subscription_id, InvoiceRow.total, InvoiceRow.number)
             invoices = (await session.execute(columns)).all()

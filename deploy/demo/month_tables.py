@@ -73,7 +73,9 @@ def _totals(doc: dict[str, Any]) -> str:
         ("total payable", doc["total"]),
     ]
     width = max(len(label) for label, _ in totals)
-    return "\n".join(f"  {label:>{width}}  {_money(amount, doc['currency'])}" for label, amount in totals)
+    text = "\n".join(f"  {label:>{width}}  {_money(amount, doc['currency'])}" for label, amount in totals)
+    note = doc.get("tax_note")
+    return f"{text}\n  {_short(note)}" if note else text
 
 
 def _short(text: str, width: int = 72) -> str:

@@ -18,6 +18,7 @@ import httpx
 from bss.calendar_months import period_end_instant, previous_period
 from deploy.demo.billing_waits import Expected, wait_complete, wait_known
 from deploy.demo.cast import CAST, FX_UNITS_PER_USD, ResellerPlan
+from deploy.demo.distributor_settings import apply_settings
 from deploy.demo.gateway_calls import DemoError, expect, poll
 from deploy.demo.tickets import TICKETS, TicketOutcome, work_ticket
 from deploy.demo.usage_stream import Feed, ProgressCallback, StreamTally, month_events, stream_usage
@@ -82,6 +83,7 @@ async def run_month(
     """Register, certify, order, open tickets, change tiers, stream usage, close the month, read the reports."""
     month = Month(period=period, tag=tag or datetime.now(UTC).strftime("%H%M%S"))
     products = await contract_products(admin, period)
+    await apply_settings(admin, period, products, say)
     month.fx = await ensure_fx_rates(admin, period, say)
     for plan in CAST:
         month.resellers[plan.key] = await register(admin, plan, month, say)

@@ -19,6 +19,7 @@ import pytest
 import pytest_asyncio
 
 from deploy.demo.cast import CLOUD_STORAGE, DR_COMPUTE, SERVERS, WORKSTATIONS
+from deploy.demo.distributor_settings import NOT_SUBJECT_TO_GERMAN_VAT
 from deploy.demo.scenario import Month, demo_period, month_end, run_month
 from tests.e2e.conftest import Suite
 
@@ -116,7 +117,17 @@ async def test_ramp_up_month_bills_usage_only_below_the_commitment(month: Month)
     usage_total = servers + workstations + storage  # 366.11, below the 460.00 EUR commitment
     assert Decimal(doc["commitment"]) == Decimal("460.00") > usage_total
     assert kinds(doc, "commitment_fee") == []  # the ramp-up waives the commitment: payable = usage
-    assert Decimal(doc["usage_total"]) == Decimal(doc["subtotal"]) == Decimal(doc["total"]) == Decimal("366.11")
+    assert Decimal(doc["usage_total"]) == Decimal(doc["subtotal"]) == Decimal("366.11")
+    # A German buyer of a German seller: 19 % VAT (the demo's `tax-rates/DE` setting), round_half_up(69.5609)
+    assert (doc["tax_treatment"], doc["tax_rate"], doc["tax_note"]) == ("standard", "19", None)
+    assert (Decimal(doc["tax"]), Decimal(doc["total"])) == (Decimal("69.56"), Decimal("435.67"))
+
+
+async def test_buyers_outside_germany_pay_no_german_vat_and_their_invoices_say_why(month: Month) -> None:
+    for key in ("us", "jp", "ch"):
+        doc = invoice_of(month, key)
+        assert (doc["tax_treatment"], doc["tax_rate"], doc["tax"]) == ("standard", "0", "0" if key == "jp" else "0.00")
+        assert doc["tax_note"] == NOT_SUBJECT_TO_GERMAN_VAT
 
 
 async def test_yen_usage_above_the_commitment_is_billed_as_is_and_a_downgrade_waits_for_next_month(

@@ -38,3 +38,9 @@ class Runtime(Generic[S]):
     broker_connected: bool = False
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     """The service's background tasks while they run (see `bss.background`)."""
+    wakeups: dict[str, asyncio.Event] = field(default_factory=dict)
+    """Named events a use case sets to wake a background task early (e.g. support's "due times changed")."""
+
+    def wakeup(self, name: str) -> asyncio.Event:
+        """The event named `name`, created on first use: a use case `.set()`s it, a background task waits on it."""
+        return self.wakeups.setdefault(name, asyncio.Event())

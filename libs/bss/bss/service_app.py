@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +62,8 @@ class ServiceDefinition(Generic[S]):
     routers: Sequence[APIRouter] = ()
     consumers: Callable[[Runtime[S]], Sequence[ConsumerSpec]] = lambda _runtime: ()
     background: Callable[[Runtime[S]], Sequence[BackgroundTask]] = lambda _runtime: ()
+    on_start: Callable[[Runtime[S]], Awaitable[None]] | None = None
+    """Run once the database is migrated, before the app serves: e.g. seed a fresh database's settings."""
     version: str = "0.1.0"
     openapi_tags: list[dict[str, Any]] = field(default_factory=list)
 
@@ -88,6 +90,8 @@ def create_service_app(definition: ServiceDefinition[S], *, clock: Clock | None 
                 inbox=Inbox(definition.tables),
             )
             app.state.runtime = runtime
+            if definition.on_start is not None:
+                await definition.on_start(runtime)
             connector = asyncio.create_task(_run_messaging(definition, runtime), name=f"{definition.name}-messaging")
             try:
                 runtime.tasks = start_background(definition.background(runtime))

@@ -19,6 +19,7 @@ from bss.clock import SystemClock
 from bss.db import create_engine, session_factory
 from bss.messaging.inbox import Inbox
 from bss.messaging.outbox import Outbox
+from bss.usecase import UseCase
 
 
 async def _run(text: str, settings: BillingSettings, mapping: dict[str, Any] | None = None) -> ImportSummary:
@@ -33,9 +34,8 @@ async def _run(text: str, settings: BillingSettings, mapping: dict[str, Any] | N
             inbox=Inbox(messaging),
         )
         mappings = None if mapping is None else (mapping.get("tenants", []), mapping.get("offering_items", []))
-        return await import_report(
-            runtime, usage_store_for(settings.database_url), text, now=runtime.clock.now(), mappings=mappings
-        )
+        ctx = UseCase.system(runtime, "acronis_import")
+        return await import_report(ctx, usage_store_for(settings.database_url), text, mappings=mappings)
     finally:
         await engine.dispose()
 

@@ -1,5 +1,5 @@
-"""`Annotated` dependencies of the billing API: the runtime, sessions, the usage store, callers, and "load or 404"
-for ids."""
+"""`Annotated` dependencies of the billing API: the runtime, the usage store, callers, the use-case context of a
+call, and "load or 404" for ids."""
 
 from __future__ import annotations
 
@@ -9,18 +9,32 @@ from fastapi import Depends, Path, Request
 
 from billing.adapters.usage_store import UsageStore
 from billing.errors import InvoiceNotFound
-from billing.models import InvoiceRow
-from billing.runtime import BillingRuntime
-from billing.usecases.invoice_lifecycle import load_invoice
+from billing.runtime import BillingRuntime, BillingUseCase
+from billing.usecases.invoice_reads import Invoice, find_invoice
+from bss.api.backdating import resolve_instants
 from bss.api.caller import require_roles, tenant_scope
-from bss.api.runtime import Session as Session
 from bss.api.runtime import get_runtime
 from bss.identity import Caller, Role
+from bss.usecase import UseCase
 
 RuntimeDep = Annotated[BillingRuntime, Depends(get_runtime)]
 UsageProducer = Annotated[Caller, Depends(require_roles(Role.SYSTEM, Role.ADMIN))]
 BillingReader = Annotated[Caller, Depends(require_roles(Role.ADMIN, Role.SUPPORT_AGENT, Role.RESELLER))]
 Admin = Annotated[Caller, Depends(require_roles(Role.ADMIN))]
+
+
+def use_case(runtime: BillingRuntime, caller: Caller) -> BillingUseCase:
+    """The context of a write use case: who calls, and now (billing's endpoints take no `requested_at`, so the
+    effective instant is the recorded one). Routes that read their body themselves build it after reading."""
+    return UseCase(runtime, caller, resolve_instants(caller, None, runtime.clock.now()))
+
+
+def _admin_use_case(runtime: RuntimeDep, caller: Admin) -> BillingUseCase:
+    return use_case(runtime, caller)
+
+
+AdminUseCase = Annotated[BillingUseCase, Depends(_admin_use_case)]
+"""An admin's call (403 for the others), as a use-case context."""
 
 
 def get_usage_store(request: Request) -> UsageStore:
@@ -33,12 +47,12 @@ UsageStoreDep = Annotated[UsageStore, Depends(get_usage_store)]
 
 
 async def invoice_for_reader(
-    invoice_id: Annotated[str, Path(description="The invoice id.")], session: Session, caller: BillingReader
-) -> InvoiceRow:
-    invoice = await load_invoice(session, invoice_id)
+    invoice_id: Annotated[str, Path(description="The invoice id.")], runtime: RuntimeDep, caller: BillingReader
+) -> Invoice:
+    invoice = await find_invoice(runtime, invoice_id)
     if invoice is None or tenant_scope(caller, invoice.reseller_id) != invoice.reseller_id:
         raise InvoiceNotFound(invoice_id)
     return invoice
 
 
-ReadableInvoice = Annotated[InvoiceRow, Depends(invoice_for_reader)]
+ReadableInvoice = Annotated[Invoice, Depends(invoice_for_reader)]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from billing.domain.acronis_report import VALUE_FIELDS
 from billing.domain.usage_rules import USAGE_FATES
 from bss.db import new_metadata, sql_in_list
+from bss.effective_settings import define_table
 from bss.exact_numeric import ExactDecimal
 from bss.messaging.tables import MessagingTables
 from bss.utc_datetime import UtcDateTime
@@ -32,6 +33,8 @@ class Base(DeclarativeBase):
 
 
 messaging = MessagingTables.define(Base.metadata)
+setting_versions = define_table(Base.metadata)
+"""Billing's settings as effective-dated data (`adapters/billing_settings.py`)."""
 
 
 # --- catalog read model -----------------------------------------------------------------------------------
@@ -154,14 +157,6 @@ class SupportItemRow(Base):
     period: Mapped[date] = mapped_column(Date)
     ticket_id: Mapped[str] = mapped_column(_ID)
     billed_in: Mapped[date | None] = mapped_column(Date, index=True)  # None only in rows of older versions
-
-
-class TierOneProgramRow(Base):
-    __tablename__ = "tier_one_program"
-
-    program_id: Mapped[str] = mapped_column(_ID, primary_key=True)
-    discount_percent: Mapped[Decimal] = mapped_column(ExactDecimal())
-    effective_from: Mapped[date] = mapped_column(Date)
 
 
 # --- usage ------------------------------------------------------------------------------------------------

@@ -13,29 +13,33 @@ from datetime import timedelta
 
 import structlog
 
+from billing.adapters.usage_store import UsageStore
 from billing.runtime import BillingRuntime
 from billing.usecases.month_close import close_month, previous_month
 from bss.background import BackgroundTask
+from bss.usecase import UseCase
 
 log = structlog.get_logger("billing.scheduler")
 
 
-def background_tasks(runtime: BillingRuntime) -> list[BackgroundTask]:
-    """Billing's background work: the month-close scheduler, when enabled."""
+def background_tasks(runtime: BillingRuntime, store: UsageStore) -> list[BackgroundTask]:
+    """Billing's background work: the month-close scheduler, when enabled (`store`: the database's usage store)."""
     return [
         BackgroundTask(
-            "billing-month-close", lambda: run_scheduler(runtime), enabled=runtime.settings.month_close_scheduler
+            "billing-month-close",
+            lambda: run_scheduler(runtime, store),
+            enabled=runtime.settings.month_close_scheduler,
         )
     ]
 
 
-async def run_scheduler(runtime: BillingRuntime) -> None:
+async def run_scheduler(runtime: BillingRuntime, store: UsageStore) -> None:
     settings = runtime.settings
     while True:
         now = runtime.clock.now()
         period = previous_month(now - timedelta(seconds=settings.month_close_grace_s))
         try:
-            summary = await close_month(runtime, period, now=now)
+            summary = await close_month(UseCase.system(runtime, "month_close", now), store, period)
             if summary.invoiced or summary.failed:
                 log.info("month closed", period=str(period), invoiced=summary.invoiced, failed=len(summary.failed))
         except Exception:

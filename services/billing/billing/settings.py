@@ -27,15 +27,25 @@ class BillingSettings(ServiceSettings):
         description="Answer 'duplicate' for event ids billing already decided on (one index lookup per event); "
         "false: such a resend is answered 'accepted' and still counted once.",
     )
+    # Seeds only: a fresh database's first settings (docs/domain.md, "Settings as data"). A running service reads
+    # them from the database, where the admin API changes them (`/v1/settings/...`); these are never read again.
     fx_price_list_currency: str = Field(
-        default="USD", description="Price-list currency of resellers billed in a currency the price list lacks."
+        default="USD",
+        description="Seed of the `price-list-currencies` setting (`*`): the price list of resellers billed in a "
+        "currency the vendor's price lists lack.",
     )
     tax_rates: dict[str, Decimal] = Field(
-        default_factory=dict, description="Tax rate in percent per reseller country (ISO 3166-1 alpha-2)."
+        default_factory=dict,
+        description="Seed of the `tax-rates` setting: percent per reseller country (ISO 3166-1 alpha-2).",
     )
-    default_tax_rate: Decimal = Field(default=Decimal(0), ge=0, le=100, description="For countries not listed.")
+    default_tax_rate: Decimal = Field(
+        default=Decimal(0), ge=0, le=100, description="Seed of the `tax-rates` setting for countries not listed (`*`)."
+    )
     distributor_discount_percent: Decimal = Field(
-        default=Decimal(0), ge=0, le=100, description="The distributor's discount on the vendor sell price."
+        default=Decimal(0),
+        ge=0,
+        le=100,
+        description="Seed of the `distributor-discounts` setting (`*`): the discount on the vendor sell price.",
     )
     usage_consumers: int = Field(
         default=2,
@@ -55,9 +65,6 @@ class BillingSettings(ServiceSettings):
     month_close_grace_s: float = Field(
         default=7200.0, ge=0, description="Wait this long after a month ends before closing it (last day's usage)."
     )
-
-    def tax_rate_for(self, country: str) -> Decimal:
-        return self.tax_rates.get(country.upper(), self.default_tax_rate)
 
 
 @lru_cache

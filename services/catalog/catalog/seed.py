@@ -15,13 +15,16 @@ from datetime import date
 
 from bss.clock import SystemClock
 from bss.db import check_reachable, create_engine, session_factory
+from bss.messaging.inbox import Inbox
 from bss.messaging.outbox import Outbox
 from bss.migrations import upgrade_to_head
 from bss.settings import ConfigurationError
+from bss.usecase import UseCase
 from catalog.main import MIGRATIONS_DIR
 from catalog.models import messaging
+from catalog.runtime import CatalogRuntime
 from catalog.settings import CatalogSettings, get_settings
-from catalog.usecases.seed import SyncCounts, sync_in_one_transaction
+from catalog.usecases.seed import SyncCounts, sync_definition
 
 
 async def run_seed(settings: CatalogSettings, known_on: date | None) -> SyncCounts:
@@ -31,15 +34,15 @@ async def run_seed(settings: CatalogSettings, known_on: date | None) -> SyncCoun
         await check_reachable(engine, "catalog.seed", settings.env_var("database_url"))
         if settings.migrate_on_start:
             await upgrade_to_head(engine, settings.migrations_dir or MIGRATIONS_DIR)
-        now = SystemClock().now()
-        return await sync_in_one_transaction(
-            session_factory(engine),
-            Outbox(messaging, source="/bss/catalog"),
-            actor="catalog.seed",
-            effective_at=now,
-            now=now,
-            known_on=known_on,
+        runtime = CatalogRuntime(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            clock=SystemClock(),
+            outbox=Outbox(messaging, source="/bss/catalog"),
+            inbox=Inbox(messaging),
         )
+        return await sync_definition(UseCase.system(runtime, "catalog.seed"), known_on)
     finally:
         await engine.dispose()
 

@@ -11,6 +11,7 @@ import asyncio
 import structlog
 
 from bss.background import BackgroundTask
+from bss.usecase import UseCase
 from subscriptions.runtime import SubscriptionsRuntime
 from subscriptions.usecases.lifecycle import sweep_trials
 
@@ -26,7 +27,7 @@ async def run_trial_scheduler(runtime: SubscriptionsRuntime) -> None:
     interval = runtime.settings.trial_sweep_interval_s
     while True:
         try:
-            result = await sweep_trials(runtime, runtime.clock.now())
+            result = await sweep_trials(UseCase.system(runtime, "trial-scheduler", runtime.clock.now()))
             if result.expired or result.converted:
                 log.info("trials swept", expired=result.expired, converted=result.converted)
         except Exception:

@@ -13,12 +13,15 @@ from bss.events import topics
 from bss.events.contracts.subscriptions import ResellerRegisteredV1, SubscriptionCreatedV1
 from bss.events.envelope import CloudEvent
 from bss.messaging.consumer import ConsumerSpec
+from bss.usecase import UseCase
 from support_sla.adapters.resellers import upsert_contract_subscription, upsert_registration
+from support_sla.runtime import SupportRuntime
 from support_sla.usecases.charges import publish_pending_charges
-from support_sla.usecases.context import Context
+
+CONSUMER = "reseller_consumer"
 
 
-def reseller_consumer(ctx: Context) -> ConsumerSpec:
+def reseller_consumer(runtime: SupportRuntime) -> ConsumerSpec:
     async def on_registered(session: AsyncSession, event: CloudEvent) -> None:
         data = event.payload(ResellerRegisteredV1)
         signed_on = data.contract_signed_on or data.partner_since
@@ -27,10 +30,10 @@ def reseller_consumer(ctx: Context) -> ConsumerSpec:
     async def on_subscription(session: AsyncSession, event: CloudEvent) -> None:
         data = event.payload(SubscriptionCreatedV1)
         reseller = await upsert_contract_subscription(session, data.reseller_id, data.subscription_id)
-        await publish_pending_charges(ctx, session, reseller)
+        await publish_pending_charges(UseCase.system(runtime, CONSUMER), session, reseller)
 
     return ConsumerSpec(
-        name=ctx.settings.reseller_consumer_group,
+        name=runtime.settings.reseller_consumer_group,
         topics=(topics.SUBSCRIPTIONS,),
         handlers={
             ResellerRegisteredV1.event_type: on_registered,

@@ -14,27 +14,15 @@ from support_sla.api.tickets import incident_router
 from support_sla.api.tickets import router as tickets_router
 from support_sla.consumers import reseller_consumer
 from support_sla.models import Base, messaging
-from support_sla.runtime import SupportRuntime
 from support_sla.scheduler import background_tasks
 from support_sla.settings import SupportSLASettings, get_settings
-from support_sla.usecases.context import Context
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
 
-def _context(app: FastAPI) -> Context:
-    """The app's one use-case context, shared by its routes, consumer and scheduler (built on first use)."""
-    state = app.state
-    if getattr(state, "support_context", None) is None:
-        runtime: SupportRuntime = state.runtime
-        state.support_context = Context(runtime.sessions, runtime.clock, runtime.outbox, runtime.settings)
-    context: Context = state.support_context
-    return context
-
-
 def create_app(settings: SupportSLASettings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = create_service_app(
+    return create_service_app(
         ServiceDefinition(
             name="support-sla",
             title="BSS Support SLA",
@@ -44,9 +32,8 @@ def create_app(settings: SupportSLASettings | None = None, *, clock: Clock | Non
             tables=messaging,
             migrations_dir=settings.migrations_dir or MIGRATIONS_DIR,
             routers=(tickets_router, incident_router, programs_router),
-            consumers=lambda _runtime: (reseller_consumer(_context(app)),),
-            background=lambda _runtime: background_tasks(_context(app)),
+            consumers=lambda runtime: (reseller_consumer(runtime),),
+            background=lambda runtime: background_tasks(runtime),
         ),
         clock=clock,
     )
-    return app

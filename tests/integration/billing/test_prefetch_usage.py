@@ -1,4 +1,5 @@
-"""`invoice_inputs.prefetch` reads a chunk's usage over its `billed_in` range only, by index on PostgreSQL."""
+"""`invoice_inputs.prefetch` reads a chunk's usage over its `billed_in` range only (through the database's
+`UsageStore.aggregates_of`), by index on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import insert, text
 
-from billing.adapters.invoice_inputs import USAGE_OF_CHUNK_SQL, prefetch
+from billing.adapters.invoice_inputs import prefetch
+from billing.adapters.usage_aggregates import USAGE_OF_CHUNK_SQL
+from billing.adapters.usage_store import usage_store_for
 from billing.main import MIGRATIONS_DIR
 from billing.models import UsageAggregateRow
 from bss.db import create_engine, packed, session_factory
@@ -41,7 +44,9 @@ def _row(subscription_id: str, billed_in: date, sku: str, total: str) -> dict[st
 async def test_prefetch_reads_the_usage_billed_after_the_chunks_floor_and_up_to_the_period(
     databases: DatabaseFactory,
 ) -> None:
-    engine = create_engine(await databases.create("prefetch"), pool_size=1)
+    url = await databases.create("prefetch")
+    engine = create_engine(url, pool_size=1)
+    store = usage_store_for(url)
     one, two, other = (str(uuid.uuid4()) for _ in range(3))
     rows = [_row(s, month, "SKU-A", str(i)) for i, s in enumerate((one, two)) for month in (JAN, FEB, MAR, APR)]
     rows.append(_row(other, MAR, "SKU-A", "9"))  # not in the chunk
@@ -51,8 +56,8 @@ async def test_prefetch_reads_the_usage_billed_after_the_chunks_floor_and_up_to_
         async with sessions() as session, session.begin():
             await session.execute(insert(UsageAggregateRow), rows)
         async with sessions() as session:
-            floor = await prefetch(session, [one, two], set(), MAR, billed_after=JAN)
-            everything = await prefetch(session, [one, two], set(), MAR)
+            floor = await prefetch(session, store, [one, two], set(), MAR, billed_after=JAN)
+            everything = await prefetch(session, store, [one, two], set(), MAR)
         assert {s: sorted(r.billed_in for r in floor.usage[s]) for s in (one, two)} == {
             one: [FEB, MAR],
             two: [FEB, MAR],

@@ -146,16 +146,18 @@ async def _conflicts(world: BillingWorld, event_id: str) -> bool:
 
 async def test_an_accepted_event_on_its_way_has_a_fate_before_it_is_counted(world: BillingWorld) -> None:
     from billing.adapters.usage_store import usage_store_for
-    from billing.usecases.usage_fate import usage_fate
+    from billing.usecases.usage_fate import find_fate
     from billing.usecases.usage_intake import record_batch
+    from bss.usecase import UseCase
 
     ids = await world.subscribe()
     sent = item(world, ids, quantity="2")
     store = usage_store_for(world.runtime.settings.database_url)
+    ctx = UseCase.system(world.runtime, "test", datetime.now(UTC))
     async with world.runtime.sessions() as session, session.begin():  # an accepted batch, not yet relayed
-        outcomes = await record_batch(session, world.runtime, store, [(sent["event_id"], sent)], now=datetime.now(UTC))
+        outcomes = await record_batch(session, ctx, store, [(sent["event_id"], sent)])
         assert outcomes[0].status == "accepted"
-        fate = await usage_fate(session, world.runtime.outbox, sent["event_id"])
+        fate = await find_fate(session, world.runtime.outbox, sent["event_id"])
     assert fate is not None
     assert (fate.status, fate.counted, fate.quantity) == ("accepted", False, Decimal(2))
     await world.wait_counted(1, ids[1])

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 import pytest_asyncio
 
-from billing.models import SupportItemRow
+from billing.models import SupportItemRow, setting_versions
 from bss.clock import FixedClock
 from bss.embedded_broker import EmbeddedBroker
 from bss.events.contracts.support import TierOneProgramActivatedV1
@@ -69,9 +69,7 @@ async def test_distributor_margin_with_the_tier_one_program_active_for_the_whole
     await world.wait_counted(2, ids[1])
 
     async def program_known() -> bool:
-        from billing.models import TierOneProgramRow
-
-        return await world.count(TierOneProgramRow) > 0
+        return await world.count(setting_versions, setting_versions.c.kind == "tier-one-program") > 0
 
     await eventually(program_known, what="the Tier 1 program")
     await world.close(date(2024, 3, 1))

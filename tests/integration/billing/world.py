@@ -157,6 +157,7 @@ class BillingWorld:
         legacy_ramp_up: bool = False,
         kind: str = "paid",
         ids: tuple[str, str] | None = None,
+        tax_id: str | None = None,
     ) -> tuple[str, str]:
         reseller_id, subscription_id = ids or (new_id(), new_id())
         started = started_at or utc(2023, 10, 15)
@@ -171,6 +172,7 @@ class BillingWorld:
                     "billing_email": "billing@reseller.example",
                     "billing_address": {"lines": ["1 Main St"], "city": "Springfield", "country": country},
                     "registered_at": utc(2022, 1, 1),
+                    "tax_id": tax_id,
                 }
             )
         )

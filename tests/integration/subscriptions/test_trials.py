@@ -14,6 +14,7 @@ from bss.db import create_engine, session_factory
 from bss.messaging.inbox import Inbox
 from bss.messaging.outbox import Outbox
 from bss.service_app import Runtime
+from bss.usecase import UseCase
 from subscriptions.models import Subscription, messaging
 from subscriptions.settings import SubscriptionsSettings
 from subscriptions.usecases.lifecycle import sweep_trials
@@ -130,7 +131,10 @@ async def test_two_scheduler_replicas_at_once_move_each_trial_once_and_auto_conv
         async with first.sessions() as session, session.begin():
             await session.execute(update(Subscription).where(Subscription.id == auto).values(auto_convert=True))
         now = datetime.now(UTC)
-        results = await asyncio.gather(sweep_trials(first, now), sweep_trials(second, now))
+        results = await asyncio.gather(
+            sweep_trials(UseCase.system(first, "trial-scheduler", now)),
+            sweep_trials(UseCase.system(second, "trial-scheduler", now)),
+        )
     finally:
         await first.engine.dispose()
         await second.engine.dispose()

@@ -20,8 +20,8 @@ from bss.events.contracts.subscriptions import ResellerRegisteredV1, Subscriptio
 from bss.events.envelope import EventData, make_event
 from bss.identity import Caller
 from bss.kafka import new_consumer, new_producer
+from support_sla.runtime import SupportRuntime
 from support_sla.scheduler import BreachScheduler
-from support_sla.usecases.context import Context
 from tests.harness import polling
 from tests.harness.identity import ADMIN, SUPPORT_AGENT, GatewayIdentity, headers_for, reseller
 
@@ -35,12 +35,12 @@ class Service:
     seen: list[dict[str, Any]] = field(default_factory=list)
 
     @property
-    def context(self) -> Context:
-        ctx: Context = self.app.state.support_context
-        return ctx
+    def runtime(self) -> SupportRuntime:
+        runtime: SupportRuntime = self.app.state.runtime
+        return runtime
 
     def scheduler(self) -> BreachScheduler:
-        return BreachScheduler(self.context)
+        return BreachScheduler(self.runtime)
 
     async def call(
         self, method: str, path: str, caller: Caller = ADMIN, headers: dict[str, str] | None = None, **kwargs: Any

@@ -36,7 +36,7 @@ async def test_sla_breached_once_per_target_even_with_two_schedulers_at_once(ser
     assert len(breaches) == 1
     assert breaches[0]["target"] == "first_response"
     assert utc(breaches[0]["due_at"]) == START + timedelta(hours=4)
-    async with service.context.sessions() as session:
+    async with service.runtime.sessions() as session:
         kinds = (
             await session.execute(
                 select(SlaAlert.kind, func.count()).where(SlaAlert.ticket_id == ticket["id"]).group_by(SlaAlert.kind)

@@ -57,7 +57,7 @@ async def _breach_once(one: Service, clock: FixedClock, ticket_id: str) -> tuple
     found = await one.events(
         "bss.support.SlaBreached.v1", lambda d: d["ticket_id"] == ticket_id, expected=1, settle_s=1.0
     )
-    async with one.context.sessions() as session:
+    async with one.runtime.sessions() as session:
         alerts = await session.scalar(
             select(func.count()).select_from(SlaAlert).where(SlaAlert.ticket_id == ticket_id, SlaAlert.kind == "breach")
         )

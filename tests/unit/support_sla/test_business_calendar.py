@@ -113,8 +113,30 @@ def test_adding_business_time_walks_forward_over_business_days_only() -> None:
     assert DE.add_business_time(local(2024, 3, 8, 20, 0), timedelta(hours=6)) == local(2024, 3, 11, 2, 0)
 
 
-def test_adding_business_time_that_ends_at_midnight_lands_on_next_business_day() -> None:
-    assert DE.add_business_time(local(2024, 3, 8, 20, 0), timedelta(hours=4)) == local(2024, 3, 11, 0, 0)
+def test_making_up_paused_time_that_exactly_fills_a_day_before_a_weekend_ends_at_that_days_close() -> None:
+    # Friday 20:00 + 4 h fills Friday to 24:00: due Friday 24:00 (Saturday 00:00), not Monday 00:00.
+    assert DE.add_business_time(local(2024, 3, 8, 20, 0), timedelta(hours=4)) == local(2024, 3, 9, 0, 0)
+
+
+def test_making_up_paused_time_one_minute_past_a_days_close_continues_at_the_next_business_days_start() -> None:
+    walked = DE.add_business_time(local(2024, 3, 8, 20, 0), timedelta(hours=4, minutes=1))
+    assert walked == local(2024, 3, 11, 0, 1)
+
+
+def test_making_up_paused_time_that_exactly_fills_a_day_before_a_holiday_ends_at_that_days_close() -> None:
+    # Maundy Thursday 2024-03-28 20:00 + 4 h: Thursday 24:00, not Tuesday after Easter Monday.
+    assert DE.add_business_time(local(2024, 3, 28, 20, 0), timedelta(hours=4)) == local(2024, 3, 29, 0, 0)
+
+
+def test_making_up_paused_time_that_exactly_fills_a_midweek_day_ends_at_its_close_the_next_days_start() -> None:
+    # Tuesday 24:00 and Wednesday 00:00 are the same instant: the rule changes nothing inside a week.
+    assert DE.add_business_time(local(2024, 3, 5, 20, 0), timedelta(hours=4)) == local(2024, 3, 6, 0, 0)
+
+
+def test_making_up_paused_time_from_a_weekend_starts_at_the_next_business_days_start() -> None:
+    # Saturday: the walk starts Monday 00:00; 24 h exactly fill Monday, so it ends at Monday's close.
+    assert DE.add_business_time(local(2024, 3, 9, 10, 0), timedelta(hours=24)) == local(2024, 3, 12, 0, 0)
+    assert DE.add_business_time(local(2024, 3, 9, 10, 0), timedelta(hours=1)) == local(2024, 3, 11, 1, 0)
 
 
 def test_adding_no_business_time_moves_nothing() -> None:

@@ -45,6 +45,11 @@ def test_adding_business_time_walks_over_closed_hours_weekends_and_holidays() ->
     assert OFFICE.add_business_time(local(2024, 3, 28, 16, 0), timedelta(hours=2)) == local(2024, 4, 2, 10, 0)
 
 
+def test_making_up_paused_time_that_exactly_fills_a_working_day_ends_at_its_closing_time() -> None:
+    # Friday 16:00 + 1 h: Friday 17:00, not Monday 09:00.
+    assert OFFICE.add_business_time(local(2024, 3, 8, 16, 0), timedelta(hours=1)) == local(2024, 3, 8, 17, 0)
+
+
 def test_n_business_days_are_due_at_the_same_local_time_after_a_start_moved_to_the_opening() -> None:
     policy = PolicySnapshot(calendar=OFFICE)
     opened = local(2024, 3, 4, 20, 0)  # Monday evening: starts Tuesday 09:00

@@ -67,6 +67,8 @@ def invoice_document(
         "tax_rate": _text(amounts.tax_rate_percent),
         "tax": _text(amounts.tax),
         "total": _text(amounts.total),
+        "tax_treatment": amounts.tax_treatment,
+        "tax_note": amounts.tax_note,
     }
 
 

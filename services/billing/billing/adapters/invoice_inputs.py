@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.adapters.billing_settings import terms_for
 from billing.adapters.read_model import (
     PriceSources,
     ProductInfo,
@@ -24,16 +25,17 @@ from billing.adapters.read_model import (
     load_rate_tables,
     resellers_with_custom_prices,
 )
+from billing.adapters.usage_store import UsageStore
 from billing.domain.aggregation import CustomerUsage, LatestValue, sku_quantity
+from billing.domain.billing_terms import BillingTerms, Buyer
 from billing.domain.catalog_view import commitment_on, price_list_currency, reseller_unit_price_on, tier_name_on
-from billing.domain.distributor_margin import cost_factor, tier_one_program_active
+from billing.domain.distributor_margin import cost_factor
 from billing.domain.fx import FxQuote, MissingRate, NoFxRate, RateTable, quote
 from billing.domain.invoice_estimate import UnpricedSupport
 from billing.domain.invoice_math import InvoiceInput, RatedUsage, SupportItem, invoice_date_of
-from billing.models import ResellerRow, SupportItemRow, TierOneProgramRow, UsageAggregateRow
+from billing.models import ResellerRow, SupportItemRow, UsageAggregateRow
 from billing.settings import BillingSettings
 from bss.calendar_months import days_in_period
-from bss.db import packed, unpacked
 from bss.events.contracts.value_types import Aggregation
 from bss.money import round_money
 from bss.ramp_up import in_ramp_up
@@ -63,7 +65,13 @@ class ReadCache:
     products: dict[str, ProductInfo] = field(default_factory=dict)
     prices: dict[tuple[str | None, str, str], PriceSources] = field(default_factory=dict)
     custom_resellers: set[str] | None = None
-    cost_factors: dict[date, Decimal] = field(default_factory=dict)
+    terms: dict[date, BillingTerms] = field(default_factory=dict)
+
+    async def terms_of(self, session: AsyncSession, period: date) -> BillingTerms:
+        """The settings in force for `period` (`adapters/billing_settings.py`), read once per close."""
+        if period not in self.terms:
+            self.terms[period] = await terms_for(session, period)
+        return self.terms[period]
 
     async def tables(self, session: AsyncSession) -> list[RateTable]:
         if self.rate_tables is None:
@@ -97,21 +105,9 @@ class Prefetch:
     support: dict[str, list[SupportItemRow]]
 
 
-_AGGREGATE_COLUMNS = UsageAggregateRow.__table__.columns
-# PostgreSQL: one index probe per subscription over its `billed_in` range (the primary key leads with both).
-# `OFFSET 0` keeps the LATERAL subquery from being flattened into a join, which PostgreSQL planned as a scan of
-# the whole table while the aggregates had no statistics yet (after a bulk load, autovacuum behind): 33-36 ms
-# per chunk of 100 subscriptions at 200,000 rows, growing with the history kept, against about 1 ms of probes.
-USAGE_OF_CHUNK_SQL = (
-    f"SELECT {', '.join('a.' + c.name for c in _AGGREGATE_COLUMNS)} "
-    f"FROM unnest({unpacked('ids', 'uuid')}) AS u(id) CROSS JOIN LATERAL (SELECT * FROM usage_aggregates "
-    "WHERE subscription_id = u.id AND billed_in > :after AND billed_in <= :period OFFSET 0) AS a"
-)
-_USAGE_OF_CHUNK = select(UsageAggregateRow).from_statement(text(USAGE_OF_CHUNK_SQL).columns(*_AGGREGATE_COLUMNS))
-
-
 async def prefetch(
     session: AsyncSession,
+    store: UsageStore,
     subscription_ids: list[str],
     reseller_ids: set[str],
     period: date,
@@ -120,19 +116,9 @@ async def prefetch(
 ) -> Prefetch:
     """Three queries for the usage, resellers and support items of many subscriptions; usage billed on
     `period`'s invoice or earlier, and after `billed_after` (the earliest period the group has invoiced
-    through; each subscription then keeps only what its own invoice carries)."""
+    through; each subscription then keeps only what its own invoice carries), read by the database's `store`."""
     usage: dict[str, list[UsageAggregateRow]] = {s: [] for s in subscription_ids}
-    if session.get_bind().dialect.name == "postgresql":
-        parameters = {"ids": packed(subscription_ids), "after": billed_after or date.min, "period": period}
-        rows = (await session.execute(_USAGE_OF_CHUNK, parameters)).scalars()
-    else:
-        query = select(UsageAggregateRow).where(
-            UsageAggregateRow.subscription_id.in_(subscription_ids), UsageAggregateRow.billed_in <= period
-        )
-        if billed_after is not None:
-            query = query.where(UsageAggregateRow.billed_in > billed_after)
-        rows = (await session.execute(query)).scalars()
-    for row in rows:
+    for row in await store.aggregates_of(session, subscription_ids, period, billed_after):
         usage[row.subscription_id].append(row)
     resellers = {
         row.reseller_id: row
@@ -157,16 +143,16 @@ async def resolve_invoice(
     period: date,
     *,
     billed_after: date | None,
+    rows: Prefetch,
     cache: ReadCache | None = None,
-    rows: Prefetch | None = None,
     estimate: bool = False,
 ) -> ResolvedInvoice:
     """The inputs of the invoice of `period`: usage billed on it (aggregates with billed_in in
-    (billed_after, period]) and the facts in force for the period. A missing FX rate refuses the invoice
-    (`CannotInvoice`); for an `estimate` (a read-only view) it is reported on the result instead."""
+    (billed_after, period], from the `prefetch`ed `rows`) and the facts in force for the period. A missing FX
+    rate refuses the invoice (`CannotInvoice`); for an `estimate` (a read-only view) it is reported on the
+    result instead."""
     row = view.row
     product_id = view.product_for(period)
-    rows = rows or await prefetch(session, [row.subscription_id], {row.reseller_id}, period, billed_after=billed_after)
     usage_rows = [r for r in rows.usage[row.subscription_id] if billed_after is None or r.billed_in > billed_after]
     schedule_products = {product_id} | {view.product_for(r.period) for r in usage_rows}
     cache = cache or ReadCache()
@@ -175,7 +161,8 @@ async def resolve_invoice(
     if product is None:
         raise CannotInvoice(f"product {product_id} is not known to billing")
     currency = row.billing_currency
-    pl_currency = price_list_currency(currency, _currencies(product), settings.fx_price_list_currency)
+    terms = await cache.terms_of(session, period)
+    pl_currency = price_list_currency(currency, _currencies(product), terms.price_list_currency(row.reseller_id))
     invoice_date = invoice_date_of(period)
     tables = await cache.tables(session)
     fx = _fx(tables, pl_currency, currency, invoice_date, estimate=estimate)
@@ -184,6 +171,7 @@ async def resolve_invoice(
         raise CannotInvoice(f"product {product_id} has no commitment in {pl_currency}")
     usage, adjustments = await _usage(session, view, products, period, usage_rows, pl_currency, cache)
     reseller = rows.resellers.get(row.reseller_id)
+    tax = terms.tax_for(Buyer(reseller.country, reseller.tax_id) if reseller else Buyer("", None))
     support_rows = [r for r in rows.support[row.subscription_id] if _billed_after(r, billed_after)]
     support, unpriced = _support(support_rows, currency, tables, invoice_date, period, estimate=estimate)
     inputs = InvoiceInput(
@@ -195,14 +183,16 @@ async def resolve_invoice(
         usage=usage,
         adjustments=adjustments,
         support=support,
-        tax_rate_percent=settings.tax_rate_for(reseller.country) if reseller else settings.default_tax_rate,
+        tax_rate_percent=tax.rate_percent,
+        tax_treatment=tax.kind,
+        tax_note=tax.note,
     )
     return ResolvedInvoice(
         inputs=inputs,
         product_id=product_id,
         tier=tier_name_on(product.versions, period),
         invoice_date=invoice_date,
-        cost_factor=await _cost_factor(session, settings, period, cache),
+        cost_factor=_cost_factor(terms, row.reseller_id, product_id),
         price_list_rate_missing=fx if isinstance(fx, MissingRate) else None,
         unpriced_support=tuple(unpriced),
     )
@@ -324,11 +314,7 @@ def _support_item(row: SupportItemRow, amount: Decimal, period: date) -> Support
     )
 
 
-async def _cost_factor(session: AsyncSession, settings: BillingSettings, period: date, cache: ReadCache) -> Decimal:
-    if period in cache.cost_factors:
-        return cache.cost_factors[period]
-    programs = list((await session.execute(select(TierOneProgramRow))).scalars())
-    active = [p for p in programs if tier_one_program_active(p.effective_from, period)]
-    percent = active[0].discount_percent if active else Decimal(0)
-    cache.cost_factors[period] = cost_factor(settings.distributor_discount_percent, bool(active), percent)
-    return cache.cost_factors[period]
+def _cost_factor(terms: BillingTerms, reseller_id: str, product_id: str) -> Decimal:
+    """The distributor's cost factor of one invoice: its discount, and the Tier 1 program if active all month."""
+    program = terms.tier_one_percent(reseller_id)
+    return cost_factor(terms.discount_percent(reseller_id, product_id), program is not None, program or Decimal(0))

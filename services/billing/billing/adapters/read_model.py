@@ -1,28 +1,59 @@
-"""Queries over billing's read models, returning domain values (product versions, tier schedules, prices, FX)."""
+"""Billing's read models: the queries over them, returning domain values (product versions, tier schedules,
+prices, FX), and the writes that apply the other services' events to them (`consumers.py` maps each event type
+to its write here).
+
+Every write is an upsert keyed by the event's own facts (or an update of the row the event names), so an event
+applied twice changes nothing, and events of different aggregates apply in any order.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.adapters.billing_settings import STORE, TIER_ONE_PROGRAM, TierOneProgramValue
+from billing.domain.billing_terms import DEFAULT_SCOPE
 from billing.domain.catalog_view import DatedAdjustment, DatedPrice, ProductVersion, version_on
 from billing.domain.fx import RateTable
 from billing.domain.subscription_timeline import PaidWindow, TierStep, product_in_force, waived_periods
-from billing.domain.usage_rules import SubscriptionFacts
+from billing.domain.usage_rules import SubscriptionFacts, billed_in
 from billing.models import (
     FxRateRow,
     PriceAdjustmentRow,
     PriceRow,
     ProductVersionRow,
+    ResellerRow,
     SubscriptionRow,
+    SupportItemRow,
     TierChangeRow,
 )
-from bss.db import among
+from bss.calendar_months import period_of
+from bss.db import among, insert_for
+from bss.events.contracts.catalog import (
+    FxRatesPublishedV1,
+    PriceBookPublishedV1,
+    ProductChangedV1,
+    ProductDeactivatedV1,
+    ProductPublishedV1,
+)
+from bss.events.contracts.subscriptions import (
+    RampUpGrantedV1,
+    ResellerRegisteredV1,
+    SubscriptionCancelledV1,
+    SubscriptionCreatedV1,
+    SubscriptionResumedV1,
+    SubscriptionSuspendedV1,
+    SubscriptionTierChangedV1,
+    TrialConvertedV1,
+    TrialExpiredV1,
+)
+from bss.events.contracts.support import IncidentChargedV1, IncidentCreditedV1, TierOneProgramActivatedV1
 from bss.events.contracts.value_types import Aggregation
 from bss.ramp_up import RampUpWindow
 
@@ -195,3 +226,239 @@ async def load_prices(session: AsyncSession, reseller_id: str | None, product_id
     ).scalars()
     adjustments = [DatedAdjustment(a.effective_from, a.kind, a.percent) for a in adjustment_rows]  # type: ignore[arg-type]
     return PriceSources(sell=sell, custom=custom, adjustments=adjustments)
+
+
+# --- writing: the other services' events applied to the read models --------------------------------------------
+
+
+async def _upsert(session: AsyncSession, model: Any, values: dict[str, Any], keys: Sequence[str]) -> None:
+    insert = insert_for(session)(model).values(**values)
+    changes = {name: insert.excluded[name] for name in values if name not in keys}
+    await session.execute(insert.on_conflict_do_update(index_elements=list(keys), set_=changes))
+
+
+# catalog
+
+
+async def save_product_version(session: AsyncSession, product: ProductPublishedV1 | ProductChangedV1) -> None:
+    """A product version as published or changed (a change re-activates it)."""
+    values = {
+        "product_id": product.product_id,
+        "effective_from": product.effective_from,
+        "name": product.name,
+        "tier": product.tier,
+        "previous_name": getattr(product, "previous_name", None),
+        "previous_tier": getattr(product, "previous_tier", None),
+        "commitments": {c.currency: format(c.amount, "f") for c in product.commitments},
+        "usage_skus": [sku.model_dump(mode="json") for sku in product.usage_skus],
+        "deactivated_from": None,
+    }
+    await _upsert(session, ProductVersionRow, values, ("product_id", "effective_from"))
+
+
+async def deactivate_product(session: AsyncSession, data: ProductDeactivatedV1) -> None:
+    await session.execute(
+        update(ProductVersionRow)
+        .where(ProductVersionRow.product_id == data.product_id)
+        .values(deactivated_from=data.effective_from)
+    )
+
+
+async def save_price_book(session: AsyncSession, book: PriceBookPublishedV1) -> None:
+    """A batch of a price book's entries; a reseller's custom book's first batch also carries its adjustment."""
+    for entry in book.entries:
+        values = {
+            "price_book_id": book.price_book_id,
+            "product_id": entry.product_id,
+            "sku": entry.sku,
+            "currency": entry.currency,
+            "effective_from": book.effective_from,
+            "reseller_id": book.reseller_id,
+            "unit_price": entry.unit_price,
+        }
+        await _upsert(session, PriceRow, values, ("price_book_id", "product_id", "sku", "currency", "effective_from"))
+    if book.kind == "reseller_custom" and book.reseller_id is not None and book.batch_number == 1:
+        adjustment = book.adjustment
+        values = {
+            "price_book_id": book.price_book_id,
+            "effective_from": book.effective_from,
+            "reseller_id": book.reseller_id,
+            "kind": adjustment.kind if adjustment else None,
+            "percent": adjustment.percent if adjustment else 0,
+        }
+        await _upsert(session, PriceAdjustmentRow, values, ("price_book_id", "effective_from"))
+
+
+async def save_fx_rates(session: AsyncSession, table: FxRatesPublishedV1) -> None:
+    for rate in table.rates:
+        values = {
+            "rate_table_id": table.rate_table_id,
+            "effective_from": table.effective_from,
+            "currency": rate.currency,
+            "units_per_usd": rate.units_per_usd,
+        }
+        await _upsert(session, FxRateRow, values, ("rate_table_id", "effective_from", "currency"))
+
+
+# subscriptions
+
+
+async def save_reseller(session: AsyncSession, reseller: ResellerRegisteredV1) -> None:
+    values = {
+        "reseller_id": reseller.reseller_id,
+        "legal_name": reseller.legal_name,
+        "country": reseller.country,
+        "billing_currency": reseller.billing_currency,
+        "billing_email": reseller.billing_email,
+        "tax_id": reseller.tax_id,
+    }
+    await _upsert(session, ResellerRow, values, ("reseller_id",))
+
+
+async def save_subscription(session: AsyncSession, created: SubscriptionCreatedV1) -> None:
+    values = {
+        "subscription_id": created.subscription_id,
+        "reseller_id": created.reseller_id,
+        "product_id": created.product_id,
+        "status": "trial" if created.kind == "trial" else "active",
+        "billing_currency": created.billing_currency,
+        "started_at": created.started_at,
+        "paid_from": created.started_at if created.kind == "paid" else None,
+    }
+    insert = insert_for(session)(SubscriptionRow).values(**values, ramp_up_cycles=0)
+    # A ramp-up granted before (same key, so only on a replay) keeps its cycles: update the facts only.
+    changes = {name: insert.excluded[name] for name in values if name != "subscription_id"}
+    await session.execute(insert.on_conflict_do_update(index_elements=["subscription_id"], set_=changes))
+
+
+async def _set(session: AsyncSession, subscription_id: str, **values: Any) -> None:
+    await session.execute(
+        update(SubscriptionRow).where(SubscriptionRow.subscription_id == subscription_id).values(**values)
+    )
+
+
+async def convert_trial(session: AsyncSession, data: TrialConvertedV1) -> None:
+    window: dict[str, Any] = {}
+    if data.ramp_up_first_period is not None:  # the ramp-up window, fixed by the conversion
+        window = {"ramp_up_first_period": data.ramp_up_first_period, "ramp_up_last_period": data.ramp_up_last_period}
+    await _set(
+        session,
+        data.subscription_id,
+        status="active",
+        paid_from=data.converted_at,
+        product_id=data.product_id,
+        **window,
+    )
+
+
+async def expire_trial(session: AsyncSession, data: TrialExpiredV1) -> None:
+    await _set(session, data.subscription_id, status="expired", ends_at=data.expired_at)
+
+
+async def save_tier_change(session: AsyncSession, change: SubscriptionTierChangedV1) -> None:
+    """The change replaces any received before it with the same or a later effective date (contract rule)."""
+    await session.execute(
+        delete(TierChangeRow).where(
+            TierChangeRow.subscription_id == change.subscription_id,
+            TierChangeRow.effective_from >= change.effective_from,
+        )
+    )
+    session.add(
+        TierChangeRow(
+            subscription_id=change.subscription_id,
+            effective_from=change.effective_from,
+            to_product_id=change.to_product_id,
+            requested_at=change.requested_at,
+        )
+    )
+    await session.flush()
+
+
+async def grant_ramp_up(session: AsyncSession, data: RampUpGrantedV1) -> None:
+    """Keep the waived periods as subscriptions decided them. A trial's window comes with its conversion; an
+    event from before the window was carried leaves it empty, and billing counts `cycles` from the month the
+    subscription became paid (`waived_periods`)."""
+    window: dict[str, Any] = {}
+    if data.last_period is not None:
+        window = {"ramp_up_first_period": data.first_period, "ramp_up_last_period": data.last_period}
+    await _set(session, data.subscription_id, ramp_up_cycles=data.cycles, **window)
+
+
+async def suspend_subscription(session: AsyncSession, data: SubscriptionSuspendedV1) -> None:
+    await _set(session, data.subscription_id, status="suspended")
+
+
+async def resume_subscription(session: AsyncSession, data: SubscriptionResumedV1) -> None:
+    await _set(session, data.subscription_id, status="active")
+
+
+async def cancel_subscription(session: AsyncSession, data: SubscriptionCancelledV1) -> None:
+    await _set(
+        session,
+        data.subscription_id,
+        status="cancelled",
+        ends_at=data.effective_at,
+        last_billed_period=data.last_billed_period,
+    )
+
+
+# support
+
+
+async def add_incident_charge(session: AsyncSession, charge: IncidentChargedV1) -> None:
+    values = {
+        "item_id": charge.charge_id,
+        "subscription_id": charge.subscription_id,
+        "kind": "support_charge",
+        "description": charge.description,
+        "amount": charge.amount,
+        "currency": charge.currency,
+        "period": period_of(charge.charged_at),
+        "ticket_id": charge.ticket_id,
+    }
+    await _add_support_item(session, values)
+
+
+async def add_incident_credit(session: AsyncSession, credit: IncidentCreditedV1) -> None:
+    if credit.amount is None or credit.currency is None:
+        return  # a quota credit returns incidents, not money
+    values = {
+        "item_id": credit.credit_id,
+        "subscription_id": credit.subscription_id,
+        "kind": "support_credit",
+        "description": credit.reason,
+        "amount": credit.amount,
+        "currency": credit.currency,
+        "period": period_of(credit.credited_at),
+        "ticket_id": credit.ticket_id,
+    }
+    await _add_support_item(session, values)
+
+
+async def _add_support_item(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Record a charge or credit on the invoice of its month, or, if that month is invoiced already, on the
+    next open one (Billing conventions: late items are adjustments, never lost). The subscription's row is
+    locked on PostgreSQL, as the usage consumer does, so a month close cannot slip in between (SQLAlchemy renders
+    no FOR UPDATE on SQLite, whose one writer at a time needs none)."""
+    query = select(SubscriptionRow.closed_through).where(SubscriptionRow.subscription_id == values["subscription_id"])
+    query = query.with_for_update()
+    closed_through = (await session.execute(query)).scalar_one_or_none()
+    values = {**values, "billed_in": billed_in(values["period"], closed_through)}
+    insert = insert_for(session)(SupportItemRow).values(**values)
+    changes = {name: insert.excluded[name] for name in values if name not in ("item_id", "billed_in")}
+    await session.execute(insert.on_conflict_do_update(index_elements=["item_id"], set_=changes))
+
+
+async def save_tier_one_program(session: AsyncSession, program: TierOneProgramActivatedV1) -> None:
+    """Support's activation starts the Tier 1 program's discount for every reseller (`*`) from its date; admins
+    may set or end it per reseller through the settings (`tier-one-program`)."""
+    await STORE.change(
+        session,
+        TIER_ONE_PROGRAM,
+        DEFAULT_SCOPE,
+        TierOneProgramValue(discount_percent=program.discount_percent),
+        effective_from=program.effective_from,
+        recorded_by=f"event:support:{program.program_id}",
+        recorded_at=program.activated_at,
+        reason="Tier 1 support onboarding finished (TierOneProgramActivated)",
+    )

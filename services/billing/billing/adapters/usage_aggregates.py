@@ -9,7 +9,7 @@ reads the stored rows, merges in Python with `Decimal`, then upserts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -200,3 +200,39 @@ async def record_and_count(
     parameters["periods"] = [p.period for p in placements]
     parameters["days"] = [p.day for p in placements]
     return set((await session.execute(_RECORD_AND_COUNT, parameters)).scalars())
+
+
+# --- reading a chunk's aggregates (the month close and the estimates) ------------------------------------------
+
+_AGGREGATE_COLUMNS = UsageAggregateRow.__table__.columns
+# PostgreSQL: one index probe per subscription over its `billed_in` range (the primary key leads with both).
+# `OFFSET 0` keeps the LATERAL subquery from being flattened into a join, which PostgreSQL planned as a scan of
+# the whole table while the aggregates had no statistics yet (after a bulk load, autovacuum behind): 33-36 ms
+# per chunk of 100 subscriptions at 200,000 rows, growing with the history kept, against about 1 ms of probes.
+USAGE_OF_CHUNK_SQL = (
+    f"SELECT {', '.join('a.' + c.name for c in _AGGREGATE_COLUMNS)} "
+    f"FROM unnest({unpacked('ids', 'uuid')}) AS u(id) CROSS JOIN LATERAL (SELECT * FROM usage_aggregates "
+    "WHERE subscription_id = u.id AND billed_in > :after AND billed_in <= :period OFFSET 0) AS a"
+)
+_USAGE_OF_CHUNK = select(UsageAggregateRow).from_statement(text(USAGE_OF_CHUNK_SQL).columns(*_AGGREGATE_COLUMNS))
+
+
+async def aggregates_by_probes(
+    session: AsyncSession, subscription_ids: Sequence[str], period: date, billed_after: date | None
+) -> Iterable[UsageAggregateRow]:
+    """PostgreSQL: the subscriptions' aggregates with `billed_in` in (billed_after, period], probed per
+    subscription (`USAGE_OF_CHUNK_SQL`)."""
+    parameters = {"ids": packed(subscription_ids), "after": billed_after or date.min, "period": period}
+    return (await session.execute(_USAGE_OF_CHUNK, parameters)).scalars()
+
+
+async def aggregates_in_list(
+    session: AsyncSession, subscription_ids: Sequence[str], period: date, billed_after: date | None
+) -> Iterable[UsageAggregateRow]:
+    """SQLite: the same rows with `IN (...)`."""
+    query = select(UsageAggregateRow).where(
+        UsageAggregateRow.subscription_id.in_(subscription_ids), UsageAggregateRow.billed_in <= period
+    )
+    if billed_after is not None:
+        query = query.where(UsageAggregateRow.billed_in > billed_after)
+    return (await session.execute(query)).scalars()

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing.deps import Admin, RuntimeDep, UsageStoreDep
+from billing.deps import Admin, AdminUseCase, RuntimeDep, UsageStoreDep, use_case
 from billing.domain.acronis_report import ReportError, ValueField
 from billing.errors import InvalidInput
 from billing.usecases.acronis_import import import_report, save_mappings
@@ -79,8 +79,8 @@ class ImportRead(BaseModel):
 
 
 @router.put("/mappings", summary="Add or change tenant and offering-item mappings", response_model=MappingRead)
-async def put_mappings(body: MappingUpdate, runtime: RuntimeDep, _caller: Admin) -> MappingRead:
-    await save_mappings(runtime, [t.model_dump() for t in body.tenants], [o.model_dump() for o in body.offering_items])
+async def put_mappings(body: MappingUpdate, ctx: AdminUseCase) -> MappingRead:
+    await save_mappings(ctx, [t.model_dump() for t in body.tenants], [o.model_dump() for o in body.offering_items])
     return MappingRead(tenants=len(body.tenants), offering_items=len(body.offering_items))
 
 
@@ -91,14 +91,14 @@ async def put_mappings(body: MappingUpdate, runtime: RuntimeDep, _caller: Admin)
     responses={422: {"description": "The report cannot be read", **_PROBLEM}},
     openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
-async def post_usage_report(request: Request, runtime: RuntimeDep, store: UsageStoreDep, _caller: Admin) -> ImportRead:
+async def post_usage_report(request: Request, runtime: RuntimeDep, store: UsageStoreDep, caller: Admin) -> ImportRead:
     body = await request.body()
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:  # guessing would import a mangled tenant id or quantity
         raise InvalidInput("body", f"the report is not UTF-8 text: byte {exc.start} ({exc.reason})") from None
     try:
-        summary = await import_report(runtime, store, text, now=runtime.clock.now())
+        summary = await import_report(use_case(runtime, caller), store, text)
     except ReportError as exc:
         raise InvalidInput("body", str(exc)) from exc
     return ImportRead(

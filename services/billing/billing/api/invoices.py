@@ -9,13 +9,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from billing.adapters.invoice_documents import invoice_csv
 from billing.adapters.invoice_pdf import invoice_pdf
-from billing.deps import Admin, BillingReader, ReadableInvoice, RuntimeDep, Session
-from billing.models import CreditNoteRow, InvoiceRow, ResellerRow
+from billing.deps import AdminUseCase, BillingReader, ReadableInvoice, RuntimeDep, UsageStoreDep
+from billing.usecases import invoice_reads
 from billing.usecases.invoice_lifecycle import credit, issue, pay, void
+from billing.usecases.invoice_reads import CreditNote, Invoice
 from billing.usecases.month_close import close_month
 from bss.api.caller import tenant_scope
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
@@ -46,7 +46,7 @@ def _money(amount: Decimal, currency: str) -> str:
     return decimal_text(round_money(amount, currency))
 
 
-def _read(invoice: InvoiceRow) -> InvoiceRead:
+def _read(invoice: Invoice) -> InvoiceRead:
     return InvoiceRead(
         invoice_id=invoice.invoice_id,
         status=invoice.status,
@@ -88,8 +88,8 @@ class MonthCloseRead(MonthClosedRead):
     response_model=MonthCloseRead,
     responses={422: {"description": "Not a 1st, or a month that has not ended", **_PROBLEM}},
 )
-async def post_month_close(body: MonthCloseCreate, runtime: RuntimeDep, _caller: Admin) -> MonthCloseRead:
-    summary = await close_month(runtime, body.period, now=runtime.clock.now(), issue=body.issue)
+async def post_month_close(body: MonthCloseCreate, ctx: AdminUseCase, store: UsageStoreDep) -> MonthCloseRead:
+    summary = await close_month(ctx, store, body.period, issue=body.issue)
     earlier = [
         MonthClosedRead(period=s.period, invoiced=s.invoiced, skipped=s.skipped, failed=s.failed)
         for s in summary.caught_up
@@ -113,30 +113,20 @@ async def post_month_close(body: MonthCloseCreate, runtime: RuntimeDep, _caller:
     },
 )
 async def list_invoices(
-    session: Session,
+    runtime: RuntimeDep,
     caller: BillingReader,
     reseller_id: Annotated[Uuid | None, Query()] = None,
     period: Annotated[date | None, Query()] = None,
     cursor: Annotated[str | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[InvoiceRead]:
-    query = select(InvoiceRow).order_by(InvoiceRow.period.desc(), InvoiceRow.invoice_id).limit(limit + 1)
     scope = tenant_scope(caller, reseller_id)
-    if scope is not None:
-        query = query.where(InvoiceRow.reseller_id == scope)
-    if period is not None:
-        query = query.where(InvoiceRow.period == period)
-    after = decode_cursor(cursor)
-    if after is not None:
-        last_period, last_id = date.fromisoformat(str(after[0])), str(after[1])
-        query = query.where(
-            (InvoiceRow.period < last_period) | ((InvoiceRow.period == last_period) & (InvoiceRow.invoice_id > last_id))
-        )
-    rows = list((await session.execute(query)).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor([rows[-1].period.isoformat(), rows[-1].invoice_id]) if more else None
-    return Page[InvoiceRead](items=[_read(row) for row in rows], next_cursor=next_cursor)
+    last = decode_cursor(cursor)
+    after = None if last is None else (date.fromisoformat(str(last[0])), str(last[1]))
+    page = await invoice_reads.list_invoices(runtime, reseller_id=scope, period=period, after=after, limit=limit)
+    invoices = page.invoices
+    next_cursor = encode_cursor([invoices[-1].period.isoformat(), invoices[-1].invoice_id]) if page.more else None
+    return Page[InvoiceRead](items=[_read(invoice) for invoice in invoices], next_cursor=next_cursor)
 
 
 @router.get(
@@ -164,9 +154,8 @@ async def get_invoice_csv(invoice: ReadableInvoice) -> Response:
         404: {"description": "No such invoice", **_PROBLEM},
     },
 )
-async def get_invoice_pdf(invoice: ReadableInvoice, session: Session) -> Response:
-    reseller = await session.get(ResellerRow, invoice.reseller_id)
-    body = invoice_pdf(invoice.document, reseller.legal_name if reseller else None)
+async def get_invoice_pdf(invoice: ReadableInvoice, runtime: RuntimeDep) -> Response:
+    body = invoice_pdf(invoice.document, await invoice_reads.reseller_legal_name(runtime, invoice.reseller_id))
     return Response(body, media_type="application/pdf")
 
 
@@ -189,8 +178,8 @@ _LIFECYCLE: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/invoices/{invoice_id}/issue", summary="Issue a draft invoice", response_model=InvoiceRead, responses=_LIFECYCLE
 )
-async def post_issue(invoice_id: str, runtime: RuntimeDep, _caller: Admin) -> InvoiceRead:
-    return _read(await issue(runtime, invoice_id, now=runtime.clock.now()))
+async def post_issue(invoice_id: str, ctx: AdminUseCase) -> InvoiceRead:
+    return _read(await issue(ctx, invoice_id))
 
 
 @router.post(
@@ -199,8 +188,8 @@ async def post_issue(invoice_id: str, runtime: RuntimeDep, _caller: Admin) -> In
     response_model=InvoiceRead,
     responses=_LIFECYCLE,
 )
-async def post_pay(invoice_id: str, runtime: RuntimeDep, _caller: Admin) -> InvoiceRead:
-    return _read(await pay(runtime, invoice_id))
+async def post_pay(invoice_id: str, ctx: AdminUseCase) -> InvoiceRead:
+    return _read(await pay(ctx, invoice_id))
 
 
 class VoidCreate(BaseModel):
@@ -212,8 +201,8 @@ class VoidCreate(BaseModel):
 @router.post(
     "/invoices/{invoice_id}/void", summary="Void an issued invoice", response_model=InvoiceRead, responses=_LIFECYCLE
 )
-async def post_void(invoice_id: str, body: VoidCreate, runtime: RuntimeDep, _caller: Admin) -> InvoiceRead:
-    return _read(await void(runtime, invoice_id, body.reason, now=runtime.clock.now()))
+async def post_void(invoice_id: str, body: VoidCreate, ctx: AdminUseCase) -> InvoiceRead:
+    return _read(await void(ctx, invoice_id, body.reason))
 
 
 class CreditLineCreate(BaseModel):
@@ -260,15 +249,13 @@ class CreditNoteRead(BaseModel):
 async def post_credit_note(
     invoice_id: str,
     body: CreditNoteCreate,
-    runtime: RuntimeDep,
-    caller: Admin,
+    ctx: AdminUseCase,
     idempotency_key: IdempotencyKey = None,
 ) -> CreditNoteRead:
-    request = IdempotentRequest.of(
-        idempotency_key, caller=caller.subject, route=f"credit-notes:{invoice_id}", body=body.model_dump(mode="json")
-    )
+    route, sent = f"credit-notes:{invoice_id}", body.model_dump(mode="json")
+    request = IdempotentRequest.of(idempotency_key, caller=ctx.caller.subject, route=route, body=sent)
 
-    def answer(note: CreditNoteRow) -> dict[str, Any]:
+    def answer(note: CreditNote) -> dict[str, Any]:
         read = CreditNoteRead(
             credit_note_id=note.credit_note_id,
             number=note.number,
@@ -279,6 +266,5 @@ async def post_credit_note(
         return read.model_dump(mode="json")
 
     lines = [line.model_dump() for line in body.lines]
-    now = runtime.clock.now()
-    stored = await credit(runtime, invoice_id, lines, body.reason, now=now, request=request, answer=answer)
+    stored = await credit(ctx, invoice_id, lines, body.reason, request=request, answer=answer)
     return CreditNoteRead.model_validate(stored)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from billing.adapters.usage_wire import JSON_ENCODER, decode_batch
-from billing.deps import RuntimeDep, Session, UsageProducer, UsageStoreDep
+from billing.deps import RuntimeDep, UsageProducer, UsageStoreDep, use_case
 from billing.domain.usage_rules import UsageFate
 from billing.errors import InvalidInput, UsageEventNotFound
 from billing.usecases.usage_fate import usage_fate
@@ -124,9 +124,9 @@ def _answer(outcomes: list[Outcome]) -> Response:
         }
     },
 )
-async def post_usage(request: Request, runtime: RuntimeDep, store: UsageStoreDep, _caller: UsageProducer) -> Response:
+async def post_usage(request: Request, runtime: RuntimeDep, store: UsageStoreDep, caller: UsageProducer) -> Response:
     items = _parse_batch(await request.body(), runtime.settings.usage_batch_limit)
-    return _answer(await ingest_usage(runtime, store, items, now=runtime.clock.now()))
+    return _answer(await ingest_usage(use_case(runtime, caller), store, items))
 
 
 @router.get(
@@ -135,8 +135,8 @@ async def post_usage(request: Request, runtime: RuntimeDep, store: UsageStoreDep
     response_model=UsageFateRead,
     responses={404: {"description": "The id was never received", **_PROBLEM}},
 )
-async def get_usage(event_id: str, session: Session, runtime: RuntimeDep, _caller: UsageProducer) -> UsageFateRead:
-    fate = await usage_fate(session, runtime.outbox, event_id)
+async def get_usage(event_id: str, runtime: RuntimeDep, _caller: UsageProducer) -> UsageFateRead:
+    fate = await usage_fate(runtime, event_id)
     if fate is None:
         raise UsageEventNotFound(event_id)
     return UsageFateRead(

@@ -9,11 +9,9 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from billing.api.consumption_schemas import SubscriptionConsumptionRead
-from billing.deps import Admin, BillingReader, RuntimeDep, Session
-from billing.errors import InvalidPeriod
+from billing.deps import Admin, BillingReader, RuntimeDep, UsageStoreDep
 from billing.usecases.consumption import distributor_margins, reseller_consumption
 from bss.api.caller import tenant_scope
-from bss.calendar_months import period_of
 
 router = APIRouter(prefix="/v1", tags=["views"])
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
@@ -38,8 +36,8 @@ class MarginsRead(BaseModel):
 )
 async def get_consumption(
     reseller_id: Annotated[str, Path(description="The reseller.")],
-    session: Session,
     runtime: RuntimeDep,
+    store: UsageStoreDep,
     caller: BillingReader,
     period: Annotated[
         date | None,
@@ -50,11 +48,7 @@ async def get_consumption(
     ] = None,
 ) -> list[SubscriptionConsumptionRead]:
     scope = tenant_scope(caller, reseller_id) or reseller_id
-    settings = runtime.settings
-    now = runtime.clock.now()
-    if period is not None and (period.day != 1 or period > period_of(now)):
-        raise InvalidPeriod("period", "the 1st of the current month or of an earlier one")
-    rows = await reseller_consumption(session, settings, scope, now=now, period=period)
+    rows = await reseller_consumption(runtime, store, scope, period=period)
     return [SubscriptionConsumptionRead.model_validate(row, from_attributes=True) for row in rows]
 
 
@@ -64,6 +58,6 @@ async def get_consumption(
     response_model=MarginsRead,
 )
 async def get_margins(
-    session: Session, _caller: Admin, period: Annotated[date, Query(description="The 1st of the month.")]
+    runtime: RuntimeDep, _caller: Admin, period: Annotated[date, Query(description="The 1st of the month.")]
 ) -> MarginsRead:
-    return MarginsRead.model_validate(await distributor_margins(session, period))
+    return MarginsRead.model_validate(await distributor_margins(runtime, period))

@@ -14,8 +14,8 @@ TIER_ONE_PROGRAM_DISCOUNT = Decimal(10)
 
 
 def tier_one_program_active(effective_from: date | None, period: date) -> bool:
-    """The Tier 1 program discount counts for a period only when active for the whole period: effective on or
-    before its 1st (seed 000; Billing conventions)."""
+    """The Tier 1 program discount counts for a period only when active for the whole period: the program in
+    force on the period's last day was effective on or before its 1st (seed 000; Billing conventions)."""
     return effective_from is not None and effective_from <= period
 
 

@@ -64,6 +64,10 @@ class InvoiceInput:
     tax_rate_percent: Decimal
     adjustments: Sequence[RatedUsage] = ()
     support: Sequence[SupportItem] = ()
+    tax_treatment: str = "standard"
+    """`standard` (the buyer country's rate) or `reverse_charge` (0 %); docs/domain.md, "Tax"."""
+    tax_note: str | None = None
+    """The legal note the invoice prints with its tax (the reverse-charge wording, a country's exemption)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,8 @@ class InvoiceAmounts:
     tax_rate_percent: Decimal
     tax: Decimal
     total: Decimal
+    tax_treatment: str = "standard"
+    tax_note: str | None = None
 
 
 def to_invoice_currency(amount_in_price_list: Decimal, invoice: InvoiceInput) -> Decimal:
@@ -164,6 +170,8 @@ def compute_invoice(invoice: InvoiceInput) -> InvoiceAmounts:
         tax_rate_percent=invoice.tax_rate_percent,
         tax=tax,
         total=subtotal + tax,
+        tax_treatment=invoice.tax_treatment,
+        tax_note=invoice.tax_note,
     )
 
 

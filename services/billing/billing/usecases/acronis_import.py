@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -13,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.adapters.usage_store import UsageStore
 from billing.domain.acronis_report import OfferingMapping, ReportRow, TenantMapping, parse_report, usage_from_report
 from billing.models import AcronisOfferingMapRow, AcronisTenantMapRow
-from billing.runtime import BillingRuntime
+from billing.runtime import BillingUseCase
 from billing.usecases.usage_intake import record_batch
 from bss.db import insert_for
 
@@ -30,11 +29,9 @@ Mappings = tuple[list[dict[str, str]], list[dict[str, str]]]
 """(tenants, offering items), as `PUT /v1/acronis/mappings` and the command's mapping file give them."""
 
 
-async def save_mappings(
-    runtime: BillingRuntime, tenants: list[dict[str, str]], offerings: list[dict[str, str]]
-) -> None:
+async def save_mappings(ctx: BillingUseCase, tenants: list[dict[str, str]], offerings: list[dict[str, str]]) -> None:
     """Upsert the tenant -> customer and offering item -> SKU mapping rows, in one transaction."""
-    async with runtime.sessions() as session, session.begin():
+    async with ctx.transaction() as session:
         await _save_mappings(session, tenants, offerings)
 
 
@@ -48,19 +45,20 @@ async def _save_mappings(session: AsyncSession, tenants: list[dict[str, str]], o
 
 
 async def import_report(
-    runtime: BillingRuntime, store: UsageStore, report: str, *, now: datetime, mappings: Mappings | None = None
+    ctx: BillingUseCase, store: UsageStore, report: str, *, mappings: Mappings | None = None
 ) -> ImportSummary:
     """Turn a report into usage events (deterministic ids: a re-import counts nothing twice, and once the first
-    import is counted, answers every event 'duplicate'), in one transaction; `mappings` are saved first."""
+    import is counted, answers every event 'duplicate'), received at `ctx.now`, in one transaction; `mappings`
+    are saved first."""
     rows = parse_report(report)  # a report that cannot be read opens no transaction
-    async with runtime.sessions() as session, session.begin():
+    async with ctx.transaction() as session:
         if mappings is not None:
             await _save_mappings(session, *mappings)
-        return await _import_rows(session, runtime, store, rows, now=now)
+        return await _import_rows(session, ctx, store, rows)
 
 
 async def _import_rows(
-    session: AsyncSession, runtime: BillingRuntime, store: UsageStore, rows: list[ReportRow], *, now: datetime
+    session: AsyncSession, ctx: BillingUseCase, store: UsageStore, rows: list[ReportRow]
 ) -> ImportSummary:
     tenants = {
         row.acronis_tenant_id: TenantMapping(row.reseller_id, row.subscription_id, row.customer_id)
@@ -71,7 +69,7 @@ async def _import_rows(
         for row in (await session.execute(select(AcronisOfferingMapRow))).scalars()
     }
     usage, skipped = usage_from_report(rows, tenants, offerings)
-    outcomes = await record_batch(session, runtime, store, [(u.event_id, dict(u.data)) for u in usage], now=now)
+    outcomes = await record_batch(session, ctx, store, [(u.event_id, dict(u.data)) for u in usage])
     summary = ImportSummary(skipped=skipped)
     for outcome in outcomes:
         if outcome.status == "accepted":

@@ -17,14 +17,23 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.invoice_documents import line_document
-from billing.adapters.invoice_inputs import CannotInvoice, ResolvedInvoice, merge_aggregate_row, resolve_invoice
+from billing.adapters.invoice_inputs import (
+    CannotInvoice,
+    ResolvedInvoice,
+    merge_aggregate_row,
+    prefetch,
+    resolve_invoice,
+)
 from billing.adapters.read_model import Subscription, load_products, load_subscriptions
+from billing.adapters.usage_store import UsageStore
 from billing.domain.aggregation import CustomerUsage, customer_quantity, sku_quantity
 from billing.domain.fx import MissingRate
 from billing.domain.invoice_estimate import Estimate, EstimateLine, estimate_invoice
 from billing.domain.shortfall import project_month_end
 from billing.domain.subscription_timeline import is_billable_period
+from billing.errors import InvalidPeriod
 from billing.models import InvoiceRow, SubscriptionRow, UsageAggregateRow
+from billing.runtime import BillingRuntime
 from billing.settings import BillingSettings
 from bss.calendar_months import days_in_period, period_of
 from bss.events.contracts.value_types import Aggregation, decimal_text
@@ -47,10 +56,27 @@ class SubscriptionConsumption:
 
 
 async def reseller_consumption(
-    session: AsyncSession, settings: BillingSettings, reseller_id: str, *, now: datetime, period: date | None = None
+    runtime: BillingRuntime, store: UsageStore, reseller_id: str, *, period: date | None = None
 ) -> list[SubscriptionConsumption]:
     """A month (default: the current one) of each of the reseller's paid subscriptions (what the storefront
-    shows); an earlier month lists the subscriptions billable in it, and names those already invoiced for it."""
+    shows); an earlier month lists the subscriptions billable in it, and names those already invoiced for it.
+    `InvalidPeriod` for a `period` that is not a 1st or has not started; `store` reads the usage aggregates."""
+    now = runtime.clock.now()
+    if period is not None and (period.day != 1 or period > period_of(now)):
+        raise InvalidPeriod("period", "the 1st of the current month or of an earlier one")
+    async with runtime.sessions() as session:
+        return await _reseller_consumption(session, runtime.settings, store, reseller_id, now=now, period=period)
+
+
+async def _reseller_consumption(
+    session: AsyncSession,
+    settings: BillingSettings,
+    store: UsageStore,
+    reseller_id: str,
+    *,
+    now: datetime,
+    period: date | None,
+) -> list[SubscriptionConsumption]:
     current = period_of(now)
     period = period or current
     ids = (
@@ -71,8 +97,11 @@ async def reseller_consumption(
             problem = f"{period:%Y-%m} is invoiced already: see its invoice"
             result.append(_with_problem(view.row, problem))
             continue
+        rows = await prefetch(session, store, [subscription_id], {view.row.reseller_id}, period, billed_after=closed)
         try:
-            resolved = await resolve_invoice(session, settings, view, period, billed_after=closed, estimate=True)
+            resolved = await resolve_invoice(
+                session, settings, view, period, billed_after=closed, rows=rows, estimate=True
+            )
         except CannotInvoice as exc:
             result.append(_with_problem(view.row, str(exc)))
             continue
@@ -188,14 +217,12 @@ def sku_consumption(
     }
 
 
-async def distributor_margins(session: AsyncSession, period: date) -> dict[str, Any]:
+async def distributor_margins(runtime: BillingRuntime, period: date) -> dict[str, Any]:
     """Revenue (what resellers pay before tax), cost and margin of the period's issued invoices, per reseller,
     per tier and in total, per currency (amounts in different currencies are never added)."""
-    rows = (
-        await session.execute(
-            select(InvoiceRow).where(InvoiceRow.period == period, InvoiceRow.status.in_(("issued", "paid")))
-        )
-    ).scalars()
+    query = select(InvoiceRow).where(InvoiceRow.period == period, InvoiceRow.status.in_(("issued", "paid")))
+    async with runtime.sessions() as session:
+        rows = list((await session.execute(query)).scalars())
     per_reseller: dict[tuple[str, str], list[Decimal]] = {}
     per_tier: dict[tuple[str, str], list[Decimal]] = {}
     totals: dict[str, list[Decimal]] = {}

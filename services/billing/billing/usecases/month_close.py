@@ -25,12 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.adapters.invoice_documents import invoice_document
 from billing.adapters.invoice_inputs import CannotInvoice, ReadCache, ResolvedInvoice, prefetch, resolve_invoice
 from billing.adapters.read_model import SubscriptionView, load_rate_tables, load_subscriptions
+from billing.adapters.usage_store import UsageStore
 from billing.domain.distributor_margin import invoice_margin
 from billing.domain.invoice_math import InvoiceAmounts, compute_invoice
 from billing.domain.subscription_timeline import PaidWindow, first_open_period, is_billable_period
 from billing.errors import InvalidPeriod
 from billing.models import InvoiceRow, SubscriptionRow
-from billing.runtime import BillingRuntime
+from billing.runtime import BillingUseCase
 from billing.usecases.invoice_lifecycle import issue_invoices
 from bss.calendar_months import next_period, period_end_instant, period_of, previous_period
 
@@ -46,22 +47,23 @@ class CloseSummary:
     caught_up: list[CloseSummary] = field(default_factory=list)  # earlier months closed first
 
 
-async def close_month(runtime: BillingRuntime, period: date, *, now: datetime, issue: bool = True) -> CloseSummary:
+async def close_month(ctx: BillingUseCase, store: UsageStore, period: date, *, issue: bool = True) -> CloseSummary:
     """Invoice every billable subscription for `period` (a past calendar month) that has no invoice for it,
-    after closing, month by month, any earlier month a subscription still has open."""
+    after closing, month by month, any earlier month a subscription still has open. `store` reads the usage
+    aggregates (the database's `UsageStore`); every invoice is created (and issued) at `ctx.now`."""
     if period.day != 1:
         raise InvalidPeriod("period", "a billing period is named by the 1st of its month")
-    if period_end_instant(period) > now:
+    if period_end_instant(period) > ctx.now:
         raise InvalidPeriod("period", f"{period:%Y-%m} has not ended yet; only past months can be closed")
-    async with runtime.sessions() as session:
+    async with ctx.runtime.sessions() as session:
         month = await _first_open_month(session, period)
     caught_up = []
     while month < period:
-        earlier = await _close_one_month(runtime, month, now=now, issue=issue)
+        earlier = await _close_one_month(ctx, store, month, issue=issue)
         if earlier.invoiced or earlier.failed:
             caught_up.append(earlier)
         month = next_period(month)
-    summary = await _close_one_month(runtime, period, now=now, issue=issue)
+    summary = await _close_one_month(ctx, store, period, issue=issue)
     summary.caught_up = caught_up
     return summary
 
@@ -86,24 +88,23 @@ async def _first_open_month(session: AsyncSession, period: date) -> date:
     return first
 
 
-async def _close_one_month(runtime: BillingRuntime, period: date, *, now: datetime, issue: bool) -> CloseSummary:
-    settings = runtime.settings
+async def _close_one_month(ctx: BillingUseCase, store: UsageStore, period: date, *, issue: bool) -> CloseSummary:
     summary = CloseSummary(period)
-    async with runtime.sessions() as session:
+    async with ctx.runtime.sessions() as session:
         candidates = await _candidates(session, period)
         cache = ReadCache(rate_tables=await load_rate_tables(session))
-    size = settings.month_close_chunk
+    size = ctx.settings.month_close_chunk
     for chunk in (candidates[i : i + size] for i in range(0, len(candidates), size)):
         try:
-            async with runtime.sessions() as session, session.begin():
-                done = await _close_chunk(session, runtime, chunk, period, cache, summary, now=now, issue=issue)
+            async with ctx.transaction() as session:
+                done = await _close_chunk(session, ctx, store, chunk, period, cache, summary, issue=issue)
             summary.invoiced += done
             summary.skipped += len(chunk) - done - _failed_in(summary, chunk)
         except IntegrityError:
             # A concurrent close invoiced some of these first: redo the chunk one subscription at a time.
             summary.failed = [f for f in summary.failed if f["subscription_id"] not in chunk]
             for subscription_id in chunk:
-                await _close_alone(runtime, subscription_id, period, cache, summary, now=now, issue=issue)
+                await _close_alone(ctx, store, subscription_id, period, cache, summary, issue=issue)
     return summary
 
 
@@ -113,18 +114,18 @@ def _failed_in(summary: CloseSummary, chunk: list[str]) -> int:
 
 
 async def _close_alone(
-    runtime: BillingRuntime,
+    ctx: BillingUseCase,
+    store: UsageStore,
     subscription_id: str,
     period: date,
     cache: ReadCache,
     summary: CloseSummary,
     *,
-    now: datetime,
     issue: bool,
 ) -> None:
     try:
-        async with runtime.sessions() as session, session.begin():
-            done = await _close_chunk(session, runtime, [subscription_id], period, cache, summary, now=now, issue=issue)
+        async with ctx.transaction() as session:
+            done = await _close_chunk(session, ctx, store, [subscription_id], period, cache, summary, issue=issue)
     except IntegrityError:
         done = 0
     summary.invoiced += done
@@ -146,17 +147,17 @@ async def _candidates(session: AsyncSession, period: date) -> list[str]:
 
 async def _close_chunk(
     session: AsyncSession,
-    runtime: BillingRuntime,
+    ctx: BillingUseCase,
+    store: UsageStore,
     chunk: list[str],
     period: date,
     cache: ReadCache,
     summary: CloseSummary,
     *,
-    now: datetime,
     issue: bool,
 ) -> int:
     """Invoice a chunk of subscriptions in one transaction (their rows locked in id order); returns how many."""
-    settings = runtime.settings
+    settings = ctx.settings
     views = await load_subscriptions(session, chunk, lock=True)
     open_views = [views[s] for s in sorted(views) if _still_open(views[s], period)]
     if not open_views:
@@ -164,6 +165,7 @@ async def _close_chunk(
     closed = [v.row.closed_through for v in open_views]
     rows = await prefetch(
         session,
+        store,
         [v.row.subscription_id for v in open_views],
         {v.row.reseller_id for v in open_views},
         period,
@@ -179,7 +181,7 @@ async def _close_chunk(
             log.warning("subscription not invoiced", subscription_id=view.row.subscription_id, reason=str(exc))
             summary.failed.append({"subscription_id": view.row.subscription_id, "reason": str(exc)})
             continue
-        invoices.append(_new_invoice(view, period, resolved, compute_invoice(resolved.inputs), now=now))
+        invoices.append(_new_invoice(view, period, resolved, compute_invoice(resolved.inputs), now=ctx.now))
     if not invoices:
         return 0
     session.add_all(invoices)
@@ -190,7 +192,7 @@ async def _close_chunk(
         .values(closed_through=period)
     )
     if issue:
-        await issue_invoices(session, runtime, invoices, now=now)
+        await issue_invoices(session, ctx, invoices)
     return len(invoices)
 
 

@@ -1,4 +1,4 @@
-"""`GET /v1/usage/{event_id}`: what billing knows of a usage event id.
+"""`GET /v1/usage/{event_id}`: what billing knows of a usage event id (a read: `usage_fate` opens its session).
 
 The ledger's verdict if the event was decided; else an accepted event still on its way to the usage consumer,
 found in a usage bundle of the outbox (`Outbox.find_bundled`), answered "accepted, not counted yet".
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.usage_wire import USAGE_TYPE, decode_envelope
 from billing.models import UsageEventRow
+from billing.runtime import BillingRuntime
 from billing.usecases.usage_checks import read_incoming
 from bss.messaging.outbox import Outbox
 
@@ -34,9 +35,15 @@ class Fate:
     received_at: datetime
 
 
-async def usage_fate(session: AsyncSession, outbox: Outbox, event_id: str) -> Fate | None:
-    """The ledger's verdict; else an accepted event still on its way to the consumer (in an outbox bundle).
-    A read: it runs in the caller's session (the API's read session), in a transaction or not."""
+async def usage_fate(runtime: BillingRuntime, event_id: str) -> Fate | None:
+    """The ledger's verdict; else an accepted event still on its way to the consumer (in an outbox bundle);
+    None: the id was never received."""
+    async with runtime.sessions() as session:
+        return await find_fate(session, runtime.outbox, event_id)
+
+
+async def find_fate(session: AsyncSession, outbox: Outbox, event_id: str) -> Fate | None:
+    """`usage_fate` in the caller's session, in a transaction or not (it sees what that transaction wrote)."""
     row = await session.get(UsageEventRow, event_id)
     if row is not None:
         counted = row.status == "accepted"

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.adapters.usage_ledger import LedgerEntry, record_rejected
 from billing.adapters.usage_store import UsageStore
 from billing.adapters.usage_wire import USAGE_TYPE, encode_envelope, instant_text
-from billing.runtime import BillingRuntime
+from billing.runtime import BillingRuntime, BillingUseCase
 from billing.usecases.usage_checks import (
     Incoming,
     check_against,
@@ -47,26 +47,19 @@ class Outcome:
     field: str | None = None
 
 
-async def ingest_usage(
-    runtime: BillingRuntime, store: UsageStore, items: list[tuple[str, object]], *, now: datetime
-) -> list[Outcome]:
-    """POST /v1/usage: answer each (event_id, data); the accepted and the rejected ones are durable (committed)
-    when this returns."""
-    async with runtime.sessions() as session, session.begin():
-        return await record_batch(session, runtime, store, items, now=now)
+async def ingest_usage(ctx: BillingUseCase, store: UsageStore, items: list[tuple[str, object]]) -> list[Outcome]:
+    """POST /v1/usage: answer each (event_id, data) as of `ctx.now` (one context per batch); the accepted and the
+    rejected ones are durable (committed) when this returns."""
+    async with ctx.transaction() as session:
+        return await record_batch(session, ctx, store, items)
 
 
 async def record_batch(
-    session: AsyncSession,
-    runtime: BillingRuntime,
-    store: UsageStore,
-    items: list[tuple[str, object]],
-    *,
-    now: datetime,
+    session: AsyncSession, ctx: BillingUseCase, store: UsageStore, items: list[tuple[str, object]]
 ) -> list[Outcome]:
     """`ingest_usage`'s work inside the caller's transaction (the Acronis report import writes its mappings in
     the same one)."""
-    settings = runtime.settings
+    runtime, settings, now = ctx.runtime, ctx.settings, ctx.now
     received = [read_incoming(event_id, raw) for event_id, raw in items]
     valid = [item for item in received if item.usage is not None]
     views, products = await load_context(session, {i.usage.subscription_id for i in valid if i.usage}, lock=False)

@@ -10,7 +10,7 @@ from bss.api.json_body import JsonBodyRoute
 from catalog.api import mapping
 from catalog.api.responses import problems
 from catalog.api.schemas import ExclusionSetRead, ProductHistoryRead, ProductTypeCreate, ProductTypeRead
-from catalog.deps import ProductId, RuntimeDep, Session, writer
+from catalog.deps import ProductId, RuntimeDep, use_case
 from catalog.usecases import structure_reads as reads
 from catalog.usecases.products import create_product_type
 
@@ -22,8 +22,8 @@ router = APIRouter(prefix="/v1", tags=["catalog structure"], route_class=JsonBod
     summary="Product types and their characteristics",
     response_model=list[ProductTypeRead],
 )
-async def get_product_types(session: Session, _caller: CurrentCaller) -> list[ProductTypeRead]:
-    return [mapping.to_product_type_read(t) for t in await reads.product_types(session)]
+async def get_product_types(runtime: RuntimeDep, _caller: CurrentCaller) -> list[ProductTypeRead]:
+    return [mapping.to_product_type_read(t) for t in await reads.product_types(runtime)]
 
 
 @router.post(
@@ -39,7 +39,7 @@ async def post_product_type(
     request = IdempotentRequest.of(
         key, caller=caller.subject, route="create-product-type", body=body.model_dump(mode="json")
     )
-    ctx = writer(runtime, caller, body.requested_at)
+    ctx = use_case(runtime, caller, body.requested_at)
     return mapping.to_product_type_read(await create_product_type(ctx, mapping.to_create_product_type(body), request))
 
 
@@ -48,8 +48,8 @@ async def post_product_type(
     summary="Mutually exclusive sets with their products",
     response_model=list[ExclusionSetRead],
 )
-async def get_exclusion_sets(session: Session, _caller: CurrentCaller) -> list[ExclusionSetRead]:
-    return [mapping.to_exclusion_set_read(members) for members in await reads.exclusion_sets(session)]
+async def get_exclusion_sets(runtime: RuntimeDep, _caller: CurrentCaller) -> list[ExclusionSetRead]:
+    return [mapping.to_exclusion_set_read(members) for members in await reads.exclusion_sets(runtime)]
 
 
 @router.get(
@@ -58,5 +58,5 @@ async def get_exclusion_sets(session: Session, _caller: CurrentCaller) -> list[E
     response_model=ProductHistoryRead,
     responses=problems(404),
 )
-async def get_history(session: Session, _caller: CurrentCaller, product_id: ProductId) -> ProductHistoryRead:
-    return mapping.to_product_history_read(await reads.product_history(session, product_id))
+async def get_history(runtime: RuntimeDep, _caller: CurrentCaller, product_id: ProductId) -> ProductHistoryRead:
+    return mapping.to_product_history_read(await reads.product_history(runtime, product_id))

@@ -12,7 +12,7 @@ from bss.identity import Role
 from catalog.api import mapping
 from catalog.api.group_schemas import GroupCreate, GroupPublish, GroupRead, StorefrontCatalog
 from catalog.api.responses import NOT_MODIFIED, problems
-from catalog.deps import RuntimeDep, Session, StorefrontCacheDep, writer
+from catalog.deps import RuntimeDep, StorefrontCacheDep, use_case
 from catalog.usecases import groups as use
 
 router = APIRouter(prefix="/v1", tags=["groups and storefront"], route_class=JsonBodyRoute)
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1", tags=["groups and storefront"], route_class=Jso
 )
 async def post_group(body: GroupCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None) -> GroupRead:
     request = IdempotentRequest.of(key, caller=caller.subject, route="create-group", body=body.model_dump(mode="json"))
-    ctx = writer(runtime, caller, body.requested_at)
+    ctx = use_case(runtime, caller, body.requested_at)
     return mapping.to_group_read(await use.create_group(ctx, mapping.to_create_group(body), request))
 
 
@@ -34,7 +34,7 @@ async def post_group(body: GroupCreate, runtime: RuntimeDep, caller: Admin, key:
     responses=problems(404, 422),
 )
 async def post_publish(group_id: str, body: GroupPublish, runtime: RuntimeDep, caller: Admin) -> GroupRead:
-    return mapping.to_group_read(await use.set_published(writer(runtime, caller, body.requested_at), group_id, True))
+    return mapping.to_group_read(await use.set_published(use_case(runtime, caller, body.requested_at), group_id, True))
 
 
 @router.post(
@@ -44,12 +44,12 @@ async def post_publish(group_id: str, body: GroupPublish, runtime: RuntimeDep, c
     responses=problems(404, 422),
 )
 async def post_unpublish(group_id: str, body: GroupPublish, runtime: RuntimeDep, caller: Admin) -> GroupRead:
-    return mapping.to_group_read(await use.set_published(writer(runtime, caller, body.requested_at), group_id, False))
+    return mapping.to_group_read(await use.set_published(use_case(runtime, caller, body.requested_at), group_id, False))
 
 
 @router.get("/groups", summary="Product groups (published or not)", response_model=list[GroupRead])
-async def get_groups(session: Session, _caller: Admin) -> list[GroupRead]:
-    return [mapping.to_group_read(group) for group in await use.list_groups(session)]
+async def get_groups(runtime: RuntimeDep, _caller: Admin) -> list[GroupRead]:
+    return [mapping.to_group_read(group) for group in await use.list_groups(runtime)]
 
 
 @router.get(
@@ -61,10 +61,8 @@ async def get_groups(session: Session, _caller: Admin) -> list[GroupRead]:
     # reads it too; only machine callers (usage collectors) have no business here.
     dependencies=[Depends(require_roles(Role.STOREFRONT, Role.ADMIN, Role.RESELLER, Role.SUPPORT_AGENT))],
 )
-async def get_storefront(
-    session: Session, runtime: RuntimeDep, cache: StorefrontCacheDep, request: Request
-) -> Response:
-    answer = await cache.get(session, runtime.clock.now().date())
+async def get_storefront(runtime: RuntimeDep, cache: StorefrontCacheDep, request: Request) -> Response:
+    answer = await cache.get(runtime, runtime.clock.now().date())
     headers = {"ETag": answer.etag, "Vary": "Accept-Encoding", "Cache-Control": "no-cache"}
     if request.headers.get("if-none-match") == answer.etag:
         return Response(status_code=304, headers=headers)

@@ -28,7 +28,7 @@ from catalog.api.price_schemas import (
 )
 from catalog.api.responses import problems
 from catalog.api.schemas import price_list_currency
-from catalog.deps import RuntimeDep, Session, writer
+from catalog.deps import RuntimeDep, use_case
 from catalog.errors import InvalidField
 from catalog.usecases import prices as use
 from catalog.usecases import structure_reads
@@ -50,13 +50,13 @@ def _currency(value: str, field: str, *, price_list: bool) -> str:
 )
 async def post_sku(body: SkuCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None) -> SkuRead:
     request = IdempotentRequest.of(key, caller=caller.subject, route="create-sku", body=body.model_dump(mode="json"))
-    ctx = writer(runtime, caller, body.requested_at)
+    ctx = use_case(runtime, caller, body.requested_at)
     return mapping.to_sku_read(await use.create_sku(ctx, mapping.to_create_sku(body), request))
 
 
 @router.get("/skus", summary="Usage SKUs with unit and aggregation rule", response_model=list[SkuRead])
-async def get_skus(session: Session, _caller: CurrentCaller) -> list[SkuRead]:
-    return [mapping.to_sku_read(sku) for sku in await structure_reads.usage_skus(session)]
+async def get_skus(runtime: RuntimeDep, _caller: CurrentCaller) -> list[SkuRead]:
+    return [mapping.to_sku_read(sku) for sku in await structure_reads.usage_skus(runtime)]
 
 
 @router.post(
@@ -70,7 +70,7 @@ async def post_sell_prices(
     body: SellPricesCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None
 ) -> PublicationRead:
     request = IdempotentRequest.of(key, caller=caller.subject, route="sell-prices", body=body.model_dump(mode="json"))
-    ctx = writer(runtime, caller, body.requested_at)
+    ctx = use_case(runtime, caller, body.requested_at)
     return mapping.to_publication_read(
         await use.publish_sell_prices(ctx, mapping.to_publish_sell_prices(body), request)
     )
@@ -80,7 +80,6 @@ async def post_sell_prices(
     "/prices", summary="Sell prices in force on a date", response_model=list[PriceRead], responses=problems(422)
 )
 async def get_sell_prices(
-    session: Session,
     runtime: RuntimeDep,
     _caller: CurrentCaller,
     currency: str = "USD",
@@ -88,7 +87,7 @@ async def get_sell_prices(
     on: On = None,
 ) -> list[PriceRead]:
     code = _currency(currency, "currency", price_list=True)
-    found = await reseller_prices(session, None, code, on or runtime.clock.now().date(), product_id)
+    found = await reseller_prices(runtime, None, code, on or runtime.clock.now().date(), product_id)
     return [mapping.to_price_read(price) for price in found]
 
 
@@ -105,7 +104,7 @@ async def post_custom_price_list(
     request = IdempotentRequest.of(
         key, caller=caller.subject, route=f"price-list:{reseller_id}", body=body.model_dump(mode="json")
     )
-    ctx = writer(runtime, caller, body.requested_at)
+    ctx = use_case(runtime, caller, body.requested_at)
     command = mapping.to_publish_custom_price_list(body)
     return mapping.to_publication_read(await use.publish_custom_price_list(ctx, str(reseller_id), command, request))
 
@@ -118,7 +117,6 @@ async def post_custom_price_list(
 )
 async def get_reseller_prices(
     reseller_id: str,
-    session: Session,
     runtime: RuntimeDep,
     caller: CurrentCaller,
     currency: str = "USD",
@@ -127,7 +125,7 @@ async def get_reseller_prices(
 ) -> list[PriceRead]:
     scoped = tenant_scope(caller, reseller_id) or reseller_id
     code = _currency(currency, "currency", price_list=True)
-    found = await reseller_prices(session, scoped, code, on or runtime.clock.now().date(), product_id)
+    found = await reseller_prices(runtime, scoped, code, on or runtime.clock.now().date(), product_id)
     return [mapping.to_price_read(price) for price in found]
 
 
@@ -142,17 +140,15 @@ async def post_fx_rates(
     body: FxRatesCreate, runtime: RuntimeDep, caller: Admin, key: IdempotencyKey = None
 ) -> FxRatesRead:
     request = IdempotentRequest.of(key, caller=caller.subject, route="fx-rates", body=body.model_dump(mode="json"))
-    ctx = writer(runtime, caller, body.requested_at)
+    ctx = use_case(runtime, caller, body.requested_at)
     return mapping.to_fx_rates_read(await use.publish_fx_rates(ctx, mapping.to_publish_fx_rates(body), request))
 
 
 @router.get(
     "/fx-rates", summary="FX rates in force on a date", response_model=list[FxRateRead], responses=problems(422)
 )
-async def get_fx_rates(
-    session: Session, runtime: RuntimeDep, _caller: CurrentCaller, on: On = None
-) -> list[FxRateRead]:
-    return [mapping.to_fx_rate_read(rate) for rate in await fx_rates_on(session, on or runtime.clock.now().date())]
+async def get_fx_rates(runtime: RuntimeDep, _caller: CurrentCaller, on: On = None) -> list[FxRateRead]:
+    return [mapping.to_fx_rate_read(rate) for rate in await fx_rates_on(runtime, on or runtime.clock.now().date())]
 
 
 @router.get(
@@ -162,7 +158,6 @@ async def get_fx_rates(
     responses=problems(422),
 )
 async def get_conversion(
-    session: Session,
     runtime: RuntimeDep,
     _caller: CurrentCaller,
     amount: Decimal,
@@ -174,5 +169,5 @@ async def get_conversion(
     target = _currency(to_currency, "to_currency", price_list=False)
     if not amount.is_finite():
         raise InvalidField("amount", "must be a finite decimal")
-    converted = await conversion(session, amount, source, target, on or runtime.clock.now().date())
+    converted = await conversion(runtime, amount, source, target, on or runtime.clock.now().date())
     return mapping.to_conversion_read(converted)

@@ -27,7 +27,7 @@ from catalog.api.schemas import (
     SyncRequest,
     VersionCreate,
 )
-from catalog.deps import ProductId, RuntimeDep, Session, writer
+from catalog.deps import ProductId, RuntimeDep, use_case
 from catalog.domain.eligibility import ResellerProfile
 from catalog.usecases import products as use
 from catalog.usecases.product_reads import eligibility, list_products, product_read
@@ -39,7 +39,6 @@ AsOf = Annotated[date | None, Query(description="Answer as of this date (YYYY-MM
 
 @router.get("/products", summary="Products as of a date", response_model=Page[ProductRead], responses=problems(422))
 async def get_products(
-    session: Session,
     runtime: RuntimeDep,
     _caller: CurrentCaller,
     as_of: AsOf = None,
@@ -48,7 +47,7 @@ async def get_products(
 ) -> Page[ProductRead]:
     after = decode_cursor(cursor)
     on = as_of or runtime.clock.now().date()
-    found = await list_products(session, on, str(after[0]) if after else None, limit)
+    found = await list_products(runtime, on, str(after[0]) if after else None, limit)
     next_cursor = encode_cursor([found[limit - 1].code]) if len(found) > limit else None
     return Page[ProductRead](items=[mapping.to_product_read(p) for p in found[:limit]], next_cursor=next_cursor)
 
@@ -60,9 +59,9 @@ async def get_products(
     responses=problems(404, 422),
 )
 async def get_product(
-    session: Session, runtime: RuntimeDep, _caller: CurrentCaller, product_id: ProductId, as_of: AsOf = None
+    runtime: RuntimeDep, _caller: CurrentCaller, product_id: ProductId, as_of: AsOf = None
 ) -> ProductRead:
-    return mapping.to_product_read(await product_read(session, product_id, as_of or runtime.clock.now().date()))
+    return mapping.to_product_read(await product_read(runtime, product_id, as_of or runtime.clock.now().date()))
 
 
 @router.get(
@@ -72,7 +71,6 @@ async def get_product(
     responses=problems(404, 422),
 )
 async def get_eligibility(
-    session: Session,
     runtime: RuntimeDep,
     _caller: CurrentCaller,
     product_id: ProductId,
@@ -81,7 +79,7 @@ async def get_eligibility(
     on: Annotated[date | None, Query(description="Order date; default today")] = None,
 ) -> EligibilityRead:
     day = on or runtime.clock.now().date()
-    result = await eligibility(session, product_id, ResellerProfile(reseller_country, partner_since), day)
+    result = await eligibility(runtime, product_id, ResellerProfile(reseller_country, partner_since), day)
     return EligibilityRead(
         product_id=product_id,
         on=day,
@@ -99,7 +97,7 @@ async def post_product(
     request = IdempotentRequest.of(
         key, caller=caller.subject, route="create-product", body=body.model_dump(mode="json")
     )
-    ctx = writer(runtime, caller, body.requested_at)
+    ctx = use_case(runtime, caller, body.requested_at)
     return mapping.to_product_read(await use.create_product(ctx, mapping.to_create_product(body), request))
 
 
@@ -110,7 +108,7 @@ async def post_product(
     responses=problems(404, 422),
 )
 async def patch_product(product_id: ProductId, body: ProductUpdate, runtime: RuntimeDep, caller: Admin) -> ProductRead:
-    ctx = writer(runtime, caller, body.requested_at)
+    ctx = use_case(runtime, caller, body.requested_at)
     return mapping.to_product_read(await use.update_product(ctx, product_id, mapping.to_update_product(body)))
 
 
@@ -127,7 +125,7 @@ async def post_version(
     request = IdempotentRequest.of(
         key, caller=caller.subject, route=f"version:{product_id}", body=body.model_dump(mode="json")
     )
-    ctx = writer(runtime, caller, body.requested_at)
+    ctx = use_case(runtime, caller, body.requested_at)
     return mapping.to_product_read(await use.add_version(ctx, product_id, mapping.to_add_version(body), request))
 
 
@@ -144,7 +142,7 @@ async def post_commitments(
     request = IdempotentRequest.of(
         key, caller=caller.subject, route=f"commitments:{product_id}", body=body.model_dump(mode="json")
     )
-    ctx = writer(runtime, caller, body.requested_at)
+    ctx = use_case(runtime, caller, body.requested_at)
     command = mapping.to_add_commitments(body)
     return mapping.to_product_read(await use.add_commitments(ctx, product_id, command, request))
 
@@ -156,7 +154,7 @@ async def post_commitments(
     responses=problems(404, 409, 422),
 )
 async def post_deactivate(product_id: ProductId, body: Deactivation, runtime: RuntimeDep, caller: Admin) -> ProductRead:
-    ctx = writer(runtime, caller, body.requested_at)
+    ctx = use_case(runtime, caller, body.requested_at)
     return mapping.to_product_read(await use.deactivate_product(ctx, product_id, mapping.to_deactivate_product(body)))
 
 
@@ -169,7 +167,7 @@ async def post_deactivate(product_id: ProductId, body: Deactivation, runtime: Ru
 async def put_exclusion_set(
     name: Annotated[str, Path(min_length=1, max_length=200)], body: ExclusionSetPut, runtime: RuntimeDep, caller: Admin
 ) -> ExclusionSetRead:
-    ctx = writer(runtime, caller, body.requested_at)
+    ctx = use_case(runtime, caller, body.requested_at)
     members = await use.put_exclusion_set(ctx, name, mapping.to_replace_exclusion_set(body))
     return mapping.to_exclusion_set_read(members)
 
@@ -181,5 +179,5 @@ async def put_exclusion_set(
     responses=problems(422),
 )
 async def post_sync(body: SyncRequest, runtime: RuntimeDep, caller: Admin) -> Any:
-    ctx = writer(runtime, caller, body.requested_at)
+    ctx = use_case(runtime, caller, body.requested_at)
     return (await sync_definition(ctx, body.known_on)).as_dict()

@@ -13,7 +13,8 @@ from bss.api.idempotency import IdempotentRequest
 from bss.problems import field_error
 from catalog.errors import AlreadyExists, GroupNotFound, UnknownReference
 from catalog.models import Product, ProductGroup, ProductGroupMember
-from catalog.usecases.context import WriteContext, create_once, in_transaction
+from catalog.runtime import CatalogRuntime, CatalogUseCase
+from catalog.usecases.context import create_once, note
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,7 @@ class Group:
     product_ids: tuple[str, ...]
 
 
-async def create_group(ctx: WriteContext, command: CreateGroup, request: IdempotentRequest | None) -> Group:
+async def create_group(ctx: CatalogUseCase, command: CreateGroup, request: IdempotentRequest | None) -> Group:
     async def work(session: AsyncSession) -> Group:
         if await session.scalar(select(ProductGroup.id).where(ProductGroup.name == command.name)) is not None:
             raise AlreadyExists(f"A group named {command.name} exists already.", errors=[field_error("name", "taken")])
@@ -56,35 +57,34 @@ async def create_group(ctx: WriteContext, command: CreateGroup, request: Idempot
             ProductGroupMember(group_id=group.id, product_id=pid, position=i)
             for i, pid in enumerate(dict.fromkeys(command.product_ids))
         )
-        ctx.note(session, "group_created", group.id)
+        note(ctx, session, "group_created", group.id)
         return _read(group, list(dict.fromkeys(command.product_ids)))
 
     return await create_once(ctx, request, Group, work)
 
 
-async def set_published(ctx: WriteContext, group_id: str, published: bool) -> Group:
-    async def work(session: AsyncSession) -> Group:
+async def set_published(ctx: CatalogUseCase, group_id: str, published: bool) -> Group:
+    async with ctx.transaction() as session:
         group = await session.get(ProductGroup, group_id)
         if group is None:
             raise GroupNotFound(group_id)
         if group.published != published:
             group.published = published
-            group.published_at = ctx.instants.effective if published else None
-            ctx.note(session, "group_published" if published else "group_unpublished", group_id)
-        return _read(group, await members(session, group_id))
-
-    result: Group = await in_transaction(ctx, work)
-    return result
+            group.published_at = ctx.effective if published else None
+            note(ctx, session, "group_published" if published else "group_unpublished", group_id)
+        return _read(group, await _members(session, group_id))
 
 
-async def members(session: AsyncSession, group_id: str) -> list[str]:
+async def list_groups(runtime: CatalogRuntime) -> list[Group]:
+    """Every group, published or not, by name."""
+    async with runtime.sessions() as session:
+        groups = (await session.scalars(select(ProductGroup).order_by(ProductGroup.name))).all()
+        return [_read(group, await _members(session, group.id)) for group in groups]
+
+
+async def _members(session: AsyncSession, group_id: str) -> list[str]:
     query = select(ProductGroupMember.product_id).where(ProductGroupMember.group_id == group_id)
     return list((await session.scalars(query.order_by(ProductGroupMember.position))).all())
-
-
-async def list_groups(session: AsyncSession) -> list[Group]:
-    groups = (await session.scalars(select(ProductGroup).order_by(ProductGroup.name))).all()
-    return [_read(group, await members(session, group.id)) for group in groups]
 
 
 def _read(group: ProductGroup, product_ids: list[str]) -> Group:

@@ -1,4 +1,7 @@
-"""Reads of prices as of a date: sell prices, a reseller's resolved prices, FX rates and conversions."""
+"""Reads of prices as of a date: sell prices, a reseller's resolved prices, FX rates and conversions.
+
+Each read opens its own session.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from catalog.domain.pricing import (
 from catalog.domain.product_identity import VENDOR_SELL_PRICE_BOOK_ID, derived_id
 from catalog.errors import UnknownReference
 from catalog.models import FxRateRow, PriceEntryRow, PricePublication
+from catalog.runtime import CatalogRuntime
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +99,13 @@ async def _custom_list(
 
 
 async def reseller_prices(
-    session: AsyncSession, reseller_id: str | None, currency: str, on: date, product_id: str | None
+    runtime: CatalogRuntime, reseller_id: str | None, currency: str, on: date, product_id: str | None
 ) -> list[UnitPrice]:
     """Unit prices a reseller pays (its custom list, else the sell price); the sell prices without a reseller."""
-    sell = await prices_on(session, VENDOR_SELL_PRICE_BOOK_ID, on, currency, product_id)
-    custom = await _custom_list(session, reseller_id, currency, on, product_id) if reseller_id else None
-    records = {r.id: r for r in await load_records(session, {pid for pid, _ in sell} or None)}
+    async with runtime.sessions() as session:
+        sell = await prices_on(session, VENDOR_SELL_PRICE_BOOK_ID, on, currency, product_id)
+        custom = await _custom_list(session, reseller_id, currency, on, product_id) if reseller_id else None
+        records = {r.id: r for r in await load_records(session, {pid for pid, _ in sell} or None)}
     result: list[UnitPrice] = []
     for (pid, sku), (sell_price, since) in sorted(sell.items()):
         price, source = reseller_unit_price(sell_price, custom, pid, sku)
@@ -119,22 +124,24 @@ async def reseller_prices(
     return result
 
 
-async def fx_rates_on(session: AsyncSession, on: date) -> list[FxRate]:
-    rows = (await session.scalars(select(FxRateRow).where(FxRateRow.effective_from <= on))).all()
-    latest: dict[str, FxRateRow] = {}
-    for row in rows:
-        if row.currency not in latest or latest[row.currency].effective_from < row.effective_from:
-            latest[row.currency] = row
-    return [
-        FxRate(currency=r.currency, units_per_usd=r.units_per_usd, effective_from=r.effective_from, source=r.source)
-        for _, r in sorted(latest.items())
-    ]
+async def fx_rates_on(runtime: CatalogRuntime, on: date) -> list[FxRate]:
+    async with runtime.sessions() as session:
+        rows = (await session.scalars(select(FxRateRow).where(FxRateRow.effective_from <= on))).all()
+        latest: dict[str, FxRateRow] = {}
+        for row in rows:
+            if row.currency not in latest or latest[row.currency].effective_from < row.effective_from:
+                latest[row.currency] = row
+        return [
+            FxRate(currency=r.currency, units_per_usd=r.units_per_usd, effective_from=r.effective_from, source=r.source)
+            for _, r in sorted(latest.items())
+        ]
 
 
 async def conversion(
-    session: AsyncSession, amount: Decimal, currency: str, to_currency: str, on: date
+    runtime: CatalogRuntime, amount: Decimal, currency: str, to_currency: str, on: date
 ) -> ConvertedAmount:
-    quotes = await fx_quotes(session, {currency, to_currency}, on)
+    async with runtime.sessions() as session:
+        quotes = await fx_quotes(session, {currency, to_currency}, on)
     try:
         result = convert(amount, currency, to_currency, quotes, on)
     except MissingRate as exc:

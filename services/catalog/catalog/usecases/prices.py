@@ -20,7 +20,8 @@ from catalog.domain.pricing import Adjustment
 from catalog.domain.product_identity import FX_RATE_TABLE_ID, VENDOR_SELL_PRICE_BOOK_ID, derived_id
 from catalog.errors import AlreadyExists, OverlappingPeriod, UnknownReference
 from catalog.models import FxRateRow, PriceBook, PriceEntryRow, PricePublication, Product, ProductType, UsageSkuRow
-from catalog.usecases.context import WriteContext, create_once
+from catalog.runtime import CatalogUseCase
+from catalog.usecases.context import create_once, note
 from catalog.usecases.price_publication import NewPrice, publish_prices
 
 VENDOR_SELL_NAME = "Acronis sell prices"
@@ -99,7 +100,7 @@ class FxRateTable:
     source: str | None
 
 
-async def create_sku(ctx: WriteContext, command: CreateSku, request: IdempotentRequest | None) -> UsageSku:
+async def create_sku(ctx: CatalogUseCase, command: CreateSku, request: IdempotentRequest | None) -> UsageSku:
     async def work(session: AsyncSession) -> UsageSku:
         if await session.get(UsageSkuRow, command.sku) is not None:
             raise AlreadyExists(f"SKU {command.sku} exists already.", errors=[field_error("sku", "taken")])
@@ -121,7 +122,7 @@ async def create_sku(ctx: WriteContext, command: CreateSku, request: IdempotentR
         await session.flush()
         product_ids = (await session.scalars(select(Product.id).where(Product.product_type_id == type_id))).all()
         await publish_definitions(session, ctx.runtime.outbox, product_ids, now=ctx.now)
-        ctx.note(session, "sku_created", command.sku)
+        note(ctx, session, "sku_created", command.sku)
         return UsageSku(
             command.sku,
             command.name,
@@ -155,7 +156,7 @@ async def _check_references(session: AsyncSession, product_ids: Sequence[str], s
 
 
 async def publish_sell_prices(
-    ctx: WriteContext, command: PublishSellPrices, request: IdempotentRequest | None
+    ctx: CatalogUseCase, command: PublishSellPrices, request: IdempotentRequest | None
 ) -> Publication:
     async def work(session: AsyncSession) -> Publication:
         prices = command.entries
@@ -171,17 +172,17 @@ async def publish_sell_prices(
             prices,
             records,
             adjustment=None,
-            effective_at=ctx.instants.effective,
+            effective_at=ctx.effective,
             now=ctx.now,
         )
-        ctx.note(session, "sell_prices_published", publication_id)
+        note(ctx, session, "sell_prices_published", publication_id)
         return Publication(book.id, publication_id, command.effective_from, len(prices), batches)
 
     return await create_once(ctx, request, Publication, work)
 
 
 async def publish_custom_price_list(
-    ctx: WriteContext, reseller_id: str, command: PublishCustomPriceList, request: IdempotentRequest | None
+    ctx: CatalogUseCase, reseller_id: str, command: PublishCustomPriceList, request: IdempotentRequest | None
 ) -> Publication:
     """A reseller's own list in one currency from a date; SKUs it does not price fall back to the sell price."""
 
@@ -200,17 +201,17 @@ async def publish_custom_price_list(
             prices,
             records,
             adjustment=command.adjustment,
-            effective_at=ctx.instants.effective,
+            effective_at=ctx.effective,
             now=ctx.now,
         )
-        ctx.note(session, "custom_price_list_published", book_id)
+        note(ctx, session, "custom_price_list_published", book_id)
         return Publication(book_id, publication_id, command.effective_from, len(prices), batches)
 
     return await create_once(ctx, request, Publication, work)
 
 
 async def _custom_book(
-    session: AsyncSession, reseller_id: str, command: PublishCustomPriceList, ctx: WriteContext
+    session: AsyncSession, reseller_id: str, command: PublishCustomPriceList, ctx: CatalogUseCase
 ) -> PriceBook:
     """The reseller's book in that currency (created on first use); one version per start date."""
     book_id = derived_id("price-book", "reseller", reseller_id, command.currency)
@@ -263,7 +264,7 @@ async def _refuse_overlaps(
 
 
 async def publish_fx_rates(
-    ctx: WriteContext, command: PublishFxRates, request: IdempotentRequest | None
+    ctx: CatalogUseCase, command: PublishFxRates, request: IdempotentRequest | None
 ) -> FxRateTable:
     async def work(session: AsyncSession) -> FxRateTable:
         seen: set[str] = set()
@@ -283,7 +284,7 @@ async def publish_fx_rates(
                     effective_from=command.effective_from,
                     units_per_usd=rate.units_per_usd,
                     source=command.source,
-                    effective_at=ctx.instants.effective,
+                    effective_at=ctx.effective,
                     recorded_at=ctx.now,
                 )
             )
@@ -296,7 +297,7 @@ async def publish_fx_rates(
             }
         )
         await ctx.runtime.outbox.add(session, event, now=ctx.now)
-        ctx.note(session, "fx_rates_published", command.effective_from.isoformat())
+        note(ctx, session, "fx_rates_published", command.effective_from.isoformat())
         return FxRateTable(FX_RATE_TABLE_ID, command.effective_from, command.rates, command.source)
 
     return await create_once(ctx, request, FxRateTable, work)

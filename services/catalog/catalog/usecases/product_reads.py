@@ -1,7 +1,8 @@
-"""Reads of products as of a date, and their eligibility."""
+"""Reads of products as of a date, and their eligibility; each opens its own session."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,6 +16,7 @@ from catalog.domain.eligibility import Eligibility, ResellerProfile, is_orderabl
 from catalog.domain.timeline import ProductRecord
 from catalog.errors import ProductNotFound
 from catalog.models import Product
+from catalog.runtime import CatalogRuntime
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +85,26 @@ def read_of(record: ProductRecord, product: Product, peers: list[ProductRecord],
     )
 
 
-async def product_read(session: AsyncSession, product_id: str, as_of: date) -> ProductAsOf:
+async def require_product(runtime: CatalogRuntime, product_id: str) -> str:
+    """The canonical id of an existing product (any date); `ProductNotFound` for an unknown or malformed id."""
+    try:
+        canonical = str(uuid.UUID(product_id))
+    except ValueError as exc:
+        raise ProductNotFound(product_id) from exc
+    async with runtime.sessions() as session:
+        if await session.get(Product, canonical) is None:
+            raise ProductNotFound(canonical)
+    return canonical
+
+
+async def product_read(runtime: CatalogRuntime, product_id: str, as_of: date) -> ProductAsOf:
     """One product as of a date (404 if unknown or not yet existing on that date)."""
+    async with runtime.sessions() as session:
+        return await product_as_of(session, product_id, as_of)
+
+
+async def product_as_of(session: AsyncSession, product_id: str, as_of: date) -> ProductAsOf:
+    """`product_read` in a session the caller holds: a write use case answers with it in its transaction."""
     product = await session.get(Product, product_id)
     peers = await load_records(session, [product_id]) if product is not None else []
     record = next((r for r in peers if r.id == product_id), None)
@@ -94,26 +114,29 @@ async def product_read(session: AsyncSession, product_id: str, as_of: date) -> P
     return read
 
 
-async def list_products(session: AsyncSession, as_of: date, after_code: str | None, limit: int) -> list[ProductAsOf]:
-    """Products that exist on `as_of`, by code."""
-    records = await load_records(session)
-    query = select(Product).order_by(Product.code)
-    if after_code is not None:
-        query = query.where(Product.code > after_code)
-    products = {p.id: p for p in (await session.scalars(query)).all()}
-    found: list[ProductAsOf] = []
-    for record in records:
-        product = products.get(record.id)
-        read = read_of(record, product, records, as_of) if product is not None else None
-        if read is not None:
-            found.append(read)
-            if len(found) > limit:
-                break
-    return found
+async def list_products(runtime: CatalogRuntime, as_of: date, after_code: str | None, limit: int) -> list[ProductAsOf]:
+    """Products that exist on `as_of`, by code (up to `limit + 1`, so the caller knows whether more follow)."""
+    async with runtime.sessions() as session:
+        records = await load_records(session)
+        query = select(Product).order_by(Product.code)
+        if after_code is not None:
+            query = query.where(Product.code > after_code)
+        products = {p.id: p for p in (await session.scalars(query)).all()}
+        found: list[ProductAsOf] = []
+        for record in records:
+            product = products.get(record.id)
+            read = read_of(record, product, records, as_of) if product is not None else None
+            if read is not None:
+                found.append(read)
+                if len(found) > limit:
+                    break
+        return found
 
 
-async def eligibility(session: AsyncSession, product_id: str, reseller: ResellerProfile, on: date) -> Eligibility:
-    records = await load_records(session, [product_id])
+async def eligibility(runtime: CatalogRuntime, product_id: str, reseller: ResellerProfile, on: date) -> Eligibility:
+    """Whether the reseller may order the product on `on`, with every reason when not."""
+    async with runtime.sessions() as session:
+        records = await load_records(session, [product_id])
     record = next((r for r in records if r.id == product_id), None)
     if record is None:
         raise ProductNotFound(product_id)

@@ -17,8 +17,9 @@ from catalog.adapters.publisher import publish_definitions
 from catalog.domain.product_identity import derived_id, product_id_for
 from catalog.errors import AlreadyDeactivated, AlreadyExists, OverlappingPeriod, ProductNotFound, UnknownReference
 from catalog.models import CommitmentRow, ExclusionSet, Product, ProductType, ProductVersionRow
-from catalog.usecases.context import WriteContext, create_once, in_transaction
-from catalog.usecases.product_reads import Commitment, ProductAsOf, Restriction, product_read
+from catalog.runtime import CatalogUseCase
+from catalog.usecases.context import create_once, note
+from catalog.usecases.product_reads import Commitment, ProductAsOf, Restriction, product_as_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ class ExclusionSetMembers:
     product_ids: tuple[str, ...]
 
 
-async def create_product(ctx: WriteContext, command: CreateProduct, request: IdempotentRequest | None) -> ProductAsOf:
+async def create_product(ctx: CatalogUseCase, command: CreateProduct, request: IdempotentRequest | None) -> ProductAsOf:
     async def work(session: AsyncSession) -> ProductAsOf:
         product_id = product_id_for(command.code)
         if await session.get(Product, product_id) is not None:
@@ -138,14 +139,14 @@ async def create_product(ctx: WriteContext, command: CreateProduct, request: Ide
             )
         await session.flush()
         await publish_definitions(session, ctx.runtime.outbox, [product_id], now=ctx.now)
-        ctx.note(session, "product_created", product_id)
-        return await product_read(session, product_id, start)
+        note(ctx, session, "product_created", product_id)
+        return await product_as_of(session, product_id, start)
 
     return await create_once(ctx, request, ProductAsOf, work)
 
 
 async def create_product_type(
-    ctx: WriteContext, command: CreateProductType, request: IdempotentRequest | None
+    ctx: CatalogUseCase, command: CreateProductType, request: IdempotentRequest | None
 ) -> ProductTypeDetails:
     async def work(session: AsyncSession) -> ProductTypeDetails:
         taken = await session.scalar(
@@ -160,30 +161,27 @@ async def create_product_type(
         session.add(
             ProductType(id=type_id, code=command.code, name=command.name, characteristics=list(command.characteristics))
         )
-        ctx.note(session, "product_type_created", type_id)
+        note(ctx, session, "product_type_created", type_id)
         return ProductTypeDetails(type_id, command.code, command.name, tuple(command.characteristics))
 
     return await create_once(ctx, request, ProductTypeDetails, work)
 
 
-async def update_product(ctx: WriteContext, product_id: str, command: UpdateProduct) -> ProductAsOf:
+async def update_product(ctx: CatalogUseCase, product_id: str, command: UpdateProduct) -> ProductAsOf:
     """Description and marketing text are not effective-dated and not part of the published definition."""
 
-    async def work(session: AsyncSession) -> ProductAsOf:
+    async with ctx.transaction() as session:
         product = await _product(session, product_id)
         if command.description is not None:
             product.description = command.description
         if command.marketing_text is not None:
             product.marketing_text = command.marketing_text
-        ctx.note(session, "product_updated", product_id)
-        return await product_read(session, product_id, ctx.today)
-
-    result: ProductAsOf = await in_transaction(ctx, work)
-    return result
+        note(ctx, session, "product_updated", product_id)
+        return await product_as_of(session, product_id, ctx.today)
 
 
 async def add_version(
-    ctx: WriteContext, product_id: str, command: AddVersion, request: IdempotentRequest | None
+    ctx: CatalogUseCase, product_id: str, command: AddVersion, request: IdempotentRequest | None
 ) -> ProductAsOf:
     async def work(session: AsyncSession) -> ProductAsOf:
         await _product(session, product_id)
@@ -203,14 +201,14 @@ async def add_version(
         )
         await session.flush()
         await publish_definitions(session, ctx.runtime.outbox, [product_id], now=ctx.now)
-        ctx.note(session, "product_version_added", product_id)
-        return await product_read(session, product_id, command.effective_from)
+        note(ctx, session, "product_version_added", product_id)
+        return await product_as_of(session, product_id, command.effective_from)
 
     return await create_once(ctx, request, ProductAsOf, work)
 
 
 async def add_commitments(
-    ctx: WriteContext, product_id: str, command: AddCommitments, request: IdempotentRequest | None
+    ctx: CatalogUseCase, product_id: str, command: AddCommitments, request: IdempotentRequest | None
 ) -> ProductAsOf:
     async def work(session: AsyncSession) -> ProductAsOf:
         await _product(session, product_id)
@@ -233,14 +231,14 @@ async def add_commitments(
             )
         await session.flush()
         await publish_definitions(session, ctx.runtime.outbox, [product_id], now=ctx.now)
-        ctx.note(session, "commitments_added", product_id)
-        return await product_read(session, product_id, command.effective_from)
+        note(ctx, session, "commitments_added", product_id)
+        return await product_as_of(session, product_id, command.effective_from)
 
     return await create_once(ctx, request, ProductAsOf, work)
 
 
-async def deactivate_product(ctx: WriteContext, product_id: str, command: DeactivateProduct) -> ProductAsOf:
-    async def work(session: AsyncSession) -> ProductAsOf:
+async def deactivate_product(ctx: CatalogUseCase, product_id: str, command: DeactivateProduct) -> ProductAsOf:
+    async with ctx.transaction() as session:
         product = await _product(session, product_id)
         if product.deactivated_on is not None:
             raise AlreadyDeactivated(product_id)
@@ -250,17 +248,14 @@ async def deactivate_product(ctx: WriteContext, product_id: str, command: Deacti
             product_id=product_id, effective_from=product.deactivated_on, reason=command.reason
         )
         await ctx.runtime.outbox.add(session, event, now=ctx.now)
-        ctx.note(session, "product_deactivated", product_id)
-        return await product_read(session, product_id, product.deactivated_on)
-
-    result: ProductAsOf = await in_transaction(ctx, work)
-    return result
+        note(ctx, session, "product_deactivated", product_id)
+        return await product_as_of(session, product_id, product.deactivated_on)
 
 
-async def put_exclusion_set(ctx: WriteContext, name: str, command: ReplaceExclusionSet) -> ExclusionSetMembers:
+async def put_exclusion_set(ctx: CatalogUseCase, name: str, command: ReplaceExclusionSet) -> ExclusionSetMembers:
     """Replace a set's members (creating the set if new); members and former members are republished."""
 
-    async def work(session: AsyncSession) -> ExclusionSetMembers:
+    async with ctx.transaction() as session:
         ids = [str(pid) for pid in command.product_ids]
         for index, pid in enumerate(ids):
             if await session.get(Product, pid) is None:
@@ -274,11 +269,8 @@ async def put_exclusion_set(ctx: WriteContext, name: str, command: ReplaceExclus
         await session.execute(update(Product).where(Product.exclusion_set_id == set_id).values(exclusion_set_id=None))
         await session.execute(update(Product).where(Product.id.in_(ids)).values(exclusion_set_id=set_id))
         await publish_definitions(session, ctx.runtime.outbox, former | set(ids), now=ctx.now)
-        ctx.note(session, "exclusion_set_replaced", name)
+        note(ctx, session, "exclusion_set_replaced", name)
         return ExclusionSetMembers(name, tuple(sorted(ids)))
-
-    result: ExclusionSetMembers = await in_transaction(ctx, work)
-    return result
 
 
 async def _product(session: AsyncSession, product_id: str) -> Product:
@@ -307,7 +299,7 @@ def _check_currencies_once(commitments: Sequence[Commitment]) -> None:
 
 def _add_version(
     session: AsyncSession,
-    ctx: WriteContext,
+    ctx: CatalogUseCase,
     product_id: str,
     start: date,
     name: str,

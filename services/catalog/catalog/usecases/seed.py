@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bss.messaging.outbox import Outbox
 from catalog.adapters.publisher import publish_definitions
@@ -43,7 +43,7 @@ from catalog.models import (
     ProductVersionRow,
     UsageSkuRow,
 )
-from catalog.usecases.context import WriteContext
+from catalog.runtime import CatalogUseCase
 from catalog.usecases.price_publication import NewPrice, publish_prices
 from catalog.usecases.prices import vendor_sell_book
 
@@ -67,31 +67,17 @@ class SyncCounts:
         return {**asdict(self), "changed": self.changed}
 
 
-async def sync_definition(ctx: WriteContext, known_on: date | None) -> SyncCounts:
-    """The admin's sync as one use case: the services definition loaded in one transaction, as the caller."""
-    return await sync_in_one_transaction(
-        ctx.runtime.sessions,
-        ctx.runtime.outbox,
-        actor=ctx.caller.subject,
-        effective_at=ctx.instants.effective,
-        now=ctx.now,
-        known_on=known_on,
-    )
-
-
-async def sync_in_one_transaction(
-    sessions: async_sessionmaker[AsyncSession],
-    outbox: Outbox,
-    *,
-    actor: str,
-    effective_at: datetime,
-    now: datetime,
-    known_on: date | None,
-) -> SyncCounts:
-    """The sync with its state and outbox events committed together (the admin endpoint and `catalog.seed`)."""
-    async with sessions() as session, session.begin():
+async def sync_definition(ctx: CatalogUseCase, known_on: date | None) -> SyncCounts:
+    """The sync as one use case: the services definition loaded in one transaction (state and outbox events
+    committed together), as the caller (an admin over HTTP, `catalog.seed` from the command line)."""
+    async with ctx.transaction() as session:
         return await sync_services_definition(
-            session, outbox, actor=actor, effective_at=effective_at, now=now, known_on=known_on
+            session,
+            ctx.runtime.outbox,
+            actor=ctx.caller.subject,
+            effective_at=ctx.effective,
+            now=ctx.now,
+            known_on=known_on,
         )
 
 

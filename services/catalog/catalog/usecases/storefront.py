@@ -23,6 +23,7 @@ from bss.events.contracts.value_types import decimal_text
 from catalog.adapters.repository import catalog_version
 from catalog.domain.timeline import Commitment, ProductVersion, commitments_on, in_force
 from catalog.models import CommitmentRow, Product, ProductGroup, ProductGroupMember, ProductVersionRow
+from catalog.runtime import CatalogRuntime
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,19 +46,22 @@ class StorefrontCache:
         self._lock = asyncio.Lock()
         self.builds = 0
 
-    async def get(self, session: AsyncSession, today: date) -> StorefrontAnswer:
-        version = await catalog_version(session)
-        answer = self._answer
-        if answer is not None and (answer.version, answer.day) == (version, today):
-            return answer
-        async with self._lock:
+    async def get(self, runtime: CatalogRuntime, today: date) -> StorefrontAnswer:
+        """The storefront on `today` (a read use case: it opens its own session)."""
+        async with runtime.sessions() as session:
+            version = await catalog_version(session)
             answer = self._answer
-            if answer is None or (answer.version, answer.day) != (version, today):
-                body = json.dumps(await build_storefront(session, version, today), separators=(",", ":")).encode()
-                answer = StorefrontAnswer(version, today, body, gzip.compress(body, compresslevel=6))
-                self._answer = answer
-                self.builds += 1
-        return answer
+            if answer is not None and (answer.version, answer.day) == (version, today):
+                return answer
+            async with self._lock:
+                answer = self._answer
+                if answer is None or (answer.version, answer.day) != (version, today):
+                    built = await build_storefront(session, version, today)
+                    body = json.dumps(built, separators=(",", ":")).encode()
+                    answer = StorefrontAnswer(version, today, body, gzip.compress(body, compresslevel=6))
+                    self._answer = answer
+                    self.builds += 1
+            return answer
 
 
 async def build_storefront(session: AsyncSession, version: int, today: date) -> dict[str, Any]:

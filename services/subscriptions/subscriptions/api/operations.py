@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from bss.api.caller import Admin, CurrentCaller
 from subscriptions.api.responses import problems
 from subscriptions.api.schemas import CatalogProductRead, Commitment, SweepRead
-from subscriptions.deps import RuntimeDep
+from subscriptions.deps import RuntimeDep, use_case
 from subscriptions.usecases import lifecycle, queries
 
 router = APIRouter(prefix="/v1", tags=["catalog read model", "operations"])
@@ -53,6 +53,6 @@ async def products(
     response_model=SweepRead,
     responses=problems(401, 403),
 )
-async def sweep(_caller: Admin, runtime: RuntimeDep) -> SweepRead:
-    result = await lifecycle.sweep_trials(runtime, runtime.clock.now())
+async def sweep(caller: Admin, runtime: RuntimeDep) -> SweepRead:
+    result = await lifecycle.sweep_trials(use_case(runtime, caller, None))
     return SweepRead(expired=result.expired, converted=result.converted)

@@ -6,14 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from bss.api.backdating import resolve_instants
 from bss.api.caller import Admin, Staff, tenant_scope
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
 from bss.api.json_body import JsonBodyRoute
 from bss.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from subscriptions.api.responses import problems, reseller_read
 from subscriptions.api.schemas import RampUpGrant, RampUpPolicyRead, ResellerCreate, ResellerRead
-from subscriptions.deps import RuntimeDep, StaffOrReseller
+from subscriptions.deps import RuntimeDep, StaffOrReseller, use_case
 from subscriptions.usecases import resellers as usecases
 
 router = APIRouter(prefix="/v1", tags=["resellers"], route_class=JsonBodyRoute)
@@ -30,7 +29,7 @@ ResellerId = Annotated[str, Path(description="The reseller id (its tenant id).",
 async def register(
     body: ResellerCreate, caller: Admin, runtime: RuntimeDep, key: IdempotencyKey = None
 ) -> ResellerRead:
-    instants = resolve_instants(caller, body.requested_at, runtime.clock.now())
+    ctx = use_case(runtime, caller, body.requested_at)
     request = IdempotentRequest.of(
         key, caller=caller.subject, route="register-reseller", body=body.model_dump(mode="json")
     )
@@ -45,7 +44,7 @@ async def register(
         tax_id=body.tax_id,
         reseller_id=body.reseller_id,
     )
-    return reseller_read(await usecases.register_reseller(runtime, command, instants, request))
+    return reseller_read(await usecases.register_reseller(ctx, command, request))
 
 
 @router.get(
@@ -80,8 +79,9 @@ async def read(reseller_id: ResellerId, caller: StaffOrReseller, runtime: Runtim
     response_model=ResellerRead,
     responses=problems(401, 403, 404),
 )
-async def suspend(reseller_id: ResellerId, _caller: Admin, runtime: RuntimeDep) -> ResellerRead:
-    return reseller_read(await usecases.set_reseller_status(runtime, reseller_id, "suspended", runtime.clock.now()))
+async def suspend(reseller_id: ResellerId, caller: Admin, runtime: RuntimeDep) -> ResellerRead:
+    ctx = use_case(runtime, caller, None)
+    return reseller_read(await usecases.set_reseller_status(ctx, reseller_id, "suspended"))
 
 
 @router.post(
@@ -90,8 +90,9 @@ async def suspend(reseller_id: ResellerId, _caller: Admin, runtime: RuntimeDep) 
     response_model=ResellerRead,
     responses=problems(401, 403, 404),
 )
-async def reactivate(reseller_id: ResellerId, _caller: Admin, runtime: RuntimeDep) -> ResellerRead:
-    return reseller_read(await usecases.set_reseller_status(runtime, reseller_id, "active", runtime.clock.now()))
+async def reactivate(reseller_id: ResellerId, caller: Admin, runtime: RuntimeDep) -> ResellerRead:
+    ctx = use_case(runtime, caller, None)
+    return reseller_read(await usecases.set_reseller_status(ctx, reseller_id, "active"))
 
 
 @router.put(
@@ -100,11 +101,9 @@ async def reactivate(reseller_id: ResellerId, _caller: Admin, runtime: RuntimeDe
     response_model=ResellerRead,
     responses=problems(401, 403, 404, 422),
 )
-async def grant_ramp_up(
-    reseller_id: ResellerId, body: RampUpGrant, _caller: Admin, runtime: RuntimeDep
-) -> ResellerRead:
-    now = runtime.clock.now()
-    return reseller_read(await usecases.grant_reseller_ramp_up(runtime, reseller_id, body.cycles, now))
+async def grant_ramp_up(reseller_id: ResellerId, body: RampUpGrant, caller: Admin, runtime: RuntimeDep) -> ResellerRead:
+    ctx = use_case(runtime, caller, None)
+    return reseller_read(await usecases.grant_reseller_ramp_up(ctx, reseller_id, body.cycles))
 
 
 @router.put(
@@ -113,6 +112,6 @@ async def grant_ramp_up(
     response_model=RampUpPolicyRead,
     responses=problems(401, 403, 422),
 )
-async def set_policy(body: RampUpGrant, _caller: Admin, runtime: RuntimeDep) -> RampUpPolicyRead:
-    cycles = await usecases.set_ramp_up_policy(runtime, body.cycles or 0, runtime.clock.now())
+async def set_policy(body: RampUpGrant, caller: Admin, runtime: RuntimeDep) -> RampUpPolicyRead:
+    cycles = await usecases.set_ramp_up_policy(use_case(runtime, caller, None), body.cycles or 0)
     return RampUpPolicyRead(cycles=cycles)

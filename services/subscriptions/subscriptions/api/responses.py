@@ -1,4 +1,4 @@
-"""The error responses routes document (problem+json), and how rows become response schemas."""
+"""The error responses routes document (problem+json), and how use-case results become response schemas."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from subscriptions.api.schemas import (
     TierChangePreview,
 )
 from subscriptions.domain.trials import trial_last_day
-from subscriptions.models import Reseller
 from subscriptions.usecases.queries import SubscriptionView
+from subscriptions.usecases.records import ResellerRecord
 from subscriptions.usecases.tier_changes import TierChangeView
 
 
@@ -30,7 +30,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {s: {"description": described[s], "content": {PROBLEM_JSON: {}}} for s in statuses}
 
 
-def reseller_read(reseller: Reseller) -> ResellerRead:
+def reseller_read(reseller: ResellerRecord) -> ResellerRead:
     return ResellerRead(
         id=reseller.id,
         legal_name=reseller.legal_name,

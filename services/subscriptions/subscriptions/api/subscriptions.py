@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from bss.api.backdating import resolve_instants
 from bss.api.caller import Admin, CurrentCaller, tenant_scope
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
 from bss.api.json_body import JsonBodyRoute
@@ -29,7 +28,7 @@ from subscriptions.api.schemas import (
     TierChangePreview,
     TierChangeRead,
 )
-from subscriptions.deps import AdminOrReseller, RuntimeDep, StaffOrReseller, SubscriptionInPath
+from subscriptions.deps import AdminOrReseller, RuntimeDep, StaffOrReseller, SubscriptionInPath, use_case
 from subscriptions.domain.lifecycle import Status
 from subscriptions.usecases import lifecycle, orders, queries, tier_changes
 
@@ -52,7 +51,7 @@ async def order(
     body: SubscriptionCreate, caller: AdminOrReseller, runtime: RuntimeDep, key: IdempotencyKey = None
 ) -> SubscriptionRead:
     admin = caller.role is Role.ADMIN
-    instants = resolve_instants(caller, body.requested_at, runtime.clock.now())
+    ctx = use_case(runtime, caller, body.requested_at)
     reseller_id = tenant_scope(caller, body.reseller_id)
     if reseller_id is None:
         raise ValidationProblem("Name the reseller.", errors=[field_error("reseller_id", "required for admins")])
@@ -67,7 +66,7 @@ async def order(
         ramp_up_cycles=body.ramp_up_cycles,
         by_admin=admin,
     )
-    subscription = await orders.place_order(runtime, command, instants, request)
+    subscription = await orders.place_order(ctx, command, request)
     return await _read(runtime, subscription.id)
 
 
@@ -112,8 +111,8 @@ async def read(subscription: SubscriptionInPath, runtime: RuntimeDep) -> Subscri
 async def convert(
     subscription: SubscriptionInPath, body: BackdatedAction, caller: AdminOrReseller, runtime: RuntimeDep
 ) -> SubscriptionRead:
-    instants = resolve_instants(caller, body.requested_at, runtime.clock.now())
-    await lifecycle.convert_trial(runtime, subscription.id, instants)
+    ctx = use_case(runtime, caller, body.requested_at)
+    await lifecycle.convert_trial(ctx, subscription.id)
     return await _read(runtime, subscription.id)
 
 
@@ -126,8 +125,8 @@ async def convert(
 async def preview(
     subscription: SubscriptionInPath, body: TierChangeCreate, caller: AdminOrReseller, runtime: RuntimeDep
 ) -> TierChangePreview:
-    instants = resolve_instants(caller, body.requested_at, runtime.clock.now())
-    view = await tier_changes.preview_tier_change(runtime, subscription.id, body.product_id, instants.effective)
+    ctx = use_case(runtime, caller, body.requested_at)
+    view = await tier_changes.preview_tier_change(runtime, subscription.id, body.product_id, ctx.effective)
     return preview_read(view, body.product_id)
 
 
@@ -140,8 +139,8 @@ async def preview(
 async def change_tier(
     subscription: SubscriptionInPath, body: TierChangeCreate, caller: AdminOrReseller, runtime: RuntimeDep
 ) -> TierChangeRead:
-    instants = resolve_instants(caller, body.requested_at, runtime.clock.now())
-    view = await tier_changes.change_tier(runtime, subscription.id, body.product_id, instants)
+    ctx = use_case(runtime, caller, body.requested_at)
+    view = await tier_changes.change_tier(ctx, subscription.id, body.product_id)
     preview_part = preview_read(view, body.product_id)
     return TierChangeRead(**preview_part.model_dump(), subscription=await _read(runtime, subscription.id))
 
@@ -155,8 +154,8 @@ async def change_tier(
 async def suspend(
     subscription: SubscriptionInPath, body: SuspensionCreate, caller: Admin, runtime: RuntimeDep
 ) -> SubscriptionRead:
-    instants = resolve_instants(caller, body.requested_at, runtime.clock.now())
-    await lifecycle.suspend(runtime, subscription.id, instants, body.reason, body.detail)
+    ctx = use_case(runtime, caller, body.requested_at)
+    await lifecycle.suspend(ctx, subscription.id, body.reason, body.detail)
     return await _read(runtime, subscription.id)
 
 
@@ -169,8 +168,8 @@ async def suspend(
 async def resume(
     subscription: SubscriptionInPath, body: BackdatedAction, caller: Admin, runtime: RuntimeDep
 ) -> SubscriptionRead:
-    instants = resolve_instants(caller, body.requested_at, runtime.clock.now())
-    await lifecycle.resume(runtime, subscription.id, instants)
+    ctx = use_case(runtime, caller, body.requested_at)
+    await lifecycle.resume(ctx, subscription.id)
     return await _read(runtime, subscription.id)
 
 
@@ -185,8 +184,8 @@ async def cancel(
 ) -> SubscriptionRead:
     if body.at_period_end is not None and caller.role is not Role.ADMIN:
         raise Forbidden("Only admins choose when a cancellation takes effect; leave at_period_end out.")
-    instants = resolve_instants(caller, body.requested_at, runtime.clock.now())
-    await lifecycle.cancel(runtime, subscription.id, instants, at_period_end=body.at_period_end, reason=body.reason)
+    ctx = use_case(runtime, caller, body.requested_at)
+    await lifecycle.cancel(ctx, subscription.id, at_period_end=body.at_period_end, reason=body.reason)
     return await _read(runtime, subscription.id)
 
 

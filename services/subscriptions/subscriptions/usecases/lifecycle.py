@@ -12,7 +12,6 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bss.api.backdating import Instants
 from bss.calendar_months import period_of
 from bss.events.contracts.subscriptions import (
     SubscriptionCancelledV1,
@@ -28,8 +27,9 @@ from subscriptions.domain.lifecycle import Action, cancellation_effective_at, la
 from subscriptions.domain.trials import may_convert, trial_last_day
 from subscriptions.errors import StateConflict, SubscriptionNotFound
 from subscriptions.models import StatusChangeRow, Subscription
-from subscriptions.runtime import SubscriptionsRuntime
+from subscriptions.runtime import SubscriptionsRuntime, SubscriptionsUseCase
 from subscriptions.usecases.recording import publish
+from subscriptions.usecases.records import SubscriptionRecord, subscription_record
 
 
 async def _claim(
@@ -96,17 +96,17 @@ async def _convert(
     return True
 
 
-async def convert_trial(runtime: SubscriptionsRuntime, subscription_id: str, instants: Instants) -> Subscription:
+async def convert_trial(ctx: SubscriptionsUseCase, subscription_id: str) -> SubscriptionRecord:
     """The reseller converts its trial to paid, up to and including the trial's last day (DOMAIN: Trial)."""
-    async with runtime.sessions() as session, session.begin():
+    async with ctx.transaction() as session:
         subscription = await _load_for(session, subscription_id, "convert")
         assert subscription.trial_ends_at is not None
-        if not may_convert(subscription.trial_ends_at, instants.effective):
+        if not may_convert(subscription.trial_ends_at, ctx.effective):
             last = trial_last_day(subscription.trial_ends_at)
             raise StateConflict(f"The trial's last day was {last}; it can no longer be converted.", "trial_ended")
-        if not await _convert(runtime, session, subscription, instants.effective, instants.recorded, auto=False):
+        if not await _convert(ctx.runtime, session, subscription, ctx.effective, ctx.now, auto=False):
             raise StateConflict("The trial was converted or expired meanwhile.", "cannot_convert")
-        return subscription
+        return subscription_record(subscription)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,21 +115,26 @@ class SweepResult:
     converted: int
 
 
-async def sweep_trials(runtime: SubscriptionsRuntime, now: datetime) -> SweepResult:
-    """The trial scheduler: trials past their end expire, or convert when auto-conversion is set.
+async def sweep_trials(ctx: SubscriptionsUseCase) -> SweepResult:
+    """The trial scheduler: trials past their end (as of `ctx.effective`) expire, or convert when auto-conversion
+    is set.
 
     Safe to run twice and on two replicas at once: each trial moves out of 'trial' in one conditional UPDATE,
-    and only the run that moved it writes the event.
+    and only the run that moved it writes the event. Each trial moves in its own transaction, recorded at the
+    real time of that transaction.
     """
+    runtime = ctx.runtime
     async with runtime.sessions() as session:
         due = (
             await session.scalars(
-                select(Subscription.id).where(Subscription.status == "trial", Subscription.trial_ends_at <= now)
+                select(Subscription.id).where(
+                    Subscription.status == "trial", Subscription.trial_ends_at <= ctx.effective
+                )
             )
         ).all()
     expired = converted = 0
     for subscription_id in due:
-        async with runtime.sessions() as session, session.begin():
+        async with ctx.transaction() as session:
             subscription = await session.get(Subscription, subscription_id)
             if subscription is None or subscription.status != "trial" or subscription.trial_ends_at is None:
                 continue
@@ -158,72 +163,63 @@ async def _expire(
 
 
 async def suspend(
-    runtime: SubscriptionsRuntime,
-    subscription_id: str,
-    instants: Instants,
-    reason: SuspensionReason,
-    detail: str | None,
-) -> Subscription:
+    ctx: SubscriptionsUseCase, subscription_id: str, reason: SuspensionReason, detail: str | None
+) -> SubscriptionRecord:
     """An active subscription is suspended (non-payment); it keeps its exclusion set and can be resumed."""
-    async with runtime.sessions() as session, session.begin():
+    async with ctx.transaction() as session:
         subscription = await _load_for(session, subscription_id, "suspend")
         if await _claim(session, subscription.id, "active", {"status": "suspended"}) is None:
             raise StateConflict("The subscription changed meanwhile; reload it.", "cannot_suspend")
-        session.add(_history(subscription, "suspended", instants.effective, instants.recorded))
+        session.add(_history(subscription, "suspended", ctx.effective, ctx.now))
         event = SubscriptionSuspendedV1(
             subscription_id=subscription.id,
             reseller_id=subscription.reseller_id,
-            suspended_at=instants.effective,
+            suspended_at=ctx.effective,
             reason=reason,
             detail=detail,
         )
-        await publish(runtime, session, event, recorded=instants.recorded)
-        return subscription
+        await publish(ctx.runtime, session, event, recorded=ctx.now)
+        return subscription_record(subscription)
 
 
-async def resume(runtime: SubscriptionsRuntime, subscription_id: str, instants: Instants) -> Subscription:
+async def resume(ctx: SubscriptionsUseCase, subscription_id: str) -> SubscriptionRecord:
     """A suspended subscription becomes active again."""
-    async with runtime.sessions() as session, session.begin():
+    async with ctx.transaction() as session:
         subscription = await _load_for(session, subscription_id, "resume")
         if await _claim(session, subscription.id, "suspended", {"status": "active"}) is None:
             raise StateConflict("The subscription changed meanwhile; reload it.", "cannot_resume")
-        session.add(_history(subscription, "active", instants.effective, instants.recorded))
+        session.add(_history(subscription, "active", ctx.effective, ctx.now))
         event = SubscriptionResumedV1(
-            subscription_id=subscription.id, reseller_id=subscription.reseller_id, resumed_at=instants.effective
+            subscription_id=subscription.id, reseller_id=subscription.reseller_id, resumed_at=ctx.effective
         )
-        await publish(runtime, session, event, recorded=instants.recorded)
-        return subscription
+        await publish(ctx.runtime, session, event, recorded=ctx.now)
+        return subscription_record(subscription)
 
 
 async def cancel(
-    runtime: SubscriptionsRuntime,
-    subscription_id: str,
-    instants: Instants,
-    *,
-    at_period_end: bool | None,
-    reason: str | None,
-) -> Subscription:
+    ctx: SubscriptionsUseCase, subscription_id: str, *, at_period_end: bool | None, reason: str | None
+) -> SubscriptionRecord:
     """Cancel: by default the subscription ends with the current billing period, billed in full; the exclusion
     set is free for an order starting from then (DOMAIN: Subscriptions, first and last month)."""
-    settings = runtime.settings
-    async with runtime.sessions() as session, session.begin():
+    settings = ctx.settings
+    async with ctx.transaction() as session:
         subscription = await _load_for(session, subscription_id, "cancel")
         before = subscription.status
         end_of_period = settings.cancel_at_period_end if at_period_end is None else at_period_end
-        ends = cancellation_effective_at(before, instants.effective, at_period_end=end_of_period)
+        ends = cancellation_effective_at(before, ctx.effective, at_period_end=end_of_period)
         values = {"status": "cancelled", "ends_at": ends, "cancel_reason": reason}
         if await _claim(session, subscription.id, before, values) is None:
             raise StateConflict("The subscription changed meanwhile; reload it.", "cannot_cancel")
-        session.add(_history(subscription, "cancelled", instants.effective, instants.recorded))
+        session.add(_history(subscription, "cancelled", ctx.effective, ctx.now))
         event = SubscriptionCancelledV1(
             subscription_id=subscription.id,
             reseller_id=subscription.reseller_id,
-            product_id=await _current_product(session, subscription, instants.effective),
+            product_id=await _current_product(session, subscription, ctx.effective),
             status_before=before,  # type: ignore[arg-type]
-            requested_at=instants.effective,
+            requested_at=ctx.effective,
             effective_at=ends,
             last_billed_period=last_billed_period(subscription.paid_from, ends),
             reason=reason,
         )
-        await publish(runtime, session, event, recorded=instants.recorded)
-        return subscription
+        await publish(ctx.runtime, session, event, recorded=ctx.now)
+        return subscription_record(subscription)

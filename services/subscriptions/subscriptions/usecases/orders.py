@@ -14,7 +14,6 @@ from typing import Literal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bss.api.backdating import Instants
 from bss.api.idempotency import IdempotencyStore, IdempotentRequest, StoredAnswer
 from bss.calendar_months import next_period, period_of
 from bss.events.contracts.subscriptions import RampUpGrantedV1, SubscriptionCreatedV1, SubscriptionKind
@@ -32,9 +31,9 @@ from subscriptions.domain.ramp_up import cycles_at_creation, ramp_up_refusal
 from subscriptions.domain.trials import trial_ends_at
 from subscriptions.errors import ExclusionSetTaken, RuleRefused
 from subscriptions.models import Reseller, Subscription, messaging
-from subscriptions.runtime import SubscriptionsRuntime
-from subscriptions.settings import SubscriptionsSettings
+from subscriptions.runtime import SubscriptionsUseCase
 from subscriptions.usecases.recording import enter_status, publish
+from subscriptions.usecases.records import SubscriptionRecord, subscription_record
 
 idempotency = IdempotencyStore(messaging)
 
@@ -55,8 +54,8 @@ class RampUp:
     scope: Literal["reseller", "all_new_resellers"]
 
 
-def _start_refusals(command: PlaceOrder, started_at: datetime, instants: Instants, grace_hours: int) -> list[Refusal]:
-    if command.by_admin or started_at >= instants.effective - timedelta(hours=grace_hours):
+def _start_refusals(command: PlaceOrder, started_at: datetime, effective: datetime, grace_hours: int) -> list[Refusal]:
+    if command.by_admin or started_at >= effective - timedelta(hours=grace_hours):
         return []
     return [
         Refusal(
@@ -81,20 +80,20 @@ async def _ramp_up(
 
 
 async def place_order(
-    runtime: SubscriptionsRuntime, command: PlaceOrder, instants: Instants, request: IdempotentRequest | None
-) -> Subscription:
+    ctx: SubscriptionsUseCase, command: PlaceOrder, request: IdempotentRequest | None
+) -> SubscriptionRecord:
     """A reseller orders a contract product (quantity 1) as a trial or paid, from `start_at` (default: now)."""
-    settings = runtime.settings
-    started_at = (command.start_at or instants.effective).astimezone(UTC)
-    async with runtime.sessions() as session, session.begin():
+    settings = ctx.settings
+    started_at = (command.start_at or ctx.effective).astimezone(UTC)
+    async with ctx.transaction() as session:
         stored = await idempotency.find(session, request)
         if stored is not None:
             found = await session.get(Subscription, stored.body["id"])
             assert found is not None
-            return found
+            return subscription_record(found)
         reseller = await session.get(Reseller, command.reseller_id)
         product = await load_product(session, command.product_id)
-        refusals = _start_refusals(command, started_at, instants, settings.order_start_grace_hours)
+        refusals = _start_refusals(command, started_at, ctx.effective, settings.order_start_grace_hours)
         refusals += order_refusals(
             reseller=reseller_facts(reseller) if reseller else None,
             product=product,
@@ -108,27 +107,27 @@ async def place_order(
         assert reseller is not None
         assert product is not None
         ramp_up = await _ramp_up(session, command, reseller, started_at)
-        subscription = _new_subscription(command, reseller, product, started_at, instants, ramp_up, settings)
+        subscription = _new_subscription(ctx, command, reseller, product, started_at, ramp_up)
         session.add(subscription)
         try:  # the partial unique index decides between concurrent orders; the whole transaction rolls back
             await session.flush()
         except IntegrityError as exc:
             raise ExclusionSetTaken() from exc
-        await enter_status(session, subscription, subscription.status, at=started_at, recorded=instants.recorded)
-        await _publish_created(runtime, session, subscription, product, ramp_up, instants)
-        await idempotency.remember(session, request, StoredAnswer(201, {"id": subscription.id}), now=instants.recorded)
-    return subscription
+        await enter_status(session, subscription, subscription.status, at=started_at, recorded=ctx.now)
+        await _publish_created(ctx, session, subscription, product, ramp_up)
+        await idempotency.remember(session, request, StoredAnswer(201, {"id": subscription.id}), now=ctx.now)
+    return subscription_record(subscription)
 
 
 def _new_subscription(
+    ctx: SubscriptionsUseCase,
     command: PlaceOrder,
     reseller: Reseller,
     product: Product,
     started_at: datetime,
-    instants: Instants,
     ramp_up: RampUp,
-    settings: SubscriptionsSettings,
 ) -> Subscription:
+    settings = ctx.settings
     trial = command.kind == "trial"
     version = product.as_of(started_at.date())
     assert version is not None
@@ -147,18 +146,13 @@ def _new_subscription(
         ramp_up_cycles=ramp_up.cycles,
         ramp_up_scope=ramp_up.scope if ramp_up.cycles else None,
         ramp_up_first_period=None if trial or not ramp_up.cycles else period_of(started_at),
-        created_at=instants.effective,
-        recorded_at=instants.recorded,
+        created_at=ctx.effective,
+        recorded_at=ctx.now,
     )
 
 
 async def _publish_created(
-    runtime: SubscriptionsRuntime,
-    session: AsyncSession,
-    subscription: Subscription,
-    product: Product,
-    ramp_up: RampUp,
-    instants: Instants,
+    ctx: SubscriptionsUseCase, session: AsyncSession, subscription: Subscription, product: Product, ramp_up: RampUp
 ) -> None:
     version = product.as_of(subscription.started_at.date())
     assert version is not None
@@ -173,7 +167,7 @@ async def _publish_created(
         auto_convert=subscription.auto_convert,
         billing_currency=subscription.billing_currency,
     )
-    await publish(runtime, session, created, recorded=instants.recorded)
+    await publish(ctx.runtime, session, created, recorded=ctx.now)
     if ramp_up.cycles:
         window = ramp_up_window(subscription.ramp_up_first_period, ramp_up.cycles)  # None for a trial
         granted = RampUpGrantedV1(
@@ -183,6 +177,6 @@ async def _publish_created(
             first_period=window.first_period if window is not None else None,
             last_period=window.last_period if window is not None else None,
             scope=ramp_up.scope,
-            granted_at=instants.effective,
+            granted_at=ctx.effective,
         )
-        await publish(runtime, session, granted, recorded=instants.recorded)
+        await publish(ctx.runtime, session, granted, recorded=ctx.now)

@@ -18,14 +18,20 @@ from subscriptions.domain.timeline import PeriodLine, SubscriptionHistory, timel
 from subscriptions.errors import SubscriptionNotFound
 from subscriptions.models import Subscription, TierChangeRow
 from subscriptions.runtime import SubscriptionsRuntime
+from subscriptions.usecases.records import (
+    SubscriptionRecord,
+    TierChangeRecord,
+    subscription_record,
+    tier_change_record,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class SubscriptionView:
-    subscription: Subscription
+    subscription: SubscriptionRecord
     current_product_id: str
     current_version: ProductVersion | None
-    pending: TierChangeRow | None
+    pending: TierChangeRecord | None
 
 
 async def views_of(
@@ -50,8 +56,28 @@ async def views_of(
         product = products.get(current[s.id])
         version = product.named_as_of(now.date()) if product else None
         pending = next((r for r in changes[s.id] if r.effective_from > period), None)
-        views.append(SubscriptionView(s, current[s.id], version, pending))
+        views.append(
+            SubscriptionView(
+                subscription_record(s),
+                current[s.id],
+                version,
+                tier_change_record(pending) if pending is not None else None,
+            )
+        )
     return views
+
+
+async def find_subscription(
+    runtime: SubscriptionsRuntime, subscription_id: str, reseller_id: str | None
+) -> SubscriptionRecord:
+    """The subscription, or `SubscriptionNotFound`; scoped to a reseller, another reseller's is not found either."""
+    async with runtime.sessions() as session:
+        subscription = await session.get(Subscription, subscription_id)
+    if subscription is None:
+        raise SubscriptionNotFound()
+    if reseller_id is not None and subscription.reseller_id != reseller_id:
+        raise SubscriptionNotFound()
+    return subscription_record(subscription)
 
 
 async def get_subscription(runtime: SubscriptionsRuntime, subscription_id: str, now: datetime) -> SubscriptionView:
@@ -82,7 +108,7 @@ async def list_subscriptions(
 
 
 async def subscription_periods(
-    runtime: SubscriptionsRuntime, subscription: Subscription, first: date, last: date
+    runtime: SubscriptionsRuntime, subscription: SubscriptionRecord, first: date, last: date
 ) -> list[PeriodLine]:
     """The timeline billing re-derives from the events: tier, commitment, ramp-up flag and state per period."""
     async with runtime.sessions() as session:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bss.api.backdating import Instants
 from bss.api.idempotency import IdempotencyStore, IdempotentRequest, StoredAnswer
 from bss.events.contracts.subscriptions import (
     PostalAddress,
@@ -22,8 +21,9 @@ from bss.problems import Conflict
 from subscriptions.domain.ramp_up import grant_refusal
 from subscriptions.errors import ResellerNotFound, refuse
 from subscriptions.models import RampUpPolicy, Reseller, messaging
-from subscriptions.runtime import SubscriptionsRuntime
+from subscriptions.runtime import SubscriptionsRuntime, SubscriptionsUseCase
 from subscriptions.usecases.recording import publish
+from subscriptions.usecases.records import ResellerRecord, reseller_record
 
 idempotency = IdempotencyStore(messaging)
 
@@ -42,15 +42,15 @@ class RegisterReseller:
 
 
 async def register_reseller(
-    runtime: SubscriptionsRuntime, command: RegisterReseller, instants: Instants, request: IdempotentRequest | None
-) -> Reseller:
+    ctx: SubscriptionsUseCase, command: RegisterReseller, request: IdempotentRequest | None
+) -> ResellerRecord:
     """A reseller joins: stored with its billing details and announced by `ResellerRegistered`."""
-    async with runtime.sessions() as session, session.begin():
+    async with ctx.transaction() as session:
         stored = await idempotency.find(session, request)
         if stored is not None:
             found = await session.get(Reseller, stored.body["id"])
             assert found is not None
-            return found
+            return reseller_record(found)
         reseller = Reseller(
             id=command.reseller_id or str(uuid.uuid4()),
             legal_name=command.legal_name,
@@ -62,8 +62,8 @@ async def register_reseller(
             contract_signed_on=command.contract_signed_on,
             tax_id=command.tax_id,
             status="active",
-            registered_at=instants.effective,
-            recorded_at=instants.recorded,
+            registered_at=ctx.effective,
+            recorded_at=ctx.now,
         )
         if await session.get(Reseller, reseller.id) is not None:
             raise Conflict(f"Reseller {reseller.id} is already registered.")
@@ -72,9 +72,9 @@ async def register_reseller(
             await session.flush()
         except IntegrityError as exc:
             raise Conflict(f"Reseller {reseller.id} is already registered.") from exc
-        await publish(runtime, session, _registered(reseller), recorded=instants.recorded)
-        await idempotency.remember(session, request, StoredAnswer(201, {"id": reseller.id}), now=instants.recorded)
-    return reseller
+        await publish(ctx.runtime, session, _registered(reseller), recorded=ctx.now)
+        await idempotency.remember(session, request, StoredAnswer(201, {"id": reseller.id}), now=ctx.now)
+    return reseller_record(reseller)
 
 
 def _registered(reseller: Reseller) -> ResellerRegisteredV1:
@@ -92,61 +92,57 @@ def _registered(reseller: Reseller) -> ResellerRegisteredV1:
     )
 
 
-async def set_reseller_status(
-    runtime: SubscriptionsRuntime, reseller_id: str, status: ResellerStatus, now: datetime
-) -> Reseller:
+async def set_reseller_status(ctx: SubscriptionsUseCase, reseller_id: str, status: ResellerStatus) -> ResellerRecord:
     """A suspended reseller cannot order; reactivation lets it order again. A real change emits its event."""
-    async with runtime.sessions() as session, session.begin():
+    async with ctx.transaction() as session:
         reseller = await session.get(Reseller, reseller_id, with_for_update=True)
         if reseller is None:
             raise ResellerNotFound()
         if reseller.status != status:
             reseller.status = status
-            reseller.recorded_at = now
-            event = ResellerStatusChangedV1(reseller_id=reseller.id, status=status, changed_at=now)
-            await publish(runtime, session, event, recorded=now)
-    return reseller
+            reseller.recorded_at = ctx.now
+            event = ResellerStatusChangedV1(reseller_id=reseller.id, status=status, changed_at=ctx.effective)
+            await publish(ctx.runtime, session, event, recorded=ctx.now)
+    return reseller_record(reseller)
 
 
-async def grant_reseller_ramp_up(
-    runtime: SubscriptionsRuntime, reseller_id: str, cycles: int | None, now: datetime
-) -> Reseller:
+async def grant_reseller_ramp_up(ctx: SubscriptionsUseCase, reseller_id: str, cycles: int | None) -> ResellerRecord:
     """The distributor grants one reseller a ramp-up for its new subscriptions (0..3; the start date caps it)."""
     if cycles is not None and (problem := grant_refusal(cycles)):
         raise refuse("ramp_up_cap", "cycles", problem)
-    async with runtime.sessions() as session, session.begin():
+    async with ctx.transaction() as session:
         reseller = await session.get(Reseller, reseller_id, with_for_update=True)
         if reseller is None:
             raise ResellerNotFound()
         reseller.ramp_up_cycles = cycles
-        reseller.recorded_at = now
-    return reseller
+        reseller.recorded_at = ctx.now
+    return reseller_record(reseller)
 
 
-async def set_ramp_up_policy(runtime: SubscriptionsRuntime, cycles: int, now: datetime) -> int:
+async def set_ramp_up_policy(ctx: SubscriptionsUseCase, cycles: int) -> int:
     """The distributor's ramp-up for all new subscriptions (0..3; the start date caps it)."""
     if problem := grant_refusal(cycles):
         raise refuse("ramp_up_cap", "cycles", problem)
-    async with runtime.sessions() as session, session.begin():
+    async with ctx.transaction() as session:
         row = await session.get(RampUpPolicy, 1, with_for_update=True)
         if row is None:
-            session.add(RampUpPolicy(id=1, cycles=cycles, updated_at=now))
+            session.add(RampUpPolicy(id=1, cycles=cycles, updated_at=ctx.now))
         else:
-            row.cycles, row.updated_at = cycles, now
+            row.cycles, row.updated_at = cycles, ctx.now
     return cycles
 
 
-async def list_resellers(runtime: SubscriptionsRuntime, after: str | None, limit: int) -> list[Reseller]:
+async def list_resellers(runtime: SubscriptionsRuntime, after: str | None, limit: int) -> list[ResellerRecord]:
     async with runtime.sessions() as session:
         query = select(Reseller).order_by(Reseller.id).limit(limit)
         if after is not None:
             query = query.where(Reseller.id > after)
-        return list((await session.scalars(query)).all())
+        return [reseller_record(r) for r in (await session.scalars(query)).all()]
 
 
-async def get_reseller(runtime: SubscriptionsRuntime, reseller_id: str) -> Reseller:
+async def get_reseller(runtime: SubscriptionsRuntime, reseller_id: str) -> ResellerRecord:
     async with runtime.sessions() as session:
         reseller = await session.get(Reseller, reseller_id)
     if reseller is None:
         raise ResellerNotFound()
-    return reseller
+    return reseller_record(reseller)

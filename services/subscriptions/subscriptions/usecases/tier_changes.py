@@ -3,35 +3,42 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bss.api.backdating import Instants
 from bss.calendar_months import period_of
 from bss.events.contracts.subscriptions import SubscriptionTierChangedV1
 from subscriptions.adapters.repository import as_scheduled, load_products, reseller_facts, scheduled_changes
 from subscriptions.domain.tier_changes import TierChangeDecision, decide_tier_change, replaced_by, tier_in_force
 from subscriptions.errors import ResellerNotFound, RuleRefused, SubscriptionNotFound
 from subscriptions.models import Reseller, Subscription, TierChangeRow
-from subscriptions.runtime import SubscriptionsRuntime
+from subscriptions.runtime import SubscriptionsRuntime, SubscriptionsUseCase
+from subscriptions.settings import SubscriptionsSettings
 from subscriptions.usecases.recording import publish, tier_policy
+from subscriptions.usecases.records import (
+    SubscriptionRecord,
+    TierChangeRecord,
+    subscription_record,
+    tier_change_record,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class TierChangeView:
     """A decided (or refused) change, and the pending changes it would replace."""
 
-    subscription: Subscription
+    subscription: SubscriptionRecord
     decision: TierChangeDecision
-    replaces: list[TierChangeRow] = field(default_factory=list)
+    replaces: tuple[TierChangeRecord, ...] = ()
 
 
 async def _decide(
-    runtime: SubscriptionsRuntime, session: AsyncSession, subscription: Subscription, product_id: str, at: datetime
-) -> TierChangeView:
+    settings: SubscriptionsSettings, session: AsyncSession, subscription: Subscription, product_id: str, at: datetime
+) -> tuple[TierChangeDecision, list[TierChangeRow]]:
+    """The decision, and the pending rows it would replace."""
     reseller = await session.get(Reseller, subscription.reseller_id)
     if reseller is None:
         raise ResellerNotFound()
@@ -44,13 +51,17 @@ async def _decide(
         target=products.get(product_id),
         reseller=reseller_facts(reseller),
         requested_at=at,
-        policy=tier_policy(runtime.settings),
+        policy=tier_policy(settings),
     )
     replaced: list[TierChangeRow] = []
     if decision.planned is not None:
         doomed = replaced_by(decision.planned.effective_from, as_scheduled(rows))
         replaced = [r for r in rows if any(r.effective_from == d.effective_from for d in doomed)]
-    return TierChangeView(subscription, decision, replaced)
+    return decision, replaced
+
+
+def _view(subscription: Subscription, decision: TierChangeDecision, replaced: list[TierChangeRow]) -> TierChangeView:
+    return TierChangeView(subscription_record(subscription), decision, tuple(tier_change_record(r) for r in replaced))
 
 
 async def preview_tier_change(
@@ -61,27 +72,25 @@ async def preview_tier_change(
         subscription = await session.get(Subscription, subscription_id)
         if subscription is None:
             raise SubscriptionNotFound()
-        return await _decide(runtime, session, subscription, product_id, at)
+        decision, replaced = await _decide(runtime.settings, session, subscription, product_id, at)
+        return _view(subscription, decision, replaced)
 
 
-async def change_tier(
-    runtime: SubscriptionsRuntime, subscription_id: str, product_id: str, instants: Instants
-) -> TierChangeView:
+async def change_tier(ctx: SubscriptionsUseCase, subscription_id: str, product_id: str) -> TierChangeView:
     """Move to another tier: an upgrade applies to the current period, a downgrade from the next; the change
     replaces any pending one from its period on, and `SubscriptionTierChanged` says from, to and from when."""
-    async with runtime.sessions() as session, session.begin():
+    async with ctx.transaction() as session:
         subscription = await session.get(Subscription, subscription_id, with_for_update=True)
         if subscription is None:
             raise SubscriptionNotFound()
-        view = await _decide(runtime, session, subscription, product_id, instants.effective)
-        planned = view.decision.planned
+        decision, replaced = await _decide(ctx.settings, session, subscription, product_id, ctx.effective)
+        view = _view(subscription, decision, replaced)
+        planned = decision.planned
         if planned is None:
-            raise RuleRefused(view.decision.refusals)
-        if view.replaces:
+            raise RuleRefused(decision.refusals)
+        if replaced:
             await session.execute(
-                update(TierChangeRow)
-                .where(TierChangeRow.id.in_([r.id for r in view.replaces]))
-                .values(replaced_at=instants.recorded)
+                update(TierChangeRow).where(TierChangeRow.id.in_([r.id for r in replaced])).values(replaced_at=ctx.now)
             )
         session.add(
             TierChangeRow(
@@ -91,11 +100,11 @@ async def change_tier(
                 to_product_id=planned.to_product_id,
                 direction=planned.direction,
                 effective_from=planned.effective_from,
-                requested_at=instants.effective,
-                recorded_at=instants.recorded,
+                requested_at=ctx.effective,
+                recorded_at=ctx.now,
             )
         )
-        subscription.recorded_at = instants.recorded
+        subscription.recorded_at = ctx.now
         event = SubscriptionTierChangedV1(
             subscription_id=subscription.id,
             reseller_id=subscription.reseller_id,
@@ -104,8 +113,8 @@ async def change_tier(
             to_product_id=planned.to_product_id,
             to_tier=planned.to_tier,
             direction=planned.direction,
-            requested_at=instants.effective,
+            requested_at=ctx.effective,
             effective_from=planned.effective_from,
         )
-        await publish(runtime, session, event, recorded=instants.recorded)
+        await publish(ctx.runtime, session, event, recorded=ctx.now)
         return view

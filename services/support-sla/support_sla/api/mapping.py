@@ -1,6 +1,8 @@
 """Between HTTP and the ticket use cases: request schemas to commands.
 
 The use cases know nothing of these schemas, so the HTTP contract (and its OpenAPI document) changes here only.
+A body's `requested_at` is not part of its command: the route hands it to `deps.use_case`, which makes the use
+case's instants.
 """
 
 from __future__ import annotations
@@ -34,18 +36,15 @@ def to_open_ticket(body: TicketCreate) -> OpenTicket:
         severity=body.severity,
         incidents=tuple(body.incidents),
         reseller_id=body.reseller_id,
-        requested_at=body.requested_at,
     )
 
 
 def to_post_message(body: MessageCreate) -> PostMessage:
-    return PostMessage(
-        body=body.body, internal=body.internal, wait_on_reseller=body.wait_on_reseller, requested_at=body.requested_at
-    )
+    return PostMessage(body=body.body, internal=body.internal, wait_on_reseller=body.wait_on_reseller)
 
 
 def to_change_severity(body: SeverityChange) -> ChangeSeverity:
-    return ChangeSeverity(severity=body.severity, reason=body.reason, requested_at=body.requested_at)
+    return ChangeSeverity(severity=body.severity, reason=body.reason)
 
 
 def to_change_state(body: StateChange) -> ChangeState:
@@ -53,12 +52,11 @@ def to_change_state(body: StateChange) -> ChangeState:
         state=body.state,
         resolution=body.resolution,
         confirmed_defect=body.confirmed_defect,
-        requested_at=body.requested_at,
     )
 
 
 def to_escalate_to_vendor(body: EscalationCreate) -> EscalateToVendor:
-    return EscalateToVendor(template=body.model_dump(exclude={"requested_at"}), requested_at=body.requested_at)
+    return EscalateToVendor(template=body.model_dump(exclude={"requested_at"}))
 
 
 def _calendar(given: CalendarInput | None) -> CalendarCorrection | None:

@@ -15,7 +15,7 @@ from bss.api.caller import Admin
 from bss.api.input_text import SingleLine
 from bss.api.json_body import JsonBodyRoute
 from bss.problems import PROBLEM_JSON
-from support_sla.deps import Ctx, Staff
+from support_sla.deps import RuntimeDep, Staff, use_case
 from support_sla.domain.tier_one import STEPS, engineers_required
 from support_sla.errors import InvalidField
 from support_sla.usecases import certification, reports, tier_one
@@ -56,8 +56,9 @@ class CertificationRead(BaseModel):
     responses=_problems(404, 422),
 )
 async def add_certified_employee(
-    reseller_id: str, body: CertifiedEmployeeCreate, ctx: Ctx, caller: Staff
+    reseller_id: str, body: CertifiedEmployeeCreate, runtime: RuntimeDep, caller: Staff
 ) -> CertificationRead:
+    ctx = use_case(runtime, caller)
     r = await certification.add_certified_employee(ctx, reseller_id, body.name, body.certified_on)
     return CertificationRead(
         reseller_id=r.id,
@@ -79,8 +80,8 @@ class ResellerRead(CertificationRead):
     response_model=ResellerRead,
     responses=_problems(404),
 )
-async def get_reseller(reseller_id: str, ctx: Ctx, caller: Staff) -> ResellerRead:
-    r = await certification.known_reseller(ctx, reseller_id)
+async def get_reseller(reseller_id: str, runtime: RuntimeDep, caller: Staff) -> ResellerRead:
+    r = await certification.known_reseller(runtime, reseller_id)
     return ResellerRead(
         reseller_id=r.id,
         certified=r.certified,
@@ -124,17 +125,17 @@ class ProgramRead(BaseModel):
     activated_at: datetime | None
 
 
-async def _program(ctx: Ctx, program_id: str) -> ProgramRead:
-    program, engineers, steps, gaps = await tier_one.program_with_state(ctx, program_id)
+async def _program(runtime: RuntimeDep, program_id: str) -> ProgramRead:
+    program = await tier_one.program_with_state(runtime, program_id)
     return ProgramRead(
         id=program.id,
         name=program.name,
         accounts=program.accounts,
         engineers_required=engineers_required(program.accounts),
-        engineers=[{"name": e.name, "languages": e.languages} for e in engineers],
-        compliant=not gaps,
-        missing=gaps,
-        steps={f"{n}_{name}": steps.get(n) for n, name in STEPS.items()},
+        engineers=[{"name": e.name, "languages": list(e.languages)} for e in program.engineers],
+        compliant=not program.gaps,
+        missing=program.gaps,
+        steps={f"{n}_{name}": program.steps.get(n) for n, name in STEPS.items()},
         activated_at=program.activated_at,
     )
 
@@ -146,8 +147,8 @@ async def _program(ctx: Ctx, program_id: str) -> ProgramRead:
     response_model=ProgramRead,
     responses=_problems(422),
 )
-async def create_program(body: ProgramCreate, ctx: Ctx, caller: Admin) -> ProgramRead:
-    return await _program(ctx, (await tier_one.create_program(ctx, body.name, body.accounts)).id)
+async def create_program(body: ProgramCreate, runtime: RuntimeDep, caller: Admin) -> ProgramRead:
+    return await _program(runtime, await tier_one.create_program(use_case(runtime, caller), body.name, body.accounts))
 
 
 @router.get(
@@ -156,8 +157,8 @@ async def create_program(body: ProgramCreate, ctx: Ctx, caller: Admin) -> Progra
     response_model=ProgramRead,
     responses=_problems(404),
 )
-async def compliance(program_id: str, ctx: Ctx, caller: Staff) -> ProgramRead:
-    return await _program(ctx, program_id)
+async def compliance(program_id: str, runtime: RuntimeDep, caller: Staff) -> ProgramRead:
+    return await _program(runtime, program_id)
 
 
 @router.post(
@@ -167,9 +168,10 @@ async def compliance(program_id: str, ctx: Ctx, caller: Staff) -> ProgramRead:
     response_model=ProgramRead,
     responses=_problems(404, 422),
 )
-async def add_engineer(program_id: str, body: EngineerCreate, ctx: Ctx, caller: Admin) -> ProgramRead:
-    await tier_one.add_engineer(ctx, program_id, body.name, [lang.lower() for lang in body.languages])
-    return await _program(ctx, program_id)
+async def add_engineer(program_id: str, body: EngineerCreate, runtime: RuntimeDep, caller: Admin) -> ProgramRead:
+    languages = [lang.lower() for lang in body.languages]
+    await tier_one.add_engineer(use_case(runtime, caller), program_id, body.name, languages)
+    return await _program(runtime, program_id)
 
 
 @router.post(
@@ -179,9 +181,9 @@ async def add_engineer(program_id: str, body: EngineerCreate, ctx: Ctx, caller: 
     response_model=ProgramRead,
     responses=_problems(404, 409, 422),
 )
-async def complete_step(program_id: str, body: StepCreate, ctx: Ctx, caller: Admin) -> ProgramRead:
-    await tier_one.complete_step(ctx, program_id, body.step, body.completed_on)
-    return await _program(ctx, program_id)
+async def complete_step(program_id: str, body: StepCreate, runtime: RuntimeDep, caller: Admin) -> ProgramRead:
+    await tier_one.complete_step(use_case(runtime, caller), program_id, body.step, body.completed_on)
+    return await _program(runtime, program_id)
 
 
 @router.get(
@@ -195,7 +197,7 @@ async def complete_step(program_id: str, body: StepCreate, ctx: Ctx, caller: Adm
 )
 async def report(
     report: Literal["a", "b", "c", "d", "e"],
-    ctx: Ctx,
+    runtime: RuntimeDep,
     caller: Staff,
     start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
     end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
@@ -203,7 +205,7 @@ async def report(
 ) -> Any:
     if start and end and end <= start:
         raise InvalidField("to", "the period ends after it starts")
-    answer = await reports.run_report(ctx, report, reports.Period(start, end))
+    answer = await reports.run_report(runtime, report, reports.Period(start, end))
     if format == "csv":
         return Response(_csv(answer.rows), media_type="text/csv")
     return {

@@ -18,7 +18,7 @@ from support_sla.api.schemas import (
 )
 from support_sla.domain.sla_clock import TargetClock
 from support_sla.domain.sla_policy import SEVERITY_MEANINGS, PolicySnapshot
-from support_sla.models import Ticket, TicketEvent
+from support_sla.usecases.ticket_results import TicketEventView, TicketView
 from support_sla.usecases.tickets import EOL_NOTICE
 
 
@@ -34,7 +34,7 @@ def _target(clock: TargetClock) -> dict[str, object]:
     }
 
 
-def ticket_read(ticket: Ticket, clocks: Sequence[TargetClock]) -> TicketRead:
+def ticket_read(ticket: TicketView, clocks: Sequence[TargetClock]) -> TicketRead:
     severity = cast(Severity, ticket.severity)
     return TicketRead(
         id=ticket.id,
@@ -55,7 +55,7 @@ def ticket_read(ticket: Ticket, clocks: Sequence[TargetClock]) -> TicketRead:
     )
 
 
-def explanation(ticket: Ticket, clocks: Sequence[TargetClock], now: datetime) -> SlaExplanation:
+def explanation(ticket: TicketView, clocks: Sequence[TargetClock], now: datetime) -> SlaExplanation:
     snapshot = PolicySnapshot.from_json(ticket.policy_snapshot)
     return SlaExplanation(
         ticket_id=ticket.id,
@@ -63,7 +63,7 @@ def explanation(ticket: Ticket, clocks: Sequence[TargetClock], now: datetime) ->
         calendar=snapshot.calendar.describe(),
         severity=cast(Severity, ticket.severity),
         as_of=now,
-        paused=ticket.paused_since is not None,
+        paused=ticket.paused,
         targets=[
             TargetExplained.model_validate(
                 _target(c)
@@ -79,7 +79,7 @@ def explanation(ticket: Ticket, clocks: Sequence[TargetClock], now: datetime) ->
     )
 
 
-def event_read(event: TicketEvent) -> TicketEventRead:
+def event_read(event: TicketEventView) -> TicketEventRead:
     return TicketEventRead(
         id=event.id,
         kind=event.kind,

@@ -26,9 +26,9 @@ from support_sla.api.schemas import (
     TicketRead,
 )
 from support_sla.api.ticket_views import event_read, explanation, ticket_read
-from support_sla.deps import Ctx, Staff, TicketCaller
-from support_sla.models import Incident
+from support_sla.deps import RuntimeDep, Staff, TicketCaller, use_case
 from support_sla.usecases import incidents, ticket_reads, tickets
+from support_sla.usecases.ticket_results import IncidentView
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"], route_class=JsonBodyRoute)
 
@@ -43,18 +43,21 @@ def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"description": text[code], "content": {PROBLEM_JSON: {}}} for code in codes}
 
 
-async def _read(ctx: Ctx, caller: TicketCaller, ticket_id: str) -> TicketRead:
-    found = await ticket_reads.ticket_clocks(ctx, caller, ticket_id)
+async def _read(runtime: RuntimeDep, caller: TicketCaller, ticket_id: str) -> TicketRead:
+    found = await ticket_reads.ticket_clocks(runtime, caller, ticket_id)
     return ticket_read(found.ticket, found.clocks)
 
 
 @router.post(
     "", status_code=201, summary="Open a ticket", response_model=TicketRead, responses=_problems(403, 404, 422)
 )
-async def open_ticket(body: TicketCreate, ctx: Ctx, caller: TicketCaller, key: IdempotencyKey = None) -> TicketRead:
+async def open_ticket(
+    body: TicketCreate, runtime: RuntimeDep, caller: TicketCaller, key: IdempotencyKey = None
+) -> TicketRead:
     request = IdempotentRequest.of(key, caller=caller.subject, route="open-ticket", body=body.model_dump(mode="json"))
-    ticket_id = await tickets.open_ticket(ctx, caller, mapping.to_open_ticket(body), request)
-    return await _read(ctx, caller, ticket_id)
+    ctx = use_case(runtime, caller, body.requested_at)
+    ticket_id = await tickets.open_ticket(ctx, mapping.to_open_ticket(body), request)
+    return await _read(runtime, caller, ticket_id)
 
 
 @router.get(
@@ -67,7 +70,7 @@ async def open_ticket(body: TicketCreate, ctx: Ctx, caller: TicketCaller, key: I
     },
 )
 async def list_tickets(
-    ctx: Ctx,
+    runtime: RuntimeDep,
     caller: TicketCaller,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -76,7 +79,7 @@ async def list_tickets(
 ) -> Page[TicketRead]:
     key = decode_cursor(cursor)
     scope = tenant_scope(caller, reseller_id)  # a reseller: its own tickets; naming another tenant is a 404
-    page = await ticket_reads.list_tickets(ctx, scope, state, str(key[0]) if key else None, limit)
+    page = await ticket_reads.list_tickets(runtime, scope, state, str(key[0]) if key else None, limit)
     return Page(
         items=[ticket_read(found.ticket, found.clocks) for found in page.items],
         next_cursor=encode_cursor([page.last_id]) if page.last_id is not None else None,
@@ -89,8 +92,8 @@ async def list_tickets(
     response_model=TicketRead,
     responses=_problems(404),
 )
-async def get_ticket(ticket_id: str, ctx: Ctx, caller: TicketCaller) -> TicketRead:
-    return await _read(ctx, caller, ticket_id)
+async def get_ticket(ticket_id: str, runtime: RuntimeDep, caller: TicketCaller) -> TicketRead:
+    return await _read(runtime, caller, ticket_id)
 
 
 @router.get(
@@ -99,8 +102,8 @@ async def get_ticket(ticket_id: str, ctx: Ctx, caller: TicketCaller) -> TicketRe
     response_model=SlaExplanation,
     responses=_problems(404),
 )
-async def explain_sla(ticket_id: str, ctx: Ctx, caller: TicketCaller) -> SlaExplanation:
-    found = await ticket_reads.ticket_clocks(ctx, caller, ticket_id)
+async def explain_sla(ticket_id: str, runtime: RuntimeDep, caller: TicketCaller) -> SlaExplanation:
+    found = await ticket_reads.ticket_clocks(runtime, caller, ticket_id)
     return explanation(found.ticket, found.clocks, found.now)
 
 
@@ -110,8 +113,8 @@ async def explain_sla(ticket_id: str, ctx: Ctx, caller: TicketCaller) -> SlaExpl
     response_model=list[TicketEventRead],
     responses=_problems(404),
 )
-async def ticket_history(ticket_id: str, ctx: Ctx, caller: TicketCaller) -> list[TicketEventRead]:
-    return [event_read(event) for event in await ticket_reads.ticket_history(ctx, caller, ticket_id)]
+async def ticket_history(ticket_id: str, runtime: RuntimeDep, caller: TicketCaller) -> list[TicketEventRead]:
+    return [event_read(event) for event in await ticket_reads.ticket_history(runtime, caller, ticket_id)]
 
 
 @router.post(
@@ -121,8 +124,11 @@ async def ticket_history(ticket_id: str, ctx: Ctx, caller: TicketCaller) -> list
     response_model=TicketEventRead,
     responses=_problems(404, 409, 422),
 )
-async def post_message(ticket_id: str, body: MessageCreate, ctx: Ctx, caller: TicketCaller) -> TicketEventRead:
-    return event_read(await tickets.post_message(ctx, caller, ticket_id, mapping.to_post_message(body)))
+async def post_message(
+    ticket_id: str, body: MessageCreate, runtime: RuntimeDep, caller: TicketCaller
+) -> TicketEventRead:
+    ctx = use_case(runtime, caller, body.requested_at)
+    return event_read(await tickets.post_message(ctx, ticket_id, mapping.to_post_message(body)))
 
 
 @router.post(
@@ -131,9 +137,10 @@ async def post_message(ticket_id: str, body: MessageCreate, ctx: Ctx, caller: Ti
     response_model=TicketRead,
     responses=_problems(403, 404, 409, 422),
 )
-async def change_severity(ticket_id: str, body: SeverityChange, ctx: Ctx, caller: Staff) -> TicketRead:
-    await tickets.change_severity(ctx, caller, ticket_id, mapping.to_change_severity(body))
-    return await _read(ctx, caller, ticket_id)
+async def change_severity(ticket_id: str, body: SeverityChange, runtime: RuntimeDep, caller: Staff) -> TicketRead:
+    ctx = use_case(runtime, caller, body.requested_at)
+    await tickets.change_severity(ctx, ticket_id, mapping.to_change_severity(body))
+    return await _read(runtime, caller, ticket_id)
 
 
 @router.post(
@@ -142,9 +149,10 @@ async def change_severity(ticket_id: str, body: SeverityChange, ctx: Ctx, caller
     response_model=TicketRead,
     responses=_problems(403, 404, 409, 422),
 )
-async def change_state(ticket_id: str, body: StateChange, ctx: Ctx, caller: Staff) -> TicketRead:
-    await tickets.change_state(ctx, caller, ticket_id, mapping.to_change_state(body))
-    return await _read(ctx, caller, ticket_id)
+async def change_state(ticket_id: str, body: StateChange, runtime: RuntimeDep, caller: Staff) -> TicketRead:
+    ctx = use_case(runtime, caller, body.requested_at)
+    await tickets.change_state(ctx, ticket_id, mapping.to_change_state(body))
+    return await _read(runtime, caller, ticket_id)
 
 
 @router.post(
@@ -153,9 +161,10 @@ async def change_state(ticket_id: str, body: StateChange, ctx: Ctx, caller: Staf
     response_model=TicketRead,
     responses=_problems(403, 404, 409, 422),
 )
-async def escalate(ticket_id: str, body: EscalationCreate, ctx: Ctx, caller: Staff) -> TicketRead:
-    await tickets.escalate(ctx, caller, ticket_id, mapping.to_escalate_to_vendor(body))
-    return await _read(ctx, caller, ticket_id)
+async def escalate(ticket_id: str, body: EscalationCreate, runtime: RuntimeDep, caller: Staff) -> TicketRead:
+    ctx = use_case(runtime, caller, body.requested_at)
+    await tickets.escalate(ctx, ticket_id, mapping.to_escalate_to_vendor(body))
+    return await _read(runtime, caller, ticket_id)
 
 
 class IncidentCreate(BaseModel):
@@ -182,7 +191,7 @@ class IncidentRead(BaseModel):
     product_defect: bool
 
 
-def _incident(i: Incident) -> IncidentRead:
+def _incident(i: IncidentView) -> IncidentRead:
     return IncidentRead(
         id=i.id,
         ticket_id=i.ticket_id,
@@ -202,8 +211,10 @@ def _incident(i: Incident) -> IncidentRead:
     response_model=IncidentRead,
     responses=_problems(404, 409, 422),
 )
-async def report_incident(ticket_id: str, body: IncidentCreate, ctx: Ctx, caller: TicketCaller) -> IncidentRead:
-    return _incident(await incidents.report_incident(ctx, caller, ticket_id, body.summary))
+async def report_incident(
+    ticket_id: str, body: IncidentCreate, runtime: RuntimeDep, caller: TicketCaller
+) -> IncidentRead:
+    return _incident(await incidents.report_incident(use_case(runtime, caller), ticket_id, body.summary))
 
 
 incident_router = APIRouter(prefix="/v1/incidents", tags=["tickets"], route_class=JsonBodyRoute)
@@ -215,10 +226,10 @@ incident_router = APIRouter(prefix="/v1/incidents", tags=["tickets"], route_clas
     response_model=IncidentRead,
     responses=_problems(403, 404, 422),
 )
-async def record_finding(incident_id: str, body: FindingCreate, ctx: Ctx, caller: Staff) -> IncidentRead:
+async def record_finding(incident_id: str, body: FindingCreate, runtime: RuntimeDep, caller: Staff) -> IncidentRead:
     return _incident(
         await incidents.record_finding(
-            ctx, incident_id, unknown_bug=body.unknown_bug, product_defect=body.product_defect
+            use_case(runtime, caller), incident_id, unknown_bug=body.unknown_bug, product_defect=body.product_defect
         )
     )
 
@@ -229,6 +240,6 @@ async def record_finding(incident_id: str, body: FindingCreate, ctx: Ctx, caller
     response_model=SlaExplanation,
     responses=_problems(403, 404, 422),
 )
-async def reapply_policy(ticket_id: str, body: PolicyReapply, ctx: Ctx, caller: Admin) -> SlaExplanation:
-    await tickets.reapply_policy(ctx, caller, ticket_id, mapping.to_reapply_policy(body))
-    return await explain_sla(ticket_id, ctx, caller)
+async def reapply_policy(ticket_id: str, body: PolicyReapply, runtime: RuntimeDep, caller: Admin) -> SlaExplanation:
+    await tickets.reapply_policy(use_case(runtime, caller), ticket_id, mapping.to_reapply_policy(body))
+    return await explain_sla(ticket_id, runtime, caller)

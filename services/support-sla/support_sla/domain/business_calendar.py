@@ -171,7 +171,10 @@ class BusinessCalendar:
         return total
 
     def add_business_time(self, instant: datetime, amount: timedelta) -> datetime:
-        """Walk `amount` of business time forward from `instant`, skipping non-business days (docs/domain.md)."""
+        """Walk `amount` of business time forward from `instant`, skipping non-business days, to the earliest
+        instant at which it is made up: an amount that exactly fills the rest of a business day ends at that day's
+        close (24:00, or the end of its working hours), not at the next business day's start (docs/domain.md,
+        "Making up paused business time")."""
         if amount <= timedelta(0):
             return instant.astimezone(UTC)
         current = self.business_start(instant)
@@ -179,7 +182,7 @@ class BusinessCalendar:
         while True:
             day = self.local_day(current)
             available = self.window(day)[1] - current
-            if remaining < available:
+            if remaining <= available:
                 return current + remaining
             remaining -= available
             current = self.window(self.next_business_day(day))[0]

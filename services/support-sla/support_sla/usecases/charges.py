@@ -14,11 +14,11 @@ from bss.events.contracts.support import IncidentChargedV1, IncidentCreditedV1
 from bss.money import round_money
 from support_sla.domain.incident_quota import quota_position
 from support_sla.models import Incident, Reseller, SupportCharge, Ticket
-from support_sla.usecases.context import Context
+from support_sla.runtime import SupportUseCase
 
 
 async def add_incident(
-    ctx: Context, session: AsyncSession, ticket: Ticket, reseller: Reseller, summary: str, at: datetime
+    ctx: SupportUseCase, session: AsyncSession, ticket: Ticket, reseller: Reseller, summary: str, at: datetime
 ) -> Incident:
     """Count a new incident against the reseller's quota; over quota it is a paid incident (seed 002)."""
     on = at.date()
@@ -62,7 +62,7 @@ async def add_incident(
 
 
 async def charge_ticket_fee(
-    ctx: Context, session: AsyncSession, ticket: Ticket, reseller: Reseller, at: datetime
+    ctx: SupportUseCase, session: AsyncSession, ticket: Ticket, reseller: Reseller, at: datetime
 ) -> None:
     """A non-certified reseller pays a fee per ticket (seed 002); reversed if a defect is confirmed."""
     if reseller.certified:
@@ -72,7 +72,7 @@ async def charge_ticket_fee(
 
 
 async def _charge(
-    ctx: Context,
+    ctx: SupportUseCase,
     session: AsyncSession,
     ticket: Ticket,
     reseller: Reseller,
@@ -107,7 +107,7 @@ async def _charge(
 
 
 async def publish_charge(
-    ctx: Context, session: AsyncSession, charge: SupportCharge, subject: str, subscription_id: str
+    ctx: SupportUseCase, session: AsyncSession, charge: SupportCharge, subject: str, subscription_id: str
 ) -> None:
     """Emit `IncidentCharged` for a charge once its contract subscription is known."""
     text = (
@@ -115,7 +115,7 @@ async def publish_charge(
         if charge.kind == "ticket_fee"
         else "Paid support incident (over the annual quota)"
     )
-    await ctx.outbox.add(
+    await ctx.runtime.outbox.add(
         session,
         IncidentChargedV1(
             ticket_id=charge.ticket_id,
@@ -129,12 +129,12 @@ async def publish_charge(
             charged_at=charge.charged_at,
             description=f"{text}: {subject}"[:4000],
         ),
-        now=ctx.clock.now(),
+        now=ctx.now,
     )
     charge.published = True
 
 
-async def publish_pending_charges(ctx: Context, session: AsyncSession, reseller: Reseller) -> None:
+async def publish_pending_charges(ctx: SupportUseCase, session: AsyncSession, reseller: Reseller) -> None:
     """Charges made before the reseller's subscription was known go out now."""
     if not reseller.subscription_id:
         return
@@ -148,7 +148,7 @@ async def publish_pending_charges(ctx: Context, session: AsyncSession, reseller:
 
 
 async def reverse_ticket_fee(
-    ctx: Context, session: AsyncSession, ticket: Ticket, reseller: Reseller, at: datetime
+    ctx: SupportUseCase, session: AsyncSession, ticket: Ticket, reseller: Reseller, at: datetime
 ) -> None:
     """A confirmed product defect waives the ticket fee: its charge is reversed once (seed 002)."""
     charge = await session.scalar(
@@ -162,7 +162,7 @@ async def reverse_ticket_fee(
     if not charge.published or not reseller.subscription_id:
         charge.published = True  # never billed: nothing to reverse on an invoice
         return
-    await ctx.outbox.add(
+    await ctx.runtime.outbox.add(
         session,
         IncidentCreditedV1(
             ticket_id=ticket.id,
@@ -176,12 +176,12 @@ async def reverse_ticket_fee(
             credited_at=at,
             reason="Confirmed product defect: ticket fee waived.",
         ),
-        now=ctx.clock.now(),
+        now=ctx.now,
     )
 
 
 async def credit_unknown_bug(
-    ctx: Context, session: AsyncSession, incident: Incident, reseller: Reseller, at: datetime
+    ctx: SupportUseCase, session: AsyncSession, incident: Incident, reseller: Reseller, at: datetime
 ) -> None:
     """A previously unknown bug returns the incident to the quota (`IncidentCredited`, quota_credit)."""
     if incident.unknown_bug:
@@ -191,7 +191,7 @@ async def credit_unknown_bug(
         return
     incident.counted = False
     if reseller.subscription_id:
-        await ctx.outbox.add(
+        await ctx.runtime.outbox.add(
             session,
             IncidentCreditedV1(
                 ticket_id=incident.ticket_id,
@@ -203,5 +203,5 @@ async def credit_unknown_bug(
                 credited_at=at,
                 reason=f"Previously unknown bug reported: {incident.summary}"[:4000],
             ),
-            now=ctx.clock.now(),
+            now=ctx.now,
         )

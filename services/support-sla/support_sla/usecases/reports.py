@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from support_sla.adapters.reports import REPORTS, Period, report_a, report_b, report_c, report_d, report_e
-from support_sla.usecases.context import Context
+from support_sla.runtime import SupportRuntime
 
 ReportName = Literal["a", "b", "c", "d", "e"]
 
@@ -21,10 +21,10 @@ class Report:
     rows: list[dict[str, Any]]
 
 
-async def run_report(ctx: Context, report: ReportName, period: Period) -> Report:
+async def run_report(runtime: SupportRuntime, report: ReportName, period: Period) -> Report:
     """One report over `period`, as of now (report C ages the cases still open now)."""
-    now = ctx.clock.now()
-    async with ctx.sessions() as session:
+    now = runtime.clock.now()
+    async with runtime.sessions() as session:
         if report == "c":
             rows = await report_c(session, period, now)
         else:

@@ -18,34 +18,34 @@ from bss.db import insert_for
 from bss.events.contracts.support import SlaBreachedV1
 from support_sla.adapters.due_targets import AlertKind, claim_due, next_due
 from support_sla.models import SlaAlert, SlaTarget, Ticket
+from support_sla.runtime import SupportRuntime, SupportUseCase
 from support_sla.usecases.certification import expire_certifications
-from support_sla.usecases.context import Context
 
 log = structlog.get_logger("support_sla.scheduler")
 BATCH = 500
 
 
-async def raise_due(ctx: Context) -> int:
-    """One pass: warnings, breaches and certification expiries due by now, committed together. Rows handled."""
-    now = ctx.clock.now()
-    async with ctx.sessions() as session, session.begin():
+async def raise_due(ctx: SupportUseCase) -> int:
+    """One pass: warnings, breaches and certification expiries due by `ctx.now`, committed together. Rows handled."""
+    now = ctx.now
+    async with ctx.transaction() as session:
         handled = await _raise(ctx, session, now, "breach")
         handled += await _raise(ctx, session, now, "warning")
         handled += await expire_certifications(ctx, session, now)
     return handled
 
 
-async def seconds_to_next_due(ctx: Context) -> float:
+async def seconds_to_next_due(runtime: SupportRuntime) -> float:
     """Seconds until the earliest pending warning, breach or certification expiry (capped)."""
-    cap = ctx.settings.scheduler_max_sleep_s
-    async with ctx.sessions() as session:
+    cap = runtime.settings.scheduler_max_sleep_s
+    async with runtime.sessions() as session:
         candidates = await next_due(session)
     if not candidates:
         return cap
-    return max(0.0, min(cap, (min(candidates) - ctx.clock.now()).total_seconds()))
+    return max(0.0, min(cap, (min(candidates) - runtime.clock.now()).total_seconds()))
 
 
-async def _raise(ctx: Context, session: AsyncSession, now: datetime, kind: AlertKind) -> int:
+async def _raise(ctx: SupportUseCase, session: AsyncSession, now: datetime, kind: AlertKind) -> int:
     rows = await claim_due(session, kind, now, BATCH)
     for row in rows:
         due = row.breach_at if kind == "breach" else row.warning_at
@@ -78,10 +78,10 @@ async def _raise(ctx: Context, session: AsyncSession, now: datetime, kind: Alert
 
 
 async def _publish_breach(
-    ctx: Context, session: AsyncSession, row: SlaTarget, severity: str, due: datetime, now: datetime
+    ctx: SupportUseCase, session: AsyncSession, row: SlaTarget, severity: str, due: datetime, now: datetime
 ) -> None:
     reseller_id = await session.scalar(select(Ticket.reseller_id).where(Ticket.id == row.ticket_id))
-    await ctx.outbox.add(
+    await ctx.runtime.outbox.add(
         session,
         SlaBreachedV1(
             ticket_id=row.ticket_id,

@@ -1,13 +1,13 @@
 """What the ticket use cases are asked to do: one frozen command per use case, free of HTTP schemas.
 
-`requested_at` travels with the command because the use case checks it against the ticket (an admin may backdate,
-but never to before the ticket was opened).
+`requested_at` is not part of a command: it makes the use case's instants (`SupportUseCase.instants`, resolved by
+the api with `bss.api.backdating.resolve_instants`), which the use case checks against the ticket (an admin may
+backdate, but never to before the ticket was opened).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from bss.events.contracts.value_types import Severity
 
@@ -21,7 +21,6 @@ class OpenTicket:
     severity: Severity
     incidents: tuple[str, ...]  # one summary per technical issue; none: the subject
     reseller_id: str | None  # staff name the reseller; a reseller opens for itself
-    requested_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +28,12 @@ class PostMessage:
     body: str
     internal: bool  # an internal note the reseller never sees
     wait_on_reseller: bool  # ask the reseller; the SLA clock pauses
-    requested_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
 class ChangeSeverity:
     severity: Severity
     reason: str
-    requested_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +41,11 @@ class ChangeState:
     state: str  # temporary_solution_provided, resolved or closed
     resolution: str | None  # required to resolve
     confirmed_defect: bool
-    requested_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
 class EscalateToVendor:
     template: dict[str, str | None]  # the escalation template's fields (domain/escalation.py), as given
-    requested_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bss.api.backdating import resolve_instants
 from bss.api.idempotency import IdempotencyStore, IdempotentRequest, StoredAnswer
 from bss.events.contracts.support import TicketOpenedV1, TicketResolvedV1, TicketSeverityChangedV1
 from bss.identity import Caller, Role
@@ -27,8 +26,9 @@ from support_sla.errors import (
     calendar_problem,
 )
 from support_sla.models import PLACEHOLDER_COUNTRY, Reseller, Ticket, TicketEvent, messaging
+from support_sla.runtime import SLA_DUE_TIMES, SupportUseCase
 from support_sla.usecases.charges import add_incident, charge_ticket_fee, reverse_ticket_fee
-from support_sla.usecases.context import Context
+from support_sla.usecases.policy import configured_policy
 from support_sla.usecases.sla_sync import due_times, store_clocks
 from support_sla.usecases.ticket_commands import (
     ChangeSeverity,
@@ -38,6 +38,7 @@ from support_sla.usecases.ticket_commands import (
     PostMessage,
     ReapplyPolicy,
 )
+from support_sla.usecases.ticket_results import TicketEventView, TicketView
 
 IDEMPOTENCY = IdempotencyStore(messaging)
 EOL_NOTICE = "Unsupported version, update first: only the latest release and the two before it are supported."
@@ -74,13 +75,11 @@ def _event(
     )
 
 
-def _instants(
-    ctx: Context, caller: Caller, requested_at: datetime | None, ticket: Ticket | None
-) -> tuple[datetime, datetime]:
-    instants = resolve_instants(caller, requested_at, ctx.clock.now())
-    if ticket is not None and instants.effective < ticket.opened_at:
+def _instants(ctx: SupportUseCase, ticket: Ticket) -> tuple[datetime, datetime]:
+    """The call's effective and recorded instants; a change never applies before the ticket was opened."""
+    if ctx.effective < ticket.opened_at:
         raise InvalidField("requested_at", "must not be before the ticket was opened")
-    return instants.effective, instants.recorded
+    return ctx.effective, ctx.now
 
 
 def _owner(caller: Caller, command: OpenTicket) -> str:
@@ -125,20 +124,18 @@ def _new_ticket(
     )
 
 
-async def open_ticket(
-    ctx: Context, caller: Caller, command: OpenTicket, idempotent: IdempotentRequest | None = None
-) -> str:
+async def open_ticket(ctx: SupportUseCase, command: OpenTicket, idempotent: IdempotentRequest | None = None) -> str:
     """A reseller opens a ticket: policy snapshot, SLA clocks, incidents against the quota, ticket fee.
 
     Returns the ticket id; a retry with the same Idempotency-Key and body returns the first ticket's id.
     """
-    reseller_id = _owner(caller, command)
-    at, recorded = _instants(ctx, caller, command.requested_at, None)
+    reseller_id = _owner(ctx.caller, command)
+    at, recorded = ctx.effective, ctx.now
     try:
-        policy = ctx.policy()
+        policy = configured_policy(ctx.settings)
     except CalendarError as exc:
         raise calendar_problem(exc) from exc
-    async with ctx.sessions() as session, session.begin():
+    async with ctx.transaction() as session:
         stored = await IDEMPOTENCY.find(session, idempotent)
         if stored is not None:
             return str(stored.body["ticket_id"])
@@ -150,7 +147,7 @@ async def open_ticket(
         await session.flush()
         clocks = await store_clocks(session, ticket, at)
         summaries = command.incidents or (command.subject,)
-        await ctx.outbox.add(
+        await ctx.runtime.outbox.add(
             session,
             TicketOpenedV1(
                 ticket_id=ticket.id,
@@ -169,17 +166,18 @@ async def open_ticket(
         for summary in summaries:
             await add_incident(ctx, session, ticket, reseller, summary[:200], at)
         await IDEMPOTENCY.remember(session, idempotent, StoredAnswer(201, {"ticket_id": ticket.id}), now=recorded)
-    ctx.due_times_changed.set()
+    ctx.runtime.wakeup(SLA_DUE_TIMES).set()
     return ticket.id
 
 
-async def post_message(ctx: Context, caller: Caller, ticket_id: str, command: PostMessage) -> TicketEvent:
+async def post_message(ctx: SupportUseCase, ticket_id: str, command: PostMessage) -> TicketEventView:
     """A public reply or internal note; an agent may wait on the reseller (pause), whose reply resumes."""
-    async with ctx.sessions() as session, session.begin():
+    caller = ctx.caller
+    async with ctx.transaction() as session:
         ticket = await load_ticket(session, caller, ticket_id, lock=True)
         if ticket.state == "closed":
             raise TicketStateConflict("The ticket is closed: open a new ticket instead of replying.")
-        at, recorded = _instants(ctx, caller, command.requested_at, ticket)
+        at, recorded = _instants(ctx, ticket)
         is_reseller = caller.role is Role.RESELLER
         if is_reseller and (command.internal or command.wait_on_reseller):
             field = "internal" if command.internal else "wait_on_reseller"
@@ -212,19 +210,21 @@ async def post_message(ctx: Context, caller: Caller, ticket_id: str, command: Po
                 ticket.state = "waiting_on_reseller"
         await session.flush()
         await store_clocks(session, ticket, recorded)
-    ctx.due_times_changed.set()
-    return message
+        posted = TicketEventView.of(message)
+    ctx.runtime.wakeup(SLA_DUE_TIMES).set()
+    return posted
 
 
-async def change_severity(ctx: Context, caller: Caller, ticket_id: str, command: ChangeSeverity) -> Ticket:
+async def change_severity(ctx: SupportUseCase, ticket_id: str, command: ChangeSeverity) -> TicketView:
     """Support changes the severity with a reason; due times are recomputed from the opening (docs/domain.md)."""
-    async with ctx.sessions() as session, session.begin():
+    caller = ctx.caller
+    async with ctx.transaction() as session:
         ticket = await load_ticket(session, caller, ticket_id, lock=True)
         if ticket.state in ("resolved", "closed"):
             raise TicketStateConflict(f"The ticket is {ticket.state}: its severity no longer matters.")
         if command.severity == ticket.severity:
             raise InvalidField("severity", f"the ticket already has severity {command.severity}")
-        at, recorded = _instants(ctx, caller, command.requested_at, ticket)
+        at, recorded = _instants(ctx, ticket)
         session.add(
             _event(
                 ticket,
@@ -240,7 +240,7 @@ async def change_severity(ctx: Context, caller: Caller, ticket_id: str, command:
         previous, ticket.severity = ticket.severity, command.severity
         await session.flush()
         clocks = await store_clocks(session, ticket, recorded)
-        await ctx.outbox.add(
+        await ctx.runtime.outbox.add(
             session,
             TicketSeverityChangedV1(
                 ticket_id=ticket.id,
@@ -253,15 +253,17 @@ async def change_severity(ctx: Context, caller: Caller, ticket_id: str, command:
             ),
             now=recorded,
         )
-    ctx.due_times_changed.set()
-    return ticket
+        changed = TicketView.of(ticket)
+    ctx.runtime.wakeup(SLA_DUE_TIMES).set()
+    return changed
 
 
-async def change_state(ctx: Context, caller: Caller, ticket_id: str, command: ChangeState) -> Ticket:
+async def change_state(ctx: SupportUseCase, ticket_id: str, command: ChangeState) -> TicketView:
     """Temporary solution provided, resolved (needs a resolution) or closed; resolving ends any pause."""
-    async with ctx.sessions() as session, session.begin():
+    caller = ctx.caller
+    async with ctx.transaction() as session:
         ticket = await load_ticket(session, caller, ticket_id, lock=True)
-        at, recorded = _instants(ctx, caller, command.requested_at, ticket)
+        at, recorded = _instants(ctx, ticket)
         if ticket.state == "closed" or (ticket.state == "resolved" and command.state != "closed"):
             raise TicketStateConflict(f"The ticket is {ticket.state}.")
         if command.state == "closed" and ticket.state != "resolved":
@@ -282,16 +284,17 @@ async def change_state(ctx: Context, caller: Caller, ticket_id: str, command: Ch
             await _resolve(ctx, session, ticket, command, at, recorded)
         await session.flush()
         await store_clocks(session, ticket, recorded)
-    ctx.due_times_changed.set()
-    return ticket
+        changed = TicketView.of(ticket)
+    ctx.runtime.wakeup(SLA_DUE_TIMES).set()
+    return changed
 
 
 async def _resolve(
-    ctx: Context, session: AsyncSession, ticket: Ticket, command: ChangeState, at: datetime, recorded: datetime
+    ctx: SupportUseCase, session: AsyncSession, ticket: Ticket, command: ChangeState, at: datetime, recorded: datetime
 ) -> None:
     ticket.resolved_at = at
     ticket.confirmed_defect = command.confirmed_defect
-    await ctx.outbox.add(
+    await ctx.runtime.outbox.add(
         session,
         TicketResolvedV1(
             ticket_id=ticket.id,
@@ -311,14 +314,15 @@ async def _resolve(
         await reverse_ticket_fee(ctx, session, ticket, reseller, at)
 
 
-async def escalate(ctx: Context, caller: Caller, ticket_id: str, command: EscalateToVendor) -> Ticket:
+async def escalate(ctx: SupportUseCase, ticket_id: str, command: EscalateToVendor) -> TicketView:
     """Escalate to the vendor: every template field is required; an unsupported build must update first."""
     missing = missing_template_fields(command.template)
     if missing:
         raise MissingTemplateFields(missing)
-    async with ctx.sessions() as session, session.begin():
+    caller = ctx.caller
+    async with ctx.transaction() as session:
         ticket = await load_ticket(session, caller, ticket_id, lock=True)
-        at, recorded = _instants(ctx, caller, command.requested_at, ticket)
+        at, recorded = _instants(ctx, ticket)
         if ticket.state in ("resolved", "closed"):
             raise TicketStateConflict(f"The ticket is {ticket.state}.")
         if ticket.unsupported_version:
@@ -328,13 +332,14 @@ async def escalate(ctx: Context, caller: Caller, ticket_id: str, command: Escala
         ticket.state = "escalated_to_vendor"
         await session.flush()
         await store_clocks(session, ticket, recorded)
-    return ticket
+        escalated = TicketView.of(ticket)
+    return escalated
 
 
-async def reapply_policy(ctx: Context, caller: Caller, ticket_id: str, command: ReapplyPolicy) -> Ticket:
+async def reapply_policy(ctx: SupportUseCase, ticket_id: str, command: ReapplyPolicy) -> TicketView:
     """An admin explicitly re-snapshots the current policy (and optionally a corrected calendar) on a ticket;
     nothing else ever moves a running ticket's due times."""
-    policy = ctx.policy()
+    policy = configured_policy(ctx.settings)
     if command.calendar is not None:
         c = command.calendar
         try:
@@ -345,12 +350,13 @@ async def reapply_policy(ctx: Context, caller: Caller, ticket_id: str, command: 
             policy = replace(policy, calendar=calendar.validate())
         except CalendarError as exc:
             raise calendar_problem(exc) from exc
-    async with ctx.sessions() as session, session.begin():
-        ticket = await load_ticket(session, caller, ticket_id, lock=True)
-        now = ctx.clock.now()
+    async with ctx.transaction() as session:
+        ticket = await load_ticket(session, ctx.caller, ticket_id, lock=True)
+        now = ctx.now
         ticket.policy_snapshot = policy.to_json()
-        session.add(_event(ticket, "policy_reapplied", now, now, caller, body=command.reason, internal=True))
+        session.add(_event(ticket, "policy_reapplied", now, now, ctx.caller, body=command.reason, internal=True))
         await session.flush()
         await store_clocks(session, ticket, now)
-    ctx.due_times_changed.set()
-    return ticket
+        reapplied = TicketView.of(ticket)
+    ctx.runtime.wakeup(SLA_DUE_TIMES).set()
+    return reapplied

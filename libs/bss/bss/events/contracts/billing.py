@@ -202,6 +202,11 @@ class InvoiceIssuedV1(EventData):
     tax_rate: Percent = Field(description="Tax rate of the reseller's country, in percent.")
     tax: Amount = Field(description="round_half_up(subtotal x tax_rate / 100); not a line.")
     total: Amount = Field(description="Payable: subtotal + tax.")
+    tax_treatment: Literal["standard", "reverse_charge"] = Field(
+        default="standard",
+        description="standard: the country's rate; reverse_charge: 0 %, VAT accounted for by the EU buyer.",
+    )
+    tax_note: str | None = Field(default=None, max_length=300, description="The legal note printed with the tax.")
 
     def subject(self) -> str:
         return self.invoice_id

@@ -1,0 +1,229 @@
+"""The admin API of a service's effective-dated settings (`bss.effective_settings`), one set of routes per kind.
+
+    GET    /v1/settings                        the kinds this service owns
+    GET    /v1/settings/changes                the audit trail (kind, scope filters; cursor pages)
+    GET    /v1/settings/{kind}?as_of=D         every scope's value in force on D (today by default)
+    GET    /v1/settings/{kind}/{scope}?as_of=D one scope's value in force on D
+    PUT    /v1/settings/{kind}/{scope}         from effective_from on, this value (admin)
+    DELETE /v1/settings/{kind}/{scope}?effective_from=D   from D on, no value (admin)
+
+Each kind gets its own routes so that `/docs` shows its value's schema and an example. Staff read; admins
+change. This module deliberately has no `from __future__ import annotations`: the per-kind routes are built in
+a loop and FastAPI must see their value types, not names.
+"""
+
+from datetime import date, datetime
+from typing import Annotated, Any, Generic
+
+from fastapi import APIRouter, Body, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from bss.api.caller import Admin, Staff
+from bss.api.json_body import JsonBodyRoute
+from bss.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from bss.api.runtime import RuntimeDep
+from bss.effective_settings import (
+    ChangeGuard,
+    InvalidScope,
+    SettingKind,
+    SettingsStore,
+    SettingVersion,
+    V,
+    change_setting,
+)
+from bss.problems import NotFound, ValidationProblem, field_error
+from bss.usecase import UseCase
+
+ScopePath = Annotated[str, Path(min_length=1, max_length=100, description="What the setting is for (see the kind).")]
+AsOf = Annotated[date | None, Query(description="The day whose values to show (YYYY-MM-DD); today when left out.")]
+
+
+class SettingKindRead(BaseModel):
+    name: str
+    title: str
+    description: str
+    scope: str = Field(description="What a scope names.")
+    path: str
+
+
+class SettingRead(BaseModel, Generic[V]):
+    """One change of a setting: from `effective_from` on, `scope` has `value` (null: removed)."""
+
+    seq: int = Field(description="The change's position in the audit trail.")
+    kind: str
+    scope: str
+    value: V | None
+    previous: V | None = Field(description="The value in force on effective_from before this change.")
+    effective_from: date
+    recorded_at: datetime
+    recorded_by: str
+    reason: str | None
+
+
+class SettingsInForce(BaseModel, Generic[V]):
+    kind: str
+    as_of: date
+    items: list[SettingRead[V]]
+
+
+class SettingChange(BaseModel, Generic[V]):
+    """A change: from `effective_from` on, the scope has `value`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: V
+    effective_from: date = Field(description="The first day the value applies to.")
+    reason: str | None = Field(default=None, max_length=500, description="Why, for the audit trail.")
+
+
+def _read(version: SettingVersion[Any]) -> dict[str, Any]:
+    return {
+        "seq": version.seq,
+        "kind": version.kind,
+        "scope": version.scope,
+        "value": version.value,
+        "previous": version.previous,
+        "effective_from": version.effective_from,
+        "recorded_at": version.recorded_at,
+        "recorded_by": version.recorded_by,
+        "reason": version.reason,
+    }
+
+
+def _scope(kind: SettingKind[Any], raw: str) -> str:
+    try:
+        return kind.scope(raw)
+    except InvalidScope as exc:
+        raise ValidationProblem(f"{kind.title}: {exc}", errors=[field_error("scope", str(exc))]) from exc
+
+
+def settings_router(
+    store: SettingsStore, *, guard: ChangeGuard | None = None, prefix: str = "/v1/settings"
+) -> APIRouter:
+    """The settings routes of one service: the kinds of `store`, changes checked by `guard`."""
+    router = APIRouter(prefix=prefix, tags=["settings"], route_class=JsonBodyRoute)
+
+    @router.get("", summary="The kinds of settings this service owns")
+    async def kinds(_caller: Staff) -> list[SettingKindRead]:
+        return [
+            SettingKindRead(
+                name=k.name, title=k.title, description=k.description, scope=k.scope_label, path=f"{prefix}/{k.name}"
+            )
+            for k in store.kinds.values()
+        ]
+
+    @router.get("/changes", summary="The audit trail: every change, oldest first")
+    async def changes(
+        _caller: Staff,
+        runtime: RuntimeDep,
+        kind: Annotated[str | None, Query(max_length=60, description="Only this kind's changes.")] = None,
+        scope: Annotated[str | None, Query(max_length=100, description="Only this scope's (needs kind).")] = None,
+        cursor: Annotated[str | None, Query(max_length=200)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    ) -> Page[SettingRead[Any]]:
+        chosen = None
+        if kind is not None:
+            chosen = store.kind(kind)
+            if chosen is None:
+                raise NotFound(f"No setting kind {kind!r} here; GET {prefix} lists them.")
+        if scope is not None and chosen is None:
+            raise ValidationProblem("scope needs kind", errors=[field_error("scope", "name the kind as well")])
+        key = decode_cursor(cursor)
+        after = key[0] if key and isinstance(key[0], int) else None
+        async with runtime.sessions() as session:
+            found = await store.history(
+                session,
+                kind=chosen,
+                scope=_scope(chosen, scope) if chosen is not None and scope is not None else None,
+                after_seq=after,
+                limit=limit + 1,
+            )
+        page = found[:limit]
+        next_cursor = encode_cursor([page[-1].seq]) if len(found) > limit else None
+        return Page[SettingRead[Any]](items=[SettingRead[Any](**_read(v)) for v in page], next_cursor=next_cursor)
+
+    for kind in store.kinds.values():
+        _add_kind(router, store, kind, guard)
+    return router
+
+
+def _add_kind(router: APIRouter, store: SettingsStore, kind: SettingKind[Any], guard: ChangeGuard | None) -> None:
+    value_type = kind.value_type
+    read_type = SettingRead[value_type]  # type: ignore[valid-type]
+    list_type = SettingsInForce[value_type]  # type: ignore[valid-type]
+    change_type = SettingChange[value_type]  # type: ignore[valid-type]
+    example = {"value": dict(kind.example_value), "effective_from": "2027-01-01", "reason": "price review 2027"}
+    path = "/" + kind.name
+
+    async def in_force(_caller: Staff, runtime: RuntimeDep, as_of: AsOf = None) -> Any:
+        on = as_of or runtime.clock.now().date()
+        async with runtime.sessions() as session:
+            versions = await store.in_force(session, kind, on)
+        return list_type(kind=kind.name, as_of=on, items=[read_type(**_read(v)) for v in versions.values()])
+
+    async def one(_caller: Staff, runtime: RuntimeDep, scope: ScopePath, as_of: AsOf = None) -> Any:
+        canonical = _scope(kind, scope)
+        on = as_of or runtime.clock.now().date()
+        async with runtime.sessions() as session:
+            version = await store.version_of(session, kind, canonical, on)
+        if version is None:
+            raise NotFound(f"{kind.title}: {canonical} has no value on {on.isoformat()}.")
+        return read_type(**_read(version))
+
+    async def put(caller: Admin, runtime: RuntimeDep, scope: ScopePath, body: change_type) -> Any:  # type: ignore[valid-type]
+        version = await change_setting(
+            UseCase.acting_now(runtime, caller),
+            store,
+            kind,
+            _scope(kind, scope),
+            body.value,  # type: ignore[attr-defined]
+            effective_from=body.effective_from,  # type: ignore[attr-defined]
+            reason=body.reason,  # type: ignore[attr-defined]
+            guard=guard,
+        )
+        return read_type(**_read(version))
+
+    async def remove(
+        caller: Admin,
+        runtime: RuntimeDep,
+        scope: ScopePath,
+        effective_from: Annotated[date, Query(description="The first day without a value.")],
+        reason: Annotated[str | None, Query(max_length=500)] = None,
+    ) -> Any:
+        version = await change_setting(
+            UseCase.acting_now(runtime, caller),
+            store,
+            kind,
+            _scope(kind, scope),
+            None,
+            effective_from=effective_from,
+            reason=reason,
+            guard=guard,
+        )
+        return read_type(**_read(version))
+
+    put.__annotations__["body"] = Annotated[
+        change_type, Body(openapi_examples={"change": {"summary": "A change from a date", "value": example}})
+    ]
+    summary = kind.title
+    router.add_api_route(
+        path, in_force, methods=["GET"], response_model=list_type, summary=f"{summary}: every value in force"
+    )
+    router.add_api_route(
+        path + "/{scope}", one, methods=["GET"], response_model=read_type, summary=f"{summary}: one value in force"
+    )
+    router.add_api_route(
+        path + "/{scope}",
+        put,
+        methods=["PUT"],
+        response_model=read_type,
+        summary=f"{summary}: set from a date",
+        description=f"{kind.description}\n\nScope: {kind.scope_label}, e.g. `{kind.example_scope}`.",
+    )
+    router.add_api_route(
+        path + "/{scope}",
+        remove,
+        methods=["DELETE"],
+        response_model=read_type,
+        summary=f"{summary}: remove from a date",
+    )

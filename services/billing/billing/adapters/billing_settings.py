@@ -1,0 +1,253 @@
+"""Billing's settings as effective-dated data (`bss.effective_settings`): the kinds billing owns, how a period's
+terms are read from them, and the environment values a fresh database is seeded with.
+
+docs/domain.md, "Settings as data": an invoice applies the values in force on its period's first day; the Tier 1
+program counts only where it is active for the whole period.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing.domain.billing_terms import (
+    DEFAULT_SCOPE,
+    EU_MEMBER_STATES,
+    BillingTerms,
+    Seller,
+    TaxRule,
+    valid_eu_vat_id,
+)
+from billing.domain.distributor_margin import tier_one_program_active
+from billing.models import setting_versions
+from billing.settings import BillingSettings
+from bss.calendar_months import next_period, period_containing
+from bss.effective_settings import InvalidScope, SettingKind, SettingsStore
+from bss.money import PRICE_LIST_CURRENCIES
+
+Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=9, decimal_places=4)]
+SELLER_SCOPE = "distributor"
+SEED_FROM = date(1970, 1, 1)
+"""The effective date of values seeded from the environment: in force for every period."""
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TaxRateValue(_Value):
+    rate_percent: Percent = Field(description="The VAT or sales-tax rate, percent.")
+    note: str | None = Field(
+        default=None, max_length=300, description="Printed on invoices under this rate, e.g. why no VAT is charged."
+    )
+
+
+class DiscountValue(_Value):
+    percent: Percent = Field(description="The distributor's discount on the vendor's price, percent.")
+
+
+class PriceListCurrencyValue(_Value):
+    currency: str = Field(description=f"One of the vendor price lists: {', '.join(PRICE_LIST_CURRENCIES)}.")
+
+    @field_validator("currency")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        code = value.upper()
+        if code not in PRICE_LIST_CURRENCIES:
+            raise ValueError(f"not a vendor price list; one of {', '.join(PRICE_LIST_CURRENCIES)}")
+        return code
+
+
+class TierOneProgramValue(_Value):
+    discount_percent: Percent = Field(
+        default=Decimal(10), description="The program's discount on the vendor price, percent (0: not in it)."
+    )
+
+
+class SellerValue(_Value):
+    legal_name: str = Field(min_length=1, max_length=200)
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2.")
+    vat_id: str | None = Field(default=None, max_length=30, description="Checked when the country is in the EU.")
+    address_lines: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=6)
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        if not value.isascii() or not value.isalpha():
+            raise ValueError("two letters, e.g. DE")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _vat_id_of_its_country(self) -> SellerValue:
+        if self.vat_id and self.country in EU_MEMBER_STATES and not valid_eu_vat_id(self.vat_id, self.country):
+            raise ValueError(f"vat_id is not a valid VAT id of {self.country}")
+        return self
+
+
+def _country_or_default(raw: str) -> str:
+    if raw == DEFAULT_SCOPE:
+        return raw
+    code = raw.upper()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise InvalidScope("a country code (2 letters, e.g. DE) or * for countries not listed")
+    return code
+
+
+def _uuid(raw: str) -> str:
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError as exc:
+        raise InvalidScope("a uuid") from exc
+
+
+def _reseller_or_default(raw: str) -> str:
+    if raw == DEFAULT_SCOPE:
+        return raw
+    try:
+        return _uuid(raw)
+    except InvalidScope as exc:
+        raise InvalidScope("a reseller id (uuid) or * for every reseller") from exc
+
+
+def _discount_scope(raw: str) -> str:
+    if raw == DEFAULT_SCOPE:
+        return raw
+    prefix, _, rest = raw.partition(":")
+    if prefix in ("reseller", "tier") and rest:
+        try:
+            return f"{prefix}:{_uuid(rest)}"
+        except InvalidScope:
+            pass
+    raise InvalidScope("reseller:<reseller id>, tier:<tier product id> or * (the default)")
+
+
+def _seller_scope(raw: str) -> str:
+    if raw != SELLER_SCOPE:
+        raise InvalidScope(f"{SELLER_SCOPE} (there is one seller)")
+    return raw
+
+
+TAX_RATES = SettingKind(
+    name="tax-rates",
+    title="Tax rate",
+    description=(
+        "The tax rate of invoices to resellers in a country (`*`: countries not listed). A buyer with a valid VAT "
+        "id in another EU member state than the seller's gets the reverse charge (0 %) instead."
+    ),
+    value_type=TaxRateValue,
+    scope_label="country (ISO 3166-1 alpha-2), or * for countries not listed",
+    normalize_scope=_country_or_default,
+    example_scope="DE",
+    example_value={"rate_percent": "19", "note": None},
+)
+DISTRIBUTOR_DISCOUNTS = SettingKind(
+    name="distributor-discounts",
+    title="Distributor discount",
+    description=(
+        "The distributor's discount on the vendor's price, which its cost and margin are computed with: per "
+        "reseller, else per tier product, else the default."
+    ),
+    value_type=DiscountValue,
+    scope_label="reseller:<reseller id>, tier:<tier product id>, or * (the default)",
+    normalize_scope=_discount_scope,
+    example_scope="*",
+    example_value={"percent": "35"},
+)
+PRICE_LIST_CURRENCIES_KIND = SettingKind(
+    name="price-list-currencies",
+    title="Price-list currency",
+    description=(
+        "The vendor price list that resellers billed in a currency without one (CHF, SEK, ...) are rated from "
+        "before conversion: per reseller, else the default."
+    ),
+    value_type=PriceListCurrencyValue,
+    scope_label="reseller id (uuid), or * for every reseller",
+    normalize_scope=_reseller_or_default,
+    example_scope="*",
+    example_value={"currency": "EUR"},
+)
+TIER_ONE_PROGRAM = SettingKind(
+    name="tier-one-program",
+    title="Tier 1 support program",
+    description=(
+        "The Tier 1 program's discount on the vendor price, from its start; removing it (DELETE with "
+        "effective_from) ends it. It counts for a period only when in force for the whole period."
+    ),
+    value_type=TierOneProgramValue,
+    scope_label="reseller id (uuid), or * for every reseller",
+    normalize_scope=_reseller_or_default,
+    example_scope="*",
+    example_value={"discount_percent": "10"},
+)
+SELLER = SettingKind(
+    name="seller",
+    title="Seller",
+    description="The distributor as invoices name it; its country and VAT id decide the EU reverse charge.",
+    value_type=SellerValue,
+    scope_label=SELLER_SCOPE,
+    normalize_scope=_seller_scope,
+    example_scope=SELLER_SCOPE,
+    example_value={
+        "legal_name": "Cloud Distribution GmbH",
+        "country": "DE",
+        "vat_id": "DE136695976",
+        "address_lines": ["Hauptstrasse 1", "10115 Berlin"],
+    },
+)
+KINDS: tuple[SettingKind[Any], ...] = (
+    TAX_RATES,
+    DISTRIBUTOR_DISCOUNTS,
+    PRICE_LIST_CURRENCIES_KIND,
+    TIER_ONE_PROGRAM,
+    SELLER,
+)
+STORE = SettingsStore(setting_versions, KINDS)
+
+
+async def terms_for(session: AsyncSession, period: date) -> BillingTerms:
+    """The terms of `period` (its first day): values in force on the 1st; Tier 1 where in force all month."""
+    first = period_containing(period)
+    last = next_period(first) - timedelta(days=1)
+    taxes = await STORE.in_force(session, TAX_RATES, first)
+    discounts = await STORE.in_force(session, DISTRIBUTOR_DISCOUNTS, first)
+    currencies = await STORE.in_force(session, PRICE_LIST_CURRENCIES_KIND, first)
+    programs = await STORE.in_force(session, TIER_ONE_PROGRAM, last)
+    seller = await STORE.value_of(session, SELLER, SELLER_SCOPE, first)
+    return BillingTerms(
+        tax_rules={s: TaxRule(v.value.rate_percent, v.value.note) for s, v in taxes.items() if v.value},
+        discounts={s: v.value.percent for s, v in discounts.items() if v.value},
+        price_list_currencies={s: v.value.currency for s, v in currencies.items() if v.value},
+        tier_one={
+            s: v.value.discount_percent
+            for s, v in programs.items()
+            # read as of the month's last day: in force then, and since its 1st (not started or ended within it)
+            if v.value and tier_one_program_active(v.effective_from, first)
+        },
+        seller=Seller(seller.country, seller.vat_id) if seller else None,
+    )
+
+
+async def seed_from_environment(session: AsyncSession, settings: BillingSettings, now: datetime) -> int:
+    """A fresh database's first values, from the `BILLING_*` environment (each kind only while it has none)."""
+    taxes = {country: TaxRateValue(rate_percent=rate) for country, rate in settings.tax_rates.items()}
+    if settings.default_tax_rate:
+        taxes[DEFAULT_SCOPE] = TaxRateValue(rate_percent=settings.default_tax_rate)
+    seeded = await STORE.seed_if_empty(session, TAX_RATES, taxes, effective_from=SEED_FROM, recorded_at=now)
+    discounts = (
+        {DEFAULT_SCOPE: DiscountValue(percent=settings.distributor_discount_percent)}
+        if settings.distributor_discount_percent
+        else {}
+    )
+    seeded += await STORE.seed_if_empty(
+        session, DISTRIBUTOR_DISCOUNTS, discounts, effective_from=SEED_FROM, recorded_at=now
+    )
+    currency = {DEFAULT_SCOPE: PriceListCurrencyValue(currency=settings.fx_price_list_currency)}
+    seeded += await STORE.seed_if_empty(
+        session, PRICE_LIST_CURRENCIES_KIND, currency, effective_from=SEED_FROM, recorded_at=now
+    )
+    return seeded

@@ -1,0 +1,126 @@
+"""The terms a period is billed under: tax, the distributor's cost, the price list of FX-billed resellers.
+
+They are effective-dated settings (docs/domain.md, "Settings as data"); an invoice of a period applies the values
+in force on the period's first day, the way the Tier 1 program counts only when active for the whole period.
+This module holds the rules that choose among the values; reading them is the adapters' job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from stdnum.eu import vat as eu_vat
+
+DEFAULT_SCOPE = "*"
+VENDOR_BASE_PRICE_LIST = "USD"
+"""The vendor's base price list: what FX-billed resellers are rated from when no setting says otherwise."""
+"""The scope of a value that applies where no narrower one is set: every country, tier or reseller."""
+
+TaxTreatmentKind = Literal["standard", "reverse_charge"]
+REVERSE_CHARGE_NOTE = (
+    "Reverse charge: VAT to be accounted for by the recipient (Article 196, Council Directive 2006/112/EC)."
+)
+EU_MEMBER_STATES = frozenset(code.upper() for code in eu_vat.MEMBER_STATES if code != "xi")
+"""The EU member states by ISO 3166 code (stdnum's `el` for Greece is `GR` in ISO 3166)."""
+_VAT_PREFIX = {"GR": "EL"}
+
+
+@dataclass(frozen=True, slots=True)
+class TaxRule:
+    """A country's rate, and the note an invoice under it prints (e.g. why no VAT is charged)."""
+
+    rate_percent: Decimal
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaxTreatment:
+    """What an invoice applied: the treatment, its rate and the legal note it carries."""
+
+    kind: TaxTreatmentKind
+    rate_percent: Decimal
+    note: str | None
+
+    @property
+    def country_rule(self) -> bool:
+        return self.kind == "standard"
+
+
+@dataclass(frozen=True, slots=True)
+class Seller:
+    """The distributor as it sells: what the reverse-charge rule needs of it."""
+
+    country: str
+    vat_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Buyer:
+    country: str
+    vat_id: str | None
+
+
+def valid_eu_vat_id(vat_id: str | None, country: str) -> bool:
+    """Whether `vat_id` is a well-formed VAT id (check digits included) of the member state `country`."""
+    if not vat_id:
+        return False
+    compact = eu_vat.compact(vat_id)
+    prefix = _VAT_PREFIX.get(country.upper(), country.upper())
+    return compact.startswith(prefix) and eu_vat.is_valid(compact)
+
+
+def reverse_charge_applies(seller: Seller | None, buyer: Buyer) -> bool:
+    """EU reverse charge: a seller in one member state, a business buyer with a valid VAT id of another."""
+    if seller is None:
+        return False
+    seller_country, buyer_country = seller.country.upper(), buyer.country.upper()
+    return (
+        seller_country in EU_MEMBER_STATES
+        and buyer_country in EU_MEMBER_STATES
+        and seller_country != buyer_country
+        and valid_eu_vat_id(buyer.vat_id, buyer_country)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BillingTerms:
+    """The values in force for one period, by scope (`DEFAULT_SCOPE` for the fallback)."""
+
+    tax_rules: Mapping[str, TaxRule] = field(default_factory=dict)
+    """By country (ISO 3166-1 alpha-2), and `*` for countries not listed."""
+    discounts: Mapping[str, Decimal] = field(default_factory=dict)
+    """The distributor's discount on the vendor price, percent: `reseller:<id>`, `tier:<product id>`, `*`."""
+    price_list_currencies: Mapping[str, str] = field(default_factory=dict)
+    """The price list an FX-billed reseller is rated from: by reseller id, and `*`."""
+    tier_one: Mapping[str, Decimal] = field(default_factory=dict)
+    """The Tier 1 program's discount percent where it is active for the whole period: by reseller id, and `*`."""
+    seller: Seller | None = None
+
+    def tax_for(self, buyer: Buyer) -> TaxTreatment:
+        """Reverse charge (0 %, with its note) when it applies; else the buyer country's rate (or the default)."""
+        if reverse_charge_applies(self.seller, buyer):
+            return TaxTreatment("reverse_charge", Decimal(0), REVERSE_CHARGE_NOTE)
+        rule = self.tax_rules.get(buyer.country.upper()) or self.tax_rules.get(DEFAULT_SCOPE) or TaxRule(Decimal(0))
+        return TaxTreatment("standard", rule.rate_percent, rule.note)
+
+    def discount_percent(self, reseller_id: str, product_id: str) -> Decimal:
+        """The narrowest discount set: the reseller's, else the tier's, else the default, else 0."""
+        for scope in (f"reseller:{reseller_id}", f"tier:{product_id}", DEFAULT_SCOPE):
+            if scope in self.discounts:
+                return self.discounts[scope]
+        return Decimal(0)
+
+    def price_list_currency(self, reseller_id: str) -> str:
+        """The price list an FX-billed reseller is rated from: its own, else the default, else the vendor's USD."""
+        return self.price_list_currencies.get(reseller_id) or self.price_list_currencies.get(
+            DEFAULT_SCOPE, VENDOR_BASE_PRICE_LIST
+        )
+
+    def tier_one_percent(self, reseller_id: str) -> Decimal | None:
+        """The Tier 1 program's discount for the reseller's invoices, if active for the whole period."""
+        if reseller_id in self.tier_one:
+            return self.tier_one[reseller_id]
+        return self.tier_one.get(DEFAULT_SCOPE)
