@@ -273,9 +273,10 @@ def upper_code(length: int, label: str) -> Callable[[str], str]:
     return normalize
 
 
-ChangeGuard = Callable[[AsyncSession, SettingKind[Any], str, date], Awaitable[None]]
-"""A service's check before a change is recorded (e.g. billing: not effective in a period already invoiced);
-it raises a `bss.problems.Problem` to refuse."""
+ChangeGuard = Callable[[AsyncSession, SettingKind[Any], str, Any, date], Awaitable[None]]
+"""A service's check before a change is recorded: `(session, kind, scope, value or None, effective_from)`. It
+raises a `bss.problems.Problem` to refuse (billing: not effective in a month already invoiced; support: an
+assignment names a calendar that exists)."""
 
 
 async def change_setting(
@@ -293,7 +294,7 @@ async def change_setting(
     it and when, in one transaction."""
     async with ctx.transaction() as session:
         if guard is not None:
-            await guard(session, kind, scope, effective_from)
+            await guard(session, kind, scope, value, effective_from)
         if value is None and await store.version_of(session, kind, scope, effective_from) is None:
             raise NotFound(f"{kind.title}: {scope} has no value on {effective_from.isoformat()} to remove.")
         return await store.change(

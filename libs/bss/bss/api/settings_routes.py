@@ -19,6 +19,7 @@ from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from bss.api.caller import Admin, Staff
+from bss.api.error_responses import problem_response
 from bss.api.json_body import JsonBodyRoute
 from bss.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from bss.api.runtime import RuntimeDep
@@ -112,7 +113,11 @@ def settings_router(
             for k in store.kinds.values()
         ]
 
-    @router.get("/changes", summary="The audit trail: every change, oldest first")
+    @router.get(
+        "/changes",
+        summary="The audit trail: every change, oldest first",
+        responses={404: problem_response("No such kind")},
+    )
     async def changes(
         _caller: Staff,
         runtime: RuntimeDep,
@@ -209,8 +214,17 @@ def _add_kind(router: APIRouter, store: SettingsStore, kind: SettingKind[Any], g
     router.add_api_route(
         path, in_force, methods=["GET"], response_model=list_type, summary=f"{summary}: every value in force"
     )
+    not_found: dict[int | str, dict[str, Any]] = {404: problem_response("The scope has no value on that day")}
+    refused: dict[int | str, dict[str, Any]] = (
+        {409: problem_response("The change reaches into a period the service has closed")} if guard else {}
+    )
     router.add_api_route(
-        path + "/{scope}", one, methods=["GET"], response_model=read_type, summary=f"{summary}: one value in force"
+        path + "/{scope}",
+        one,
+        methods=["GET"],
+        response_model=read_type,
+        summary=f"{summary}: one value in force",
+        responses=not_found,
     )
     router.add_api_route(
         path + "/{scope}",
@@ -218,6 +232,7 @@ def _add_kind(router: APIRouter, store: SettingsStore, kind: SettingKind[Any], g
         methods=["PUT"],
         response_model=read_type,
         summary=f"{summary}: set from a date",
+        responses=refused,
         description=f"{kind.description}\n\nScope: {kind.scope_label}, e.g. `{kind.example_scope}`.",
     )
     router.add_api_route(
@@ -226,4 +241,5 @@ def _add_kind(router: APIRouter, store: SettingsStore, kind: SettingKind[Any], g
         methods=["DELETE"],
         response_model=read_type,
         summary=f"{summary}: remove from a date",
+        responses={**not_found, **refused},
     )

@@ -21,7 +21,7 @@ __all__ = ["STORE", "refuse_invoiced_months", "seed_settings"]
 
 
 async def refuse_invoiced_months(
-    session: AsyncSession, kind: SettingKind[Any], scope: str, effective_from: date
+    session: AsyncSession, kind: SettingKind[Any], _scope: str, _value: Any, effective_from: date
 ) -> None:
     """A change may not reach back into a month already invoiced: invoices stay as they were issued, and
     closing a month again changes nothing. It takes effect from the 1st after the last invoiced month, or later."""
