@@ -11,17 +11,21 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
 
+from bss.calendar_months import next_period
+from deploy.demo.distributor_settings import NOT_SUBJECT_TO_GERMAN_VAT, SELLER
 from tests.e2e.conftest import ADMIN_KEY, Suite
-from tests.e2e.storefront_account import CURRENCY, Account, make_account, money
+from tests.e2e.storefront_account import CURRENCY, Account, make_account, money, month_start
 from tests.harness.browser import REQUIRE, require_chromium
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.broker, pytest.mark.slow]
@@ -29,6 +33,9 @@ pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.broker, pyt
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
 WAIT_MS = 30_000  # billing follows a tier change through the broker
 EXPECTED_REFUSAL = "status of 401"  # the browser logs the refused sign-in with a wrong key
+# The admin page asks support for its settings and leaves them out while support answers 404 (not served yet).
+SUPPORT_SETTINGS = "/api/v1/support/settings"
+EXPECTED_ABSENT = f"404 {SUPPORT_SETTINGS}"
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -51,11 +58,19 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
     opened = await context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    opened.on("console", lambda message: errors.append(console_error(message)) if message.type == "error" else None)
     yield opened
     await context.close()
-    unexpected = [error for error in errors if EXPECTED_REFUSAL not in error]
+    unexpected = [error for error in errors if EXPECTED_REFUSAL not in error and not error.startswith(EXPECTED_ABSENT)]
     assert unexpected == [], unexpected  # no script error, no CSP violation, no failed request
+
+
+def console_error(message: ConsoleMessage) -> str:
+    """The error's text; a failed load as "<status> <path>" when the status is 404 (which path was missing)."""
+    url = str(message.location.get("url", ""))
+    if "status of 404" in message.text and url:
+        return f"404 {urlsplit(url).path} ({message.text})"
+    return message.text
 
 
 async def sign_in(page: Page, key: str) -> None:
@@ -203,6 +218,136 @@ async def test_the_admin_page_shows_the_month_margins_and_the_sla_breach(
     assert tier_chart[0]["data"] == [float(t["revenue"]) for t in margins["per_tier"] if t["currency"] == CURRENCY]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "storefront-admin.png"), full_page=True)
+
+
+def shown_date(on: date) -> str:
+    """As the page shows a calendar date (en-US): "Jul 1, 2026"."""
+    return f"{on:%b} {on.day}, {on.year}"
+
+
+async def set_settings(admin: httpx.AsyncClient, changes: list[tuple[str, dict[str, Any], date]]) -> None:
+    for path, value, effective_from in changes:
+        body = {"value": value, "effective_from": effective_from.isoformat(), "reason": "e2e price review"}
+        answer = await admin.put(f"/api/v1/billing/settings/{path}", json=body)
+        assert answer.status_code == 200, answer.text
+
+
+async def show_month(page: Page, month: date) -> None:
+    await page.locator("#month").fill(month.isoformat()[:7])
+    await page.get_by_role("button", name="Show", exact=True).click()
+    await expect(page.locator("#settings-title")).to_have_text(f"Settings in force on {shown_date(month)}")
+
+
+async def expect_support_settings(suite: Suite, page: Page, month: date) -> None:
+    """Support's SLA settings as support answers them, or a "not available" note while it does not serve them."""
+    async with suite.admin() as admin:
+        kinds = await admin.get(SUPPORT_SETTINGS)
+        targets = await admin.get(f"{SUPPORT_SETTINGS}/sla-targets", params={"as_of": month.isoformat()})
+    if kinds.status_code == 404:
+        await expect(page.locator("#support-settings-unavailable")).to_contain_text("Not available")
+        return
+    assert targets.status_code == 200, targets.text
+    critical = next(item for item in targets.json()["items"] if item["scope"] == "A")["value"]["first_response"]
+    row = page.locator("#settings-sla-targets tbody tr", has_text="Critical")
+    unit = critical["unit"].replace("_", " ").rstrip("s")  # "4 hours", "1 day": the unit without its plural s
+    await expect(row).to_contain_text(f"{critical['amount']} {unit}")
+
+
+async def test_the_admin_page_shows_the_settings_in_force_on_the_month_s_first(
+    suite: Suite, account: Account, page: Page
+) -> None:
+    """Values set from next month's 1st, the default discount raised from the month after: each month shows the
+    values in force on its 1st, since when and who set them; this month (before any of it) shows none of them.
+    Months ahead of the account's invoiced ones, so no other test's invoice or estimate changes."""
+    this_month = month_start(datetime.now(UTC).date())
+    next_month = next_period(this_month)
+    later = next_period(next_month)
+    tier3 = account.products["Tier 3"]
+    async with suite.admin() as admin:
+        await set_settings(
+            admin,
+            [
+                ("seller/distributor", SELLER, next_month),
+                ("tax-rates/DE", {"rate_percent": "19", "note": None}, next_month),
+                ("tax-rates/*", {"rate_percent": "0", "note": NOT_SUBJECT_TO_GERMAN_VAT}, next_month),
+                ("distributor-discounts/*", {"percent": "25"}, next_month),
+                (f"distributor-discounts/tier:{tier3}", {"percent": "35"}, next_month),
+                (f"distributor-discounts/reseller:{account.reseller_id}", {"percent": "40"}, next_month),
+                ("price-list-currencies/*", {"currency": "EUR"}, next_month),
+                ("tier-one-program/*", {"discount_percent": "10"}, next_month),
+                ("distributor-discounts/*", {"percent": "30"}, later),
+                (f"tier-one-program/{account.reseller_id}", {"discount_percent": "12"}, later.replace(day=15)),
+            ],
+        )
+
+    await page.set_viewport_size({"width": 1280, "height": 800})
+    await page.goto(f"{suite.gateway.base_url}/storefront/admin")
+    await sign_in(page, ADMIN_KEY)
+    await expect(page.locator("#month")).to_have_value(account.last_month.isoformat()[:7])
+
+    await show_month(page, later)
+    taxes = page.locator("#settings-tax-rates")
+    german = taxes.locator("tbody tr", has_text="Germany (DE)")
+    await expect(german).to_contain_text("19 %")
+    await expect(german).to_contain_text(shown_date(next_month))
+    await expect(german).to_contain_text("bootstrap admin")
+    others = taxes.locator("tbody tr", has_text="All other countries")
+    await expect(others).to_contain_text("0 %")
+    await expect(others).to_contain_text(NOT_SUBJECT_TO_GERMAN_VAT)
+    await expect(taxes.locator("tbody tr").last).to_contain_text("All other countries")
+    seller = page.locator("#settings-seller")
+    await expect(seller).to_contain_text(SELLER["legal_name"])
+    await expect(seller).to_contain_text("DE136695976")
+    await expect(seller).to_contain_text("10115 Berlin")
+    discounts = page.locator("#settings-discounts")
+    default = discounts.locator("tbody tr", has_text="Default")
+    await expect(default).to_contain_text("30 %")
+    await expect(default).to_contain_text("was 25 %")
+    await expect(default).to_contain_text(shown_date(later))
+    await expect(default).to_contain_text("e2e price review")
+    await expect(discounts.locator("tbody tr", has_text="Tier 3")).to_contain_text("35 %")
+    await expect(discounts.locator("tbody tr", has_text=account.legal_name)).to_contain_text("40 %")
+    await expect(page.locator("#settings-currencies tbody tr", has_text="Default")).to_contain_text("EUR")
+    await expect(page.locator("#settings-tier-one tbody tr", has_text="Default")).to_contain_text("counts")
+    starting = page.locator("#settings-tier-one tbody tr", has_text=account.legal_name)  # in force on the 31st only
+    await expect(starting).to_contain_text("not this month")
+    await expect(starting).to_contain_text(f"starts {shown_date(later.replace(day=15))}")
+    await expect_support_settings(suite, page, later)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "admin-settings-full.png"), full_page=True)
+    await page.locator("#settings-title").evaluate("(title) => title.scrollIntoView()")
+    await page.screenshot(path=str(ARTIFACTS / "admin-settings-viewport.png"))
+
+    await show_month(page, next_month)
+    default = page.locator("#settings-discounts tbody tr", has_text="Default")
+    await expect(default).to_contain_text("25 %")
+    await expect(default).to_contain_text(shown_date(next_month))
+    await expect(page.locator("#settings-tax-rates")).to_contain_text("19 %")
+    await expect(page.locator("#settings-tier-one tbody tr", has_text="Default")).to_contain_text("counts")
+
+    await show_month(page, this_month)  # before all of it: the values a fresh suite was seeded with
+    await expect(page.locator("#settings-tax-rates")).to_contain_text("No tax rate is set")
+    await expect(page.locator("#settings-tax-rates")).not_to_contain_text("19 %")
+    await expect(page.locator("#settings-discounts")).to_contain_text("No discount is set")
+    await expect(page.locator("#settings-seller")).to_contain_text("No seller is set")
+    currency = page.locator("#settings-currencies tbody tr", has_text="Default")
+    await expect(currency).to_contain_text("USD")
+    await expect(currency).to_contain_text("from the start")
+    await expect(currency).to_contain_text("initial setup")
+    await expect(page.locator("#settings-tier-one")).to_contain_text("No reseller is in the Tier 1 program")
+    await page.locator("#settings-title").evaluate("(title) => title.scrollIntoView()")
+    await page.screenshot(path=str(ARTIFACTS / "admin-settings-before.png"))
+
+    async def not_served(route: Any) -> None:
+        await route.fulfill(status=404, json={"title": "Not Found", "status": 404})
+
+    await page.route(re.compile(f".*{SUPPORT_SETTINGS}.*"), not_served)  # a support that does not serve them
+    await show_month(page, next_month)
+    await expect(page.locator("#support-settings-unavailable")).to_contain_text("Not available")
+    await expect(page.locator("#settings-tax-rates")).to_contain_text("19 %")
+    await expect(page.get_by_role("alert")).to_be_hidden()  # left out quietly
+    await page.locator("#support-settings").evaluate("(section) => section.scrollIntoView({ block: 'center' })")
+    await page.screenshot(path=str(ARTIFACTS / "admin-settings-support-absent.png"))
 
 
 async def test_without_chromium_the_browser_tests_skip_unless_ci_requires_the_browser(

@@ -10,11 +10,13 @@ import subscriptions
 from bss.clock import Clock
 from bss.service_app import ServiceDefinition, create_service_app
 from subscriptions.api import operations, resellers
+from subscriptions.api import settings as settings_routes
 from subscriptions.api import subscriptions as subscription_routes
 from subscriptions.consumers import consumers
 from subscriptions.models import Base, messaging
 from subscriptions.scheduler import background_tasks
 from subscriptions.settings import SubscriptionsSettings, get_settings
+from subscriptions.usecases.settings import seed_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -30,9 +32,10 @@ def create_app(settings: SubscriptionsSettings | None = None, *, clock: Clock | 
             metadata=Base.metadata,
             tables=messaging,
             migrations_dir=settings.migrations_dir or MIGRATIONS_DIR,
-            routers=(resellers.router, subscription_routes.router, operations.router),
+            routers=(resellers.router, subscription_routes.router, operations.router, settings_routes.router),
             consumers=consumers,
             background=background_tasks,
+            on_start=seed_settings,
         ),
         clock=clock,
     )

@@ -15,6 +15,7 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bss.db import new_metadata, sql_in_list
+from bss.effective_settings import define_table
 from bss.events.contracts.subscriptions import ResellerStatus
 from bss.exact_numeric import ExactDecimal
 from bss.messaging.tables import MessagingTables
@@ -31,6 +32,8 @@ class Base(DeclarativeBase):
 
 
 messaging = MessagingTables.define(Base.metadata)
+setting_versions = define_table(Base.metadata)
+"""The service's settings as effective-dated data: the trial policies (`adapters/trial_policies.py`)."""
 
 
 class Reseller(Base):

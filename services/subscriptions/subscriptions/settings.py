@@ -19,9 +19,21 @@ class SubscriptionsSettings(ServiceSettings):
     service_name: ClassVar[str] = "subscriptions"
     default_port: ClassVar[int] = 8002
 
-    trial_days: int = Field(default=30, ge=1, le=365, description="Length of a trial in whole UTC days.")
+    trial_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description=(
+            "Seed of the default trial policy's length (`trial-policies/*`, whole UTC days), written once on a fresh "
+            "database; afterwards the policy is data (`/v1/settings/trial-policies`) and this is not read."
+        ),
+    )
     trial_auto_convert: bool = Field(
-        default=False, description="At the end of a trial, convert it to paid instead of letting it expire."
+        default=False,
+        description=(
+            "Seed of the default trial policy's auto-conversion (`trial-policies/*`), written once on a fresh "
+            "database; afterwards the policy is data (`/v1/settings/trial-policies`) and this is not read."
+        ),
     )
     trial_sweep_interval_s: float = Field(
         default=60.0, gt=0, description="How often the trial scheduler looks for trials that reached their end."

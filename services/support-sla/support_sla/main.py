@@ -10,12 +10,14 @@ import support_sla
 from bss.clock import Clock
 from bss.service_app import ServiceDefinition, create_service_app
 from support_sla.api.programs import router as programs_router
+from support_sla.api.settings import router as settings_router
 from support_sla.api.tickets import incident_router
 from support_sla.api.tickets import router as tickets_router
 from support_sla.consumers import reseller_consumer
 from support_sla.models import Base, messaging
 from support_sla.scheduler import background_tasks
 from support_sla.settings import SupportSLASettings, get_settings
+from support_sla.usecases.settings import seed_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -31,9 +33,10 @@ def create_app(settings: SupportSLASettings | None = None, *, clock: Clock | Non
             metadata=Base.metadata,
             tables=messaging,
             migrations_dir=settings.migrations_dir or MIGRATIONS_DIR,
-            routers=(tickets_router, incident_router, programs_router),
+            routers=(tickets_router, incident_router, programs_router, settings_router),
             consumers=lambda runtime: (reseller_consumer(runtime),),
             background=lambda runtime: background_tasks(runtime),
+            on_start=seed_settings,
         ),
         clock=clock,
     )

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bss.db import new_metadata
+from bss.effective_settings import define_table
 from bss.exact_numeric import ExactDecimal
 from bss.messaging.tables import MessagingTables
 from bss.utc_datetime import UtcDateTime
@@ -20,6 +21,9 @@ class Base(DeclarativeBase):
 
 
 messaging = MessagingTables.define(Base.metadata)
+setting_versions = define_table(Base.metadata)
+"""Support's settings as effective-dated data: SLA calendars, their assignment to resellers, the SLA targets
+(`adapters/sla_settings.py`)."""
 
 ID = String(36)
 PLACEHOLDER_COUNTRY = "ZZ"  # a subscription seen before its reseller: replaced by ResellerRegistered

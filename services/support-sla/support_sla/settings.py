@@ -20,15 +20,24 @@ class SupportSLASettings(ServiceSettings):
     service_name: ClassVar[str] = "support-sla"
     default_port: ClassVar[int] = 8004
 
-    sla_time_zone: str = Field(default="UTC", description="IANA zone of the business calendar")
-    sla_country: str | None = Field(default=None, description="Public holidays of this country (ISO 3166-1)")
-    sla_subdivision: str | None = Field(default=None, description="... and of this subdivision")
-    sla_working_weekdays: list[int] = Field(default=[0, 1, 2, 3, 4], description="0 = Monday")
-    sla_always_open: bool = Field(default=False, description="24x7 calendar: every day is a business day")
+    # The business calendar is data (`sla-calendars`, `sla-calendar-assignments`: adapters/sla_settings.py). These
+    # six only seed a fresh database's calendar `default`, assigned to every reseller; a serving process never reads
+    # them again (docs/domain.md, "Support severities and SLA clocks").
+    sla_time_zone: str = Field(default="UTC", description="Seed of the default SLA calendar's IANA time zone")
+    sla_country: str | None = Field(
+        default=None, description="Seed of the default SLA calendar's public holidays: a country (ISO 3166-1)"
+    )
+    sla_subdivision: str | None = Field(default=None, description="Seed of the default SLA calendar's subdivision")
+    sla_working_weekdays: list[int] = Field(
+        default=[0, 1, 2, 3, 4], description="Seed of the default SLA calendar's working weekdays, 0 = Monday"
+    )
+    sla_always_open: bool = Field(
+        default=False, description="Seed of the default SLA calendar: 24x7, every day is a business day"
+    )
     sla_working_hours: str | None = Field(
         default=None,
-        description="Named alternative to whole business days, e.g. 09:00-17:00: business time runs only inside "
-        "these local hours (default: whole days, the docs/domain.md convention)",
+        description="Seed of the default SLA calendar's working hours, e.g. 09:00-17:00 (named alternative to whole "
+        "business days: business time runs only inside these local hours; default: whole days)",
     )
     sla_warning_fraction: float = Field(default=0.8, gt=0, lt=1, description="Warn at this share of a target")
     sla_severity_change: SeverityChangeMode = Field(
@@ -51,7 +60,7 @@ class SupportSLASettings(ServiceSettings):
 
     @model_validator(mode="after")
     def _check_calendar(self) -> SupportSLASettings:
-        """Refuse to start on a business calendar the SLA clocks cannot use (unknown zone or country)."""
+        """Refuse to start with a seed calendar the SLA clocks cannot use (unknown zone or country)."""
         calendar = BusinessCalendar(
             self.sla_time_zone,
             frozenset(self.sla_working_weekdays),

@@ -101,7 +101,7 @@ async def test_the_trial_scheduler_run_twice_at_once_expires_each_trial_once(
     assert refused.status_code == 409
 
 
-def replica(service: Service) -> Runtime:
+def replica(service: Service) -> Runtime[SubscriptionsSettings]:
     """A second process's view of the same database: its own engine, sessions and outbox writer."""
     settings = SubscriptionsSettings(
         database_url=service.database_url, kafka_bootstrap_servers=service.bootstrap_servers

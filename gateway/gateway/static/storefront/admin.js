@@ -1,14 +1,25 @@
-// The distributor's month: revenue, cost and margin (billing) and SLA breaches (support reports), for admins.
+// The distributor's month: revenue, cost and margin (billing), SLA breaches (support reports) and the settings in
+// force on its 1st, for admins.
 
 import { Gateway, KeyStore, hideMessage, showNotice, showProblem, wireSignIn } from "./api.js";
 import { addMonths, formatDuration, formatMonth, monthOf } from "./dates.js";
 import { el, fillTable } from "./dom.js";
 import { chartNumber, formatMoney, percent } from "./money.js";
+import { SettingsSection } from "./settings.js";
 
 const $ = (id) => document.getElementById(id);
 const keys = new KeyStore("bss.storefront.admin-key");
 const gateway = new Gateway(keys);
 let resellerNames = new Map();
+const settings = new SettingsSection({
+  gateway,
+  container: $("billing-settings"),
+  support: $("support-settings"),
+  title: $("settings-title"),
+  hint: $("settings-hint"),
+  resellerName: (id) => resellerNames.get(id) || id,
+  onProblem: (error, context) => showProblem($("alert"), error, context),
+});
 
 function stat(label, value, note, id) {
   return el("div", { className: "stat", id }, el("p", { className: "stat-label" }, label), el("p", { className: "stat-value" }, value), note ? el("p", { className: "stat-note" }, note) : null);
@@ -47,7 +58,7 @@ async function loadResellerNames() {
 async function showMonth(month) {
   hideMessage($("alert"));
   $("month-title").textContent = `The distributor's month · ${formatMonth(`${month}-01`)}`;
-  await Promise.all([showMargins(month), showSla(month)]);
+  await Promise.all([showMargins(month), showSla(month), settings.show(month)]);
 }
 
 async function showMargins(month) {

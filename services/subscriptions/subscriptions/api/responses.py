@@ -13,7 +13,7 @@ from subscriptions.api.schemas import (
     SubscriptionRead,
     TierChangePreview,
 )
-from subscriptions.domain.trials import trial_last_day
+from subscriptions.domain.trials import trial_last_day, trial_length_days
 from subscriptions.usecases.queries import SubscriptionView
 from subscriptions.usecases.records import ResellerRecord
 from subscriptions.usecases.tier_changes import TierChangeView
@@ -61,6 +61,7 @@ def subscription_read(view: SubscriptionView) -> SubscriptionRead:
         kind=s.kind,  # type: ignore[arg-type]
         billing_currency=s.billing_currency,
         started_at=s.started_at,
+        trial_days=trial_length_days(s.started_at, s.trial_ends_at) if s.trial_ends_at else None,
         trial_ends_at=s.trial_ends_at,
         trial_last_day=trial_last_day(s.trial_ends_at) if s.trial_ends_at else None,
         auto_convert=s.auto_convert,

@@ -6,13 +6,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, StrictBool, StrictInt
 
 from bss.api.input_text import Email, Name, Text
 from bss.events.contracts.subscriptions import ResellerStatus, SubscriptionKind, SuspensionReason, TierChangeDirection
 from bss.events.contracts.value_types import CountryCode, Currency, Uuid
 from subscriptions.domain.countries import country_refusal
 from subscriptions.domain.lifecycle import Status
+from subscriptions.domain.trials import MAX_TRIAL_DAYS, MIN_TRIAL_DAYS
 
 DecimalText = Annotated[Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str)]
 _INPUT = ConfigDict(extra="forbid")
@@ -90,10 +91,30 @@ class RampUpPolicyRead(BaseModel):
     cycles: int
 
 
+class TrialChoiceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"days": 14, "auto_convert": True}})
+
+    days: StrictInt | None = Field(
+        default=None,
+        ge=MIN_TRIAL_DAYS,
+        le=MAX_TRIAL_DAYS,
+        description="Whole UTC days from the start day, 1 to 365 (admins only). Default: the trial policy's.",
+    )
+    auto_convert: StrictBool | None = Field(
+        default=None, description="Convert to paid at the trial's end (true) or expire (false). Default: the policy's."
+    )
+
+
 class SubscriptionCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"example": {"product_id": "0190c3a0-0003-7000-8000-000000000003", "kind": "trial"}},
+        json_schema_extra={
+            "example": {
+                "product_id": "0190c3a0-0003-7000-8000-000000000003",
+                "kind": "trial",
+                "trial": {"days": 14, "auto_convert": True},
+            }
+        },
     )
 
     reseller_id: Uuid | None = Field(default=None, description="Required for admins; a reseller orders for itself.")
@@ -101,6 +122,13 @@ class SubscriptionCreate(BaseModel):
     kind: SubscriptionKind = "paid"
     start_at: AwareDatetime | None = Field(default=None, description="Default: now (or `requested_at`).")
     ramp_up_cycles: int | None = Field(default=None, description="Admin only: overrides the standing grants.")
+    trial: TrialChoiceIn | None = Field(
+        default=None,
+        description=(
+            "Trial orders only: this trial's length or auto-conversion, instead of the trial policy in force on the "
+            "start day (`/v1/settings/trial-policies`: the product's, else `*`)."
+        ),
+    )
     requested_at: AwareDatetime | None = Field(default=None, description="Admin backdating (RFC 3339).")
 
 
@@ -126,9 +154,10 @@ class SubscriptionRead(BaseModel):
     kind: SubscriptionKind
     billing_currency: str
     started_at: datetime
+    trial_days: int | None = Field(description="A trial's length in whole UTC days (null for a paid order).")
     trial_ends_at: datetime | None
     trial_last_day: date | None
-    auto_convert: bool
+    auto_convert: bool = Field(description="A trial converts to paid at its end (true) or expires (false).")
     paid_from: datetime | None
     ramp_up_cycles: int
     ramp_up_first_period: date | None

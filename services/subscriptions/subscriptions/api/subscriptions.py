@@ -30,6 +30,7 @@ from subscriptions.api.schemas import (
 )
 from subscriptions.deps import AdminOrReseller, RuntimeDep, StaffOrReseller, SubscriptionInPath, use_case
 from subscriptions.domain.lifecycle import Status
+from subscriptions.domain.trials import TrialChoice
 from subscriptions.usecases import lifecycle, orders, queries, tier_changes
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], route_class=JsonBodyRoute)
@@ -57,6 +58,8 @@ async def order(
         raise ValidationProblem("Name the reseller.", errors=[field_error("reseller_id", "required for admins")])
     if body.ramp_up_cycles is not None and not admin:
         raise Forbidden("Only the distributor grants a ramp-up; leave ramp_up_cycles out.")
+    if body.trial is not None and body.trial.days is not None and not admin:
+        raise Forbidden("Only the distributor sets a trial's length; leave trial.days out to get its trial policy.")
     request = IdempotentRequest.of(key, caller=caller.subject, route="order", body=body.model_dump(mode="json"))
     command = orders.PlaceOrder(
         reseller_id=reseller_id,
@@ -65,6 +68,7 @@ async def order(
         start_at=body.start_at,
         ramp_up_cycles=body.ramp_up_cycles,
         by_admin=admin,
+        trial=TrialChoice(days=body.trial.days, auto_convert=body.trial.auto_convert) if body.trial else None,
     )
     subscription = await orders.place_order(ctx, command, request)
     return await _read(runtime, subscription.id)

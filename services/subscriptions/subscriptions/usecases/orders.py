@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bss.api.idempotency import IdempotencyStore, IdempotentRequest, StoredAnswer
 from bss.calendar_months import next_period, period_of
 from bss.events.contracts.subscriptions import RampUpGrantedV1, SubscriptionCreatedV1, SubscriptionKind
+from bss.problems import Conflict
 from bss.ramp_up import ramp_up_window
 from subscriptions.adapters.repository import (
     held_subscriptions,
@@ -25,11 +26,12 @@ from subscriptions.adapters.repository import (
     ramp_up_policy,
     reseller_facts,
 )
+from subscriptions.adapters.trial_policies import trial_policy
 from subscriptions.domain.catalog_model import Product
 from subscriptions.domain.ordering import Refusal, order_refusals
 from subscriptions.domain.ramp_up import cycles_at_creation, ramp_up_refusal
-from subscriptions.domain.trials import trial_ends_at
-from subscriptions.errors import ExclusionSetTaken, RuleRefused
+from subscriptions.domain.trials import TrialChoice, TrialTerms, chosen_terms, trial_ends_at
+from subscriptions.errors import ExclusionSetTaken, RuleRefused, refuse
 from subscriptions.models import Reseller, Subscription, messaging
 from subscriptions.runtime import SubscriptionsUseCase
 from subscriptions.usecases.recording import enter_status, publish
@@ -46,6 +48,8 @@ class PlaceOrder:
     start_at: datetime | None
     ramp_up_cycles: int | None
     by_admin: bool
+    trial: TrialChoice | None = None
+    """A trial's own length or auto-conversion (trial orders only); None: the trial policy's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +83,30 @@ async def _ramp_up(
     return RampUp(cycles_at_creation(await ramp_up_policy(session), on), "all_new_resellers")
 
 
+async def _trial_terms(session: AsyncSession, command: PlaceOrder, started_at: datetime) -> TrialTerms:
+    """The trial policy in force on the start day (the product's, else `*`), overridden by the order's choice."""
+    on = started_at.date()
+    policy = await trial_policy(session, command.product_id, on)
+    if policy is None:
+        raise Conflict(
+            f"No trial policy is in force on {on.isoformat()}; an admin sets one (PUT /v1/settings/trial-policies/*).",
+            errors=[{"field": "kind", "message": "no trial policy in force", "rule": "trial_policy_missing"}],
+            rules=["trial_policy_missing"],
+        )
+    return chosen_terms(policy, command.trial)
+
+
 async def place_order(
     ctx: SubscriptionsUseCase, command: PlaceOrder, request: IdempotentRequest | None
 ) -> SubscriptionRecord:
-    """A reseller orders a contract product (quantity 1) as a trial or paid, from `start_at` (default: now)."""
+    """A reseller orders a contract product (quantity 1) as a trial or paid, from `start_at` (default: now).
+
+    A trial runs for the trial policy in force on its start day (DOMAIN: Trials), unless the order chose its own
+    length or auto-conversion; a paid order that names trial terms is refused."""
     settings = ctx.settings
     started_at = (command.start_at or ctx.effective).astimezone(UTC)
+    if command.kind != "trial" and command.trial is not None:
+        raise refuse("trial_terms_on_paid_order", "trial", "Only a trial order has trial terms; leave trial out.")
     async with ctx.transaction() as session:
         stored = await idempotency.find(session, request)
         if stored is not None:
@@ -107,7 +129,8 @@ async def place_order(
         assert reseller is not None
         assert product is not None
         ramp_up = await _ramp_up(session, command, reseller, started_at)
-        subscription = _new_subscription(ctx, command, reseller, product, started_at, ramp_up)
+        terms = await _trial_terms(session, command, started_at) if command.kind == "trial" else None
+        subscription = _new_subscription(ctx, command, reseller, product, started_at, ramp_up, terms)
         session.add(subscription)
         try:  # the partial unique index decides between concurrent orders; the whole transaction rolls back
             await session.flush()
@@ -126,9 +149,9 @@ def _new_subscription(
     product: Product,
     started_at: datetime,
     ramp_up: RampUp,
+    terms: TrialTerms | None,
 ) -> Subscription:
-    settings = ctx.settings
-    trial = command.kind == "trial"
+    trial = terms is not None
     version = product.as_of(started_at.date())
     assert version is not None
     return Subscription(
@@ -140,8 +163,8 @@ def _new_subscription(
         kind=command.kind,
         billing_currency=reseller.billing_currency,
         started_at=started_at,
-        trial_ends_at=trial_ends_at(started_at, settings.trial_days) if trial else None,
-        auto_convert=bool(settings.trial_auto_convert) if trial else False,
+        trial_ends_at=trial_ends_at(started_at, terms.days) if terms is not None else None,
+        auto_convert=terms.auto_convert if terms is not None else False,
         paid_from=None if trial else started_at,
         ramp_up_cycles=ramp_up.cycles,
         ramp_up_scope=ramp_up.scope if ramp_up.cycles else None,

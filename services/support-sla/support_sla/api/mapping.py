@@ -69,8 +69,9 @@ def _calendar(given: CalendarInput | None) -> CalendarCorrection | None:
         subdivision=given.subdivision,
         always_open=given.always_open,
         working_hours=given.working_hours,
+        closure_days=tuple(given.closure_days),
     )
 
 
 def to_reapply_policy(body: PolicyReapply) -> ReapplyPolicy:
-    return ReapplyPolicy(reason=body.reason, calendar=_calendar(body.calendar))
+    return ReapplyPolicy(reason=body.reason, calendar=_calendar(body.calendar), as_of=body.as_of)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -121,21 +121,37 @@ class CalendarInput(_Input):
     working_hours: SingleLine | None = Field(
         default=None, description="HH:MM-HH:MM local business hours (default: whole business days)"
     )
+    closure_days: list[date] = Field(
+        default_factory=list, max_length=1000, description="The distributor's own closures: not business days"
+    )
 
 
 class PolicyReapply(_Input):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "example": {
-                "reason": "Holiday calendar corrected",
-                "calendar": {"time_zone": "Europe/Berlin", "country": "DE", "subdivision": "BY"},
-            }
+            "examples": [
+                {"reason": "The Tokyo calendar was corrected retroactively: 2024-03-20 is a holiday"},
+                {"reason": "Move the ticket to the targets and calendar in force today", "as_of": "now"},
+                {
+                    "reason": "Holiday calendar corrected",
+                    "calendar": {"time_zone": "Europe/Berlin", "country": "DE", "subdivision": "BY"},
+                },
+            ]
         },
     )
 
     reason: MultiLine = Field(min_length=1, max_length=4000)
-    calendar: CalendarInput | None = Field(default=None, description="Default: the service's configured calendar")
+    as_of: Literal["opening", "now"] = Field(
+        default="opening",
+        description="Whose settings to re-snapshot: those in force on the day the ticket opened, as recorded now "
+        "(default: a calendar, assignment or targets corrected retroactively apply), or those in force today",
+    )
+    calendar: CalendarInput | None = Field(
+        default=None,
+        description="An explicit calendar instead of the one assigned to the ticket's reseller (as of `as_of`); "
+        "the targets still come from the settings as of `as_of`",
+    )
 
 
 class TicketEventRead(BaseModel):
@@ -196,6 +212,9 @@ class SlaExplanation(BaseModel):
     ticket_id: str
     policy: str
     calendar: str
+    calendar_name: str | None = Field(
+        default=None, description="The `sla-calendars` setting the ticket's calendar came from (null: explicit)"
+    )
     severity: Severity
     as_of: datetime
     paused: bool

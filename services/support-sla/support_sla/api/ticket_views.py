@@ -61,6 +61,7 @@ def explanation(ticket: TicketView, clocks: Sequence[TargetClock], now: datetime
         ticket_id=ticket.id,
         policy=snapshot.name,
         calendar=snapshot.calendar.describe(),
+        calendar_name=snapshot.calendar_name,
         severity=cast(Severity, ticket.severity),
         as_of=now,
         paused=ticket.paused,

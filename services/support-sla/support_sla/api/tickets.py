@@ -236,9 +236,10 @@ async def record_finding(incident_id: str, body: FindingCreate, runtime: Runtime
 
 @router.post(
     "/{ticket_id}/policy",
-    summary="Re-apply the current SLA policy (optionally a corrected calendar) to a ticket: admin only, explicit",
+    summary="Re-apply the SLA policy to a ticket: by default as in force when it opened, after a retroactive "
+    "correction; or today's; or an explicit calendar. Admin only, explicit",
     response_model=SlaExplanation,
-    responses=_problems(403, 404, 422),
+    responses=_problems(403, 404, 409, 422),
 )
 async def reapply_policy(ticket_id: str, body: PolicyReapply, runtime: RuntimeDep, caller: Admin) -> SlaExplanation:
     await tickets.reapply_policy(use_case(runtime, caller), ticket_id, mapping.to_reapply_policy(body))

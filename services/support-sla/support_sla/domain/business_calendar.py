@@ -2,7 +2,8 @@
 
 SLA clock conventions (docs/domain.md "Support and SLA"): a business day is a whole local day (00:00-24:00) on a
 working weekday that is not a public holiday of the calendar's country (and subdivision) as the `holidays`
-package gives them. A 24x7 calendar makes every day a business day.
+package gives them, nor one of the calendar's closure days (the distributor's own: a company holiday, an office
+move). A 24x7 calendar makes every day a business day.
 
 Named alternative (setting `SUPPORT_SLA_WORKING_HOURS`, e.g. 09:00-17:00): business time runs only inside those
 local hours of a business day; an instant outside them starts at the next opening. The default is whole days.
@@ -42,7 +43,7 @@ def _zone(name: str) -> ZoneInfo:
 
 @dataclass(frozen=True, slots=True)
 class BusinessCalendar:
-    """Time zone, working weekdays (0 = Monday) and public holidays of a country; or 24x7."""
+    """Time zone, working weekdays (0 = Monday), public holidays of a country and closure days; or 24x7."""
 
     time_zone: str = "UTC"
     working_weekdays: frozenset[int] = field(default=MONDAY_TO_FRIDAY)
@@ -50,6 +51,7 @@ class BusinessCalendar:
     subdivision: str | None = None
     always_open: bool = False
     working_hours: tuple[time, time] | None = None  # None: whole days (the docs/domain.md default)
+    closure_days: frozenset[date] = field(default=frozenset())  # the distributor's own non-business days
 
     def validate(self) -> BusinessCalendar:
         """The calendar itself, or `CalendarError` naming the field to fix (seed 002: business days)."""
@@ -63,6 +65,8 @@ class BusinessCalendar:
             raise CalendarError("working_weekdays", "weekdays are 0 (Monday) to 6 (Sunday)")
         if self.working_hours is not None and not self.working_hours[0] < self.working_hours[1]:
             raise CalendarError("working_hours", "working hours must open before they close on the same day")
+        if self.always_open and self.closure_days:
+            raise CalendarError("closure_days", "a 24x7 calendar is never closed: leave closure_days empty")
         if self.subdivision is not None and self.country is None:
             raise CalendarError("subdivision", "a subdivision needs a country")
         if self.country is not None:
@@ -90,7 +94,12 @@ class BusinessCalendar:
         hours = ""
         if self.working_hours is not None:
             hours = f", working hours {self.working_hours[0]:%H:%M}-{self.working_hours[1]:%H:%M}"
-        return f"business days {days} in {self.time_zone}{where}{hours}"
+        closed = ""
+        if self.closure_days:
+            shown = ", ".join(d.isoformat() for d in sorted(self.closure_days)[:5])
+            more = f" and {len(self.closure_days) - 5} more" if len(self.closure_days) > 5 else ""
+            closed = f", closed on {shown}{more}"
+        return f"business days {days} in {self.time_zone}{where}{hours}{closed}"
 
     def holiday_name(self, day: date) -> str | None:
         """The public holiday on `day`, if the calendar's country has one."""
@@ -100,10 +109,13 @@ class BusinessCalendar:
         return str(name) if name else None
 
     def is_business_day(self, day: date) -> bool:
-        """A working weekday that is not a public holiday; every day on a 24x7 calendar (docs/domain.md)."""
+        """A working weekday that is neither a public holiday nor a closure day; every day on a 24x7 calendar
+        (docs/domain.md)."""
         if self.always_open:
             return True
-        return day.weekday() in self.working_weekdays and self.holiday_name(day) is None
+        return (
+            day.weekday() in self.working_weekdays and day not in self.closure_days and self.holiday_name(day) is None
+        )
 
     def local_day(self, instant: datetime) -> date:
         """The calendar's local date at `instant`."""

@@ -7,7 +7,7 @@ Default = the Acronis table (seed 002, docs/domain.md): first response 4/4/8/24 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from typing import Any, Literal, get_args
 
 from bss.events.contracts.support import SlaTarget
@@ -74,6 +74,7 @@ class PolicySnapshot:
     name: str = "acronis-default"
     targets: dict[Severity, dict[TargetName, TargetRule]] = field(default_factory=lambda: ACRONIS_TARGETS)
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
+    calendar_name: str | None = None  # the `sla-calendars` setting it came from; None: given explicitly or older
     warning_fraction: float = 0.8
     # docs/domain.md default: a severity change recomputes every due time from the opening. The named alternative
     # measures the new severity's targets from the change (pauses before it no longer matter).
@@ -91,6 +92,7 @@ class PolicySnapshot:
             "warning_fraction": self.warning_fraction,
             "severity_change": self.severity_change,
             "calendar": {
+                "name": self.calendar_name,
                 "time_zone": cal.time_zone,
                 "working_weekdays": sorted(cal.working_weekdays),
                 "country": cal.country,
@@ -99,6 +101,7 @@ class PolicySnapshot:
                 "working_hours": (
                     None if cal.working_hours is None else [t.isoformat("minutes") for t in cal.working_hours]
                 ),
+                "closure_days": [day.isoformat() for day in sorted(cal.closure_days)],
             },
             "targets": {
                 sev: {t: {"unit": r.unit, "amount": r.amount} for t, r in rules.items()}
@@ -121,7 +124,10 @@ class PolicySnapshot:
                 subdivision=cal["subdivision"],
                 always_open=cal["always_open"],
                 working_hours=_hours(cal.get("working_hours")),  # absent in snapshots taken before the setting
+                # absent in snapshots taken before calendars were data: no closure days
+                closure_days=frozenset(date.fromisoformat(day) for day in cal.get("closure_days", ())),
             ),
+            calendar_name=cal.get("name"),  # absent before calendars were data: the one service-wide calendar
             targets={
                 sev: {t: TargetRule(r["unit"], int(r["amount"])) for t, r in rules.items()}
                 for sev, rules in data["targets"].items()

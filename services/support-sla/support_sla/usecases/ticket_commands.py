@@ -8,8 +8,12 @@ backdate, but never to before the ticket was opened).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import Literal
 
 from bss.events.contracts.value_types import Severity
+
+PolicyAsOf = Literal["opening", "now"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +60,11 @@ class CalendarCorrection:
     subdivision: str | None
     always_open: bool
     working_hours: str | None  # HH:MM-HH:MM
+    closure_days: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class ReapplyPolicy:
     reason: str
-    calendar: CalendarCorrection | None  # None: the service's configured calendar
+    calendar: CalendarCorrection | None  # None: the calendar assigned to the ticket's reseller as of `as_of`
+    as_of: PolicyAsOf = "opening"  # the settings in force on the ticket's opening day (as recorded now), or today

@@ -28,9 +28,10 @@ from support_sla.errors import (
 from support_sla.models import PLACEHOLDER_COUNTRY, Reseller, Ticket, TicketEvent, messaging
 from support_sla.runtime import SLA_DUE_TIMES, SupportUseCase
 from support_sla.usecases.charges import add_incident, charge_ticket_fee, reverse_ticket_fee
-from support_sla.usecases.policy import configured_policy
+from support_sla.usecases.policy import policy_at, settings_day
 from support_sla.usecases.sla_sync import due_times, store_clocks
 from support_sla.usecases.ticket_commands import (
+    CalendarCorrection,
     ChangeSeverity,
     ChangeState,
     EscalateToVendor,
@@ -131,10 +132,6 @@ async def open_ticket(ctx: SupportUseCase, command: OpenTicket, idempotent: Idem
     """
     reseller_id = _owner(ctx.caller, command)
     at, recorded = ctx.effective, ctx.now
-    try:
-        policy = configured_policy(ctx.settings)
-    except CalendarError as exc:
-        raise calendar_problem(exc) from exc
     async with ctx.transaction() as session:
         stored = await IDEMPOTENCY.find(session, idempotent)
         if stored is not None:
@@ -142,6 +139,8 @@ async def open_ticket(ctx: SupportUseCase, command: OpenTicket, idempotent: Idem
         reseller = await session.get(Reseller, reseller_id)
         if reseller is None or reseller.country == PLACEHOLDER_COUNTRY:
             raise ResellerNotFound(str(reseller_id))
+        # the policy in force at the (possibly backdated) opening: that day's targets, the reseller's calendar
+        policy = await policy_at(session, ctx.settings, reseller.id, settings_day(at))
         ticket = _new_ticket(command, reseller, policy, ctx.settings.product_releases, at, recorded)
         session.add(ticket)
         await session.flush()
@@ -336,23 +335,35 @@ async def escalate(ctx: SupportUseCase, ticket_id: str, command: EscalateToVendo
     return escalated
 
 
+def _corrected_calendar(c: CalendarCorrection) -> BusinessCalendar:
+    try:
+        hours = parse_working_hours(c.working_hours) if c.working_hours else None
+        return BusinessCalendar(
+            c.time_zone,
+            frozenset(c.working_weekdays),
+            c.country,
+            c.subdivision,
+            c.always_open,
+            hours,
+            frozenset(c.closure_days),
+        ).validate()
+    except CalendarError as exc:
+        raise calendar_problem(exc) from exc
+
+
 async def reapply_policy(ctx: SupportUseCase, ticket_id: str, command: ReapplyPolicy) -> TicketView:
-    """An admin explicitly re-snapshots the current policy (and optionally a corrected calendar) on a ticket;
-    nothing else ever moves a running ticket's due times."""
-    policy = configured_policy(ctx.settings)
-    if command.calendar is not None:
-        c = command.calendar
-        try:
-            hours = parse_working_hours(c.working_hours) if c.working_hours else None
-            calendar = BusinessCalendar(
-                c.time_zone, frozenset(c.working_weekdays), c.country, c.subdivision, c.always_open, hours
-            )
-            policy = replace(policy, calendar=calendar.validate())
-        except CalendarError as exc:
-            raise calendar_problem(exc) from exc
+    """An admin explicitly re-snapshots the policy on a ticket; nothing else ever moves a running ticket's due
+    times. By default the policy in force on the day the ticket opened, read as the settings stand now: a
+    calendar, an assignment or targets corrected retroactively (effective on or before that day, recorded later)
+    apply to the ticket. `as_of="now"`: today's policy. An explicit calendar replaces the assigned one."""
+    corrected = _corrected_calendar(command.calendar) if command.calendar is not None else None
     async with ctx.transaction() as session:
         ticket = await load_ticket(session, ctx.caller, ticket_id, lock=True)
         now = ctx.now
+        day = settings_day(ticket.opened_at if command.as_of == "opening" else now)
+        policy = await policy_at(session, ctx.settings, ticket.reseller_id, day)
+        if corrected is not None:
+            policy = replace(policy, calendar=corrected, calendar_name=None)
         ticket.policy_snapshot = policy.to_json()
         session.add(_event(ticket, "policy_reapplied", now, now, ctx.caller, body=command.reason, internal=True))
         await session.flush()
