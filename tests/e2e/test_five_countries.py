@@ -5,7 +5,8 @@ factor").
 A German distributor sells to resellers in DE, JP, US, GB, CH and SE. Each invoice carries its buyer country's
 tax, or the EU reverse charge for the Swedish business with a valid VAT id; the CHF and SEK resellers are rated
 from the EUR price list and converted; the distributor's cost uses per-tier discounts and a Tier 1 program that
-starts and ends inside the three months closed.
+starts and ends inside the three months closed; each reseller's ticket runs on the SLA calendar assigned to it
+(zone, working days, public holidays), checked against a computation from the `holidays` package alone.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 import pytest_asyncio
+from holidays import country_holidays
 
 from bss.calendar_months import next_period, previous_period
 from deploy.demo.billing_waits import wait_known
@@ -38,7 +41,21 @@ REVERSE_CHARGE = (
 )
 OUTSIDE_EU = "Not subject to German VAT: the service is supplied where the recipient is established."
 TAX = {"DE": "19", "*": "0"}
-FX = {"EUR": "0.9200", "CHF": "0.8412", "SEK": "10.4500"}  # units per USD, from before the first month
+FX = {
+    "EUR": "0.9200",
+    "CHF": "0.8412",
+    "SEK": "10.4500",
+    "GBP": "0.7900",
+    "JPY": "150.25",
+}  # per USD, before the months
+
+
+@dataclass(frozen=True)
+class Calendar:
+    name: str
+    time_zone: str
+    subdivision: str | None = None
+    working_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
 
 
 @dataclass(frozen=True)
@@ -46,17 +63,19 @@ class Plan:
     country: str
     currency: str
     tier: str
+    calendar: Calendar
     vat_id: str | None = None
 
 
 PLANS = {
-    "us": Plan("US", "USD", "Tier 3"),
-    "de": Plan("DE", "EUR", "Tier 2", "DE136695976"),
-    "jp": Plan("JP", "JPY", "Tier 3"),
-    "gb": Plan("GB", "GBP", "Tier 3"),
-    "ch": Plan("CH", "CHF", "Tier 3"),
-    "se": Plan("SE", "SEK", "Tier 3", "SE556703748501"),
+    "us": Plan("US", "USD", "Tier 3", Calendar("new-york", "America/New_York", "NY")),
+    "de": Plan("DE", "EUR", "Tier 2", Calendar("berlin", "Europe/Berlin", "BE"), "DE136695976"),
+    "jp": Plan("JP", "JPY", "Tier 3", Calendar("tokyo", "Asia/Tokyo", None, (0, 1, 2, 3, 4, 5))),
+    "gb": Plan("GB", "GBP", "Tier 3", Calendar("london", "Europe/London", "ENG")),
+    "ch": Plan("CH", "CHF", "Tier 3", Calendar("zurich", "Europe/Zurich", "ZH")),
+    "se": Plan("SE", "SEK", "Tier 3", Calendar("stockholm", "Europe/Stockholm"), "SE556703748501"),
 }
+OPENED = datetime.combine(MONTHS[1].replace(day=3), time(7, 30), tzinfo=UTC)  # the same instant everywhere
 
 
 @dataclass
@@ -66,6 +85,7 @@ class World:
     subscriptions: dict[str, str] = field(default_factory=dict)
     invoices: dict[tuple[str, date], dict[str, Any]] = field(default_factory=dict)
     margins: dict[date, dict[str, Any]] = field(default_factory=dict)
+    slas: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def at(day: date, hour: int = 0) -> str:
@@ -102,6 +122,43 @@ async def tier_one_program(admin: httpx.AsyncClient, world: World) -> None:
         params={"effective_from": MONTHS[2].replace(day=15).isoformat(), "reason": "five countries"},
     )
     expect(ended, 200)
+
+
+async def support_calendars(admin: httpx.AsyncClient, world: World) -> None:
+    """Each reseller's SLA calendar: its own time zone, working days and public holidays, from the first month."""
+    for key, plan in PLANS.items():
+        cal = plan.calendar
+        value = {
+            "time_zone": cal.time_zone,
+            "working_weekdays": list(cal.working_weekdays),
+            "country": plan.country,
+            "subdivision": cal.subdivision,
+        }
+        body = {"value": value, "effective_from": FIRST.isoformat(), "reason": "five countries"}
+        expect(await admin.put(f"/api/v1/support/settings/sla-calendars/{cal.name}", json=body), 200)
+        assignment = {"value": {"calendar": cal.name}, "effective_from": FIRST.isoformat(), "reason": "five countries"}
+        path = f"/api/v1/support/settings/sla-calendar-assignments/{world.resellers[key]}"
+        expect(await admin.put(path, json=assignment), 200)
+
+
+async def open_tickets(admin: httpx.AsyncClient, world: World) -> None:
+    """A severity A ticket per reseller, all opened at the same instant (recorded by an admin, backdated)."""
+    for key in PLANS:
+        body = {
+            "subject": "Recovery fails",
+            "description": "Every recovery of the file server fails.",
+            "product": "Acronis Cyber Protect Cloud",
+            "severity": "A",
+            "reseller_id": world.resellers[key],
+            "requested_at": OPENED.isoformat().replace("+00:00", "Z"),
+        }
+
+        async def opened(body: dict[str, Any] = body) -> dict[str, Any] | None:
+            response = await admin.post("/api/v1/support/tickets", json=body)
+            return None if response.status_code == 404 else dict(expect(response, 201))  # support learns resellers
+
+        ticket = await poll(opened, f"support to know the {key} reseller")
+        world.slas[key] = expect(await admin.get(f"/api/v1/support/tickets/{ticket['id']}/sla"), 200)
 
 
 async def publish_fx(admin: httpx.AsyncClient) -> None:
@@ -208,6 +265,8 @@ async def world(suite: Suite) -> AsyncIterator[World]:
         await publish_fx(admin)
         await register_and_order(admin, found)
         await tier_one_program(admin, found)
+        await support_calendars(admin, found)
+        await open_tickets(admin, found)
         await report_usage(suite, found)
         await close_months(admin, found)
         yield found
@@ -291,3 +350,39 @@ async def test_the_settings_trail_lists_every_change_and_reads_back_as_of_a_mont
         )
         assert late.status_code == 409, late.text  # the month is invoiced: its tax cannot change any more
         assert late.json()["earliest_effective_from"] == next_period(LAST).isoformat()
+
+
+def business_days_due(plan: Plan, opened: datetime, days: int) -> datetime:
+    """N business days at the same local time, computed here from the `holidays` package and the zone alone
+    (docs/domain.md, "Business days"): the independent check of the calendar each ticket ran on."""
+    cal = plan.calendar
+    zone = ZoneInfo(cal.time_zone)
+    off = country_holidays(plan.country, subdiv=cal.subdivision, years=range(opened.year, opened.year + 2))
+
+    def business(day: date) -> bool:
+        return day.weekday() in cal.working_weekdays and day not in off
+
+    local = opened.astimezone(zone)
+    day, at_time = local.date(), local.time()
+    if not business(day):  # a ticket opened on a day off starts at 00:00 of the next business day
+        day += timedelta(days=1)
+        while not business(day):
+            day += timedelta(days=1)
+        at_time = time(0)
+    counted = 0
+    while counted < days:
+        day += timedelta(days=1)
+        counted += business(day)
+    return datetime.combine(day, at_time, tzinfo=zone).astimezone(UTC)
+
+
+async def test_each_ticket_runs_on_its_resellers_calendar_from_the_moment_it_opens(world: World) -> None:
+    dues = {}
+    for key, plan in PLANS.items():
+        sla = world.slas[key]
+        assert sla["calendar_name"] == plan.calendar.name
+        [resolution] = [t for t in sla["targets"] if t["target"] == "permanent_resolution"]
+        due = datetime.fromisoformat(resolution["due_at"])
+        assert due == business_days_due(plan, OPENED, 15), (key, sla["calendar"])
+        dues[key] = due
+    assert len(set(dues.values())) > 1  # the same opening instant, different calendars, different due times
