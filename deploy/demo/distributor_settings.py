@@ -57,3 +57,39 @@ async def apply_settings(admin: httpx.AsyncClient, period: date, products: dict[
         f"  settings    seller {SELLER['legal_name']} ({SELLER['country']}), VAT DE 19 %, other countries 0 %, "
         f"discount 30 % ({tier} 35 %): {changed} set, {kept} already in force"
     )
+
+
+# The support desk's calendars (`/api/v1/support/settings/sla-calendars/...`): each reseller's tickets run on the
+# working days and public holidays of its own country, in its own time zone.
+CALENDARS: dict[str, dict[str, Any]] = {
+    "us": {"name": "austin", "time_zone": "America/Chicago", "country": "US", "subdivision": "TX"},
+    "de": {"name": "hamburg", "time_zone": "Europe/Berlin", "country": "DE", "subdivision": "HH"},
+    "jp": {"name": "osaka", "time_zone": "Asia/Tokyo", "country": "JP", "working_weekdays": [0, 1, 2, 3, 4, 5]},
+    "ch": {"name": "zurich", "time_zone": "Europe/Zurich", "country": "CH", "subdivision": "ZH"},
+    "gb": {"name": "reading", "time_zone": "Europe/London", "country": "GB", "subdivision": "ENG"},
+}
+
+
+async def assign_calendars(admin: httpx.AsyncClient, period: date, resellers: dict[str, str], say: Say) -> None:
+    """Each reseller (key -> id) gets its country's SLA calendar from the month's 1st (defined once)."""
+    for key, reseller_id in resellers.items():
+        calendar = CALENDARS.get(key)
+        if calendar is None:
+            continue
+        value = {"working_weekdays": [0, 1, 2, 3, 4], **{k: v for k, v in calendar.items() if k != "name"}}
+        url = f"/api/v1/support/settings/sla-calendars/{calendar['name']}"
+        current = await admin.get(url, params={"as_of": period.isoformat()})
+        if current.status_code != 200:
+            body = {"value": value, "effective_from": period.isoformat(), "reason": "make demo"}
+            answer = await admin.put(url, json=body)
+            if answer.status_code != 200:
+                say(f"  calendar    {calendar['name']}: not set ({problem(answer)})")
+                continue
+        assignment = {
+            "value": {"calendar": calendar["name"]},
+            "effective_from": period.isoformat(),
+            "reason": "make demo",
+        }
+        path = f"/api/v1/support/settings/sla-calendar-assignments/{reseller_id}"
+        expect(await admin.put(path, json=assignment), 200, f"assign the {calendar['name']} calendar")
+    say("  calendars   " + ", ".join(f"{key.upper()} {c['name']} ({c['time_zone']})" for key, c in CALENDARS.items()))

@@ -18,7 +18,7 @@ import httpx
 from bss.calendar_months import period_end_instant, previous_period
 from deploy.demo.billing_waits import Expected, wait_complete, wait_known
 from deploy.demo.cast import CAST, FX_UNITS_PER_USD, ResellerPlan
-from deploy.demo.distributor_settings import apply_settings
+from deploy.demo.distributor_settings import apply_settings, assign_calendars
 from deploy.demo.gateway_calls import DemoError, expect, poll
 from deploy.demo.tickets import TICKETS, TicketOutcome, work_ticket
 from deploy.demo.usage_stream import Feed, ProgressCallback, StreamTally, month_events, stream_usage
@@ -87,6 +87,7 @@ async def run_month(
     month.fx = await ensure_fx_rates(admin, period, say)
     for plan in CAST:
         month.resellers[plan.key] = await register(admin, plan, month, say)
+    await assign_calendars(admin, period, {key: r.id for key, r in month.resellers.items()}, say)
     for reseller in month.resellers.values():
         await certify(admin, reseller, period, say)
     for reseller in month.resellers.values():

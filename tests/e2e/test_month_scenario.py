@@ -19,7 +19,7 @@ import pytest
 import pytest_asyncio
 
 from deploy.demo.cast import CLOUD_STORAGE, DR_COMPUTE, SERVERS, WORKSTATIONS
-from deploy.demo.distributor_settings import NOT_SUBJECT_TO_GERMAN_VAT
+from deploy.demo.distributor_settings import CALENDARS, NOT_SUBJECT_TO_GERMAN_VAT
 from deploy.demo.scenario import Month, demo_period, month_end, run_month
 from tests.e2e.conftest import Suite
 
@@ -233,3 +233,13 @@ async def test_only_the_non_certified_reseller_pays_a_ticket_fee(suite: Suite, m
     assert fee["ticket_id"] == next(t.ticket["id"] for t in month.tickets if t.plan.reseller == "us")
     for certified in ("de", "jp", "ch"):  # each opened a ticket too, free of charge
         assert kinds(invoice_of(month, certified), "support_charge") == []
+
+
+async def test_each_ticket_runs_on_the_calendar_the_demo_assigned_to_its_reseller(suite: Suite, month: Month) -> None:
+    async with suite.admin() as admin:
+        for outcome in month.tickets:
+            explained = await admin.get(f"/api/v1/support/tickets/{outcome.ticket['id']}/sla")
+            assert explained.status_code == 200, explained.text
+            calendar = CALENDARS[outcome.plan.reseller]
+            assert explained.json()["calendar_name"] == calendar["name"]
+            assert calendar["time_zone"] in explained.json()["calendar"]
