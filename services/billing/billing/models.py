@@ -93,6 +93,19 @@ class FxRateRow(Base):
     units_per_usd: Mapped[Decimal] = mapped_column(ExactDecimal())
 
 
+class FxPairRow(Base):
+    """A pair other than units per USD: 1 `base` = `rate` `quote` from `effective_from`, in one rate table. The
+    `fx_rates` rows are the pairs with base USD (docs/domain.md, "FX rates")."""
+
+    __tablename__ = "fx_pairs"
+
+    rate_table_id: Mapped[str] = mapped_column(_ID, primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    base: Mapped[str] = mapped_column(String(3), primary_key=True)
+    quote: Mapped[str] = mapped_column(String(3), primary_key=True)
+    rate: Mapped[Decimal] = mapped_column(ExactDecimal())
+
+
 # --- subscriptions read model -----------------------------------------------------------------------------
 
 

@@ -160,6 +160,21 @@ class FxRateRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class FxPairRow(Base):
+    """A pair other than units per USD: 1 `base` = `rate` `quote` from `effective_from` (a pair is quoted once per
+    date, in one direction; the `fx_rates` rows are the pairs with base USD)."""
+
+    __tablename__ = "fx_pairs"
+
+    base: Mapped[str] = mapped_column(String(3), primary_key=True)
+    quote: Mapped[str] = mapped_column(String(3), primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    rate: Mapped[Decimal] = mapped_column(ExactDecimal())
+    source: Mapped[str | None] = mapped_column(String(200))
+    effective_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class ProductGroup(Base):
     __tablename__ = "product_groups"
 

@@ -28,10 +28,11 @@ from billing.models import setting_versions
 from billing.settings import BillingSettings
 from bss.calendar_months import next_period, period_containing
 from bss.effective_settings import InvalidScope, SettingKind, SettingsStore
-from bss.money import PRICE_LIST_CURRENCIES
+from bss.money import PRICE_LIST_CURRENCIES, UnknownCurrency, currency_code
 
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=9, decimal_places=4)]
 SELLER_SCOPE = "distributor"
+DEFAULT_FX_BASE_CURRENCY = "USD"
 SEED_FROM = date(1970, 1, 1)
 """The effective date of values seeded from the environment: in force for every period."""
 
@@ -61,6 +62,18 @@ class PriceListCurrencyValue(_Value):
         if code not in PRICE_LIST_CURRENCIES:
             raise ValueError(f"not a vendor price list; one of {', '.join(PRICE_LIST_CURRENCIES)}")
         return code
+
+
+class FxBaseCurrencyValue(_Value):
+    currency: str = Field(description="ISO 4217 code of the currency conversions triangulate through, e.g. USD.")
+
+    @field_validator("currency")
+    @classmethod
+    def _iso(cls, value: str) -> str:
+        try:
+            return currency_code(value)
+        except UnknownCurrency as exc:
+            raise ValueError("not an ISO 4217 currency code") from exc
 
 
 class TierOneProgramValue(_Value):
@@ -126,6 +139,12 @@ def _discount_scope(raw: str) -> str:
     raise InvalidScope("reseller:<reseller id>, tier:<tier product id> or * (the default)")
 
 
+def _only_default(raw: str) -> str:
+    if raw != DEFAULT_SCOPE:
+        raise InvalidScope(f"{DEFAULT_SCOPE} (there is one base currency)")
+    return raw
+
+
 def _seller_scope(raw: str) -> str:
     if raw != SELLER_SCOPE:
         raise InvalidScope(f"{SELLER_SCOPE} (there is one seller)")
@@ -184,6 +203,19 @@ TIER_ONE_PROGRAM = SettingKind(
     example_scope="*",
     example_value={"discount_percent": "10"},
 )
+FX_BASE_CURRENCY = SettingKind(
+    name="fx-base-currency",
+    title="FX base currency",
+    description=(
+        "The currency a conversion goes through when no rate table quotes the pair itself (directly or inversely): "
+        "source -> base -> target, each leg the latest rate on or before the invoice date."
+    ),
+    value_type=FxBaseCurrencyValue,
+    scope_label="* (one base for every conversion)",
+    normalize_scope=_only_default,
+    example_scope=DEFAULT_SCOPE,
+    example_value={"currency": "USD"},
+)
 SELLER = SettingKind(
     name="seller",
     title="Seller",
@@ -205,6 +237,7 @@ KINDS: tuple[SettingKind[Any], ...] = (
     PRICE_LIST_CURRENCIES_KIND,
     TIER_ONE_PROGRAM,
     SELLER,
+    FX_BASE_CURRENCY,
 )
 STORE = SettingsStore(setting_versions, KINDS)
 
@@ -218,6 +251,7 @@ async def terms_for(session: AsyncSession, period: date) -> BillingTerms:
     currencies = await STORE.in_force(session, PRICE_LIST_CURRENCIES_KIND, first)
     programs = await STORE.in_force(session, TIER_ONE_PROGRAM, last)
     seller = await STORE.value_of(session, SELLER, SELLER_SCOPE, first)
+    fx_base = await STORE.value_of(session, FX_BASE_CURRENCY, DEFAULT_SCOPE, first)
     return BillingTerms(
         tax_rules={s: TaxRule(v.value.rate_percent, v.value.note) for s, v in taxes.items() if v.value},
         discounts={s: v.value.percent for s, v in discounts.items() if v.value},
@@ -229,6 +263,7 @@ async def terms_for(session: AsyncSession, period: date) -> BillingTerms:
             if v.value and tier_one_program_active(v.effective_from, first)
         },
         seller=Seller(seller.country, seller.vat_id) if seller else None,
+        fx_base_currency=fx_base.currency if fx_base else DEFAULT_FX_BASE_CURRENCY,
     )
 
 
@@ -250,4 +285,6 @@ async def seed_from_environment(session: AsyncSession, settings: BillingSettings
     seeded += await STORE.seed_if_empty(
         session, PRICE_LIST_CURRENCIES_KIND, currency, effective_from=SEED_FROM, recorded_at=now
     )
+    base = {DEFAULT_SCOPE: FxBaseCurrencyValue(currency=DEFAULT_FX_BASE_CURRENCY)}
+    seeded += await STORE.seed_if_empty(session, FX_BASE_CURRENCY, base, effective_from=SEED_FROM, recorded_at=now)
     return seeded

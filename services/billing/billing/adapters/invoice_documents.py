@@ -58,6 +58,16 @@ def invoice_document(
             "rate": _text(fx.rate),
             "rate_table_id": fx.rate_table_id,
             "effective_from": fx.effective_from.isoformat(),
+            "legs": [
+                {
+                    "from": leg.from_currency,
+                    "to": leg.to_currency,
+                    "rate": _text(leg.rate),
+                    "rate_table_id": leg.rate_table_id,
+                    "effective_from": leg.effective_from.isoformat(),
+                }
+                for leg in fx.legs
+            ],
         },
         "commitment": _text(amounts.commitment),
         "ramp_up_applied": amounts.ramp_up_applied,

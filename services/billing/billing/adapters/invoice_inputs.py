@@ -165,7 +165,7 @@ async def resolve_invoice(
     pl_currency = price_list_currency(currency, _currencies(product), terms.price_list_currency(row.reseller_id))
     invoice_date = invoice_date_of(period)
     tables = await cache.tables(session)
-    fx = _fx(tables, pl_currency, currency, invoice_date, estimate=estimate)
+    fx = _fx(tables, pl_currency, currency, invoice_date, terms.fx_base_currency, estimate=estimate)
     commitment = commitment_on(product.versions, period, pl_currency)
     if commitment is None:
         raise CannotInvoice(f"product {product_id} has no commitment in {pl_currency}")
@@ -173,7 +173,9 @@ async def resolve_invoice(
     reseller = rows.resellers.get(row.reseller_id)
     tax = terms.tax_for(Buyer(reseller.country, reseller.tax_id) if reseller else Buyer("", None))
     support_rows = [r for r in rows.support[row.subscription_id] if _billed_after(r, billed_after)]
-    support, unpriced = _support(support_rows, currency, tables, invoice_date, period, estimate=estimate)
+    support, unpriced = _support(
+        support_rows, currency, tables, invoice_date, period, terms.fx_base_currency, estimate=estimate
+    )
     inputs = InvoiceInput(
         price_list_currency=pl_currency,
         currency=currency,
@@ -202,13 +204,15 @@ def _currencies(product: ProductInfo) -> list[str]:
     return sorted({currency for version in product.versions for currency, _ in version.commitments})
 
 
-def _fx(tables: list[RateTable], source: str, target: str, on: date, *, estimate: bool) -> FxQuote | MissingRate | None:
-    """The rate from `source` to `target` (None: same currency); a missing one refuses an invoice, and is
-    returned for an estimate, which marks the lines it affects."""
+def _fx(
+    tables: list[RateTable], source: str, target: str, on: date, base: str, *, estimate: bool
+) -> FxQuote | MissingRate | None:
+    """The rate from `source` to `target` (None: same currency): direct, inverse or through `base`; a missing one
+    refuses an invoice, and is returned for an estimate, which marks the lines it affects."""
     if source == target:
         return None
     try:
-        return quote(tables, source, target, on)
+        return quote(tables, source, target, on, base)
     except NoFxRate as exc:
         if estimate:
             return exc.missing
@@ -289,12 +293,20 @@ def _billed_after(row: SupportItemRow, billed_after: date | None) -> bool:
 
 
 def _support(
-    rows: list[SupportItemRow], currency: str, tables: list[RateTable], on: date, period: date, *, estimate: bool
+    rows: list[SupportItemRow],
+    currency: str,
+    tables: list[RateTable],
+    on: date,
+    period: date,
+    base: str,
+    *,
+    estimate: bool,
 ) -> tuple[list[SupportItem], list[UnpricedSupport]]:
-    """The support items converted to the invoice currency, and (estimate only) those whose rate is missing."""
+    """The support items converted to the invoice currency (the same rule as the lines: direct, inverse or
+    through `base`), and (estimate only) those whose rate is missing."""
     items, unpriced = [], []
     for row in rows:
-        fx = _fx(tables, row.currency, currency, on, estimate=estimate)
+        fx = _fx(tables, row.currency, currency, on, base, estimate=estimate)
         if isinstance(fx, MissingRate):
             unpriced.append(UnpricedSupport(_support_item(row, row.amount, period), fx))
             continue

@@ -30,6 +30,8 @@ def invoice_pdf(document: dict[str, Any], legal_name: str | None = None) -> byte
     if document.get("fx"):
         fx = document["fx"]
         facts.append(("FX rate", f"{fx['rate']} {document['currency']} per {document['price_list_currency']}"))
+        for leg in fx.get("legs") or []:  # each rate used and its date
+            facts.append(("", f"{leg['from']} -> {leg['to']}: {leg['rate']}, rates of {leg['effective_from']}"))
     for label, value in facts:
         pdf.cell(40, 6, _latin1(label))
         pdf.cell(0, 6, _latin1(value), new_x="LMARGIN", new_y="NEXT")
@@ -49,9 +51,14 @@ def invoice_pdf(document: dict[str, Any], legal_name: str | None = None) -> byte
             pdf.cell(width, 6, _latin1(value)[:60], align=align)
         pdf.ln()
     pdf.ln(2)
-    for label in ("subtotal", "tax", "total"):
+    titles = {"subtotal": "Subtotal", "tax": f"Tax {document['tax_rate']} %", "total": "Total"}
+    for label, title in titles.items():
         pdf.set_font("Helvetica", "B" if label == "total" else "", 10)
-        pdf.cell(sum(widths[:3]), 6, label.capitalize(), align="R")
+        pdf.cell(sum(widths[:3]), 6, _latin1(title), align="R")
         pdf.cell(widths[3], 6, _latin1(f"{document[label]} {document['currency']}"), align="R")
         pdf.ln()
+    if document.get("tax_note"):  # the legal note of the tax treatment (reverse charge, not subject to VAT)
+        pdf.ln(2)
+        pdf.set_font("Helvetica", size=9)
+        pdf.multi_cell(sum(widths), 5, _latin1(document["tax_note"]))
     return bytes(pdf.output())

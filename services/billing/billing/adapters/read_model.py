@@ -24,6 +24,7 @@ from billing.domain.fx import RateTable
 from billing.domain.subscription_timeline import PaidWindow, TierStep, product_in_force, waived_periods
 from billing.domain.usage_rules import SubscriptionFacts, billed_in
 from billing.models import (
+    FxPairRow,
     FxRateRow,
     PriceAdjustmentRow,
     PriceRow,
@@ -180,10 +181,17 @@ def usage_facts(
 
 
 async def load_rate_tables(session: AsyncSession) -> list[RateTable]:
+    """Every rate table: its units per USD (the pairs with base USD) and its other pairs."""
     tables: dict[tuple[str, date], dict[str, Decimal]] = {}
+    pairs: dict[tuple[str, date], dict[tuple[str, str], Decimal]] = {}
     for row in (await session.execute(select(FxRateRow))).scalars():
         tables.setdefault((row.rate_table_id, row.effective_from), {})[row.currency] = row.units_per_usd
-    return [RateTable(table_id, effective, rates) for (table_id, effective), rates in tables.items()]
+    for pair in (await session.execute(select(FxPairRow))).scalars():
+        pairs.setdefault((pair.rate_table_id, pair.effective_from), {})[(pair.base, pair.quote)] = pair.rate
+    return [
+        RateTable(table_id, effective, tables.get((table_id, effective), {}), pairs.get((table_id, effective), {}))
+        for table_id, effective in tables.keys() | pairs.keys()
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +306,15 @@ async def save_fx_rates(session: AsyncSession, table: FxRatesPublishedV1) -> Non
             "units_per_usd": rate.units_per_usd,
         }
         await _upsert(session, FxRateRow, values, ("rate_table_id", "effective_from", "currency"))
+    for pair in table.pairs:
+        pair_values = {
+            "rate_table_id": table.rate_table_id,
+            "effective_from": table.effective_from,
+            "base": pair.base,
+            "quote": pair.quote,
+            "rate": pair.rate,
+        }
+        await _upsert(session, FxPairRow, pair_values, ("rate_table_id", "effective_from", "base", "quote"))
 
 
 # subscriptions

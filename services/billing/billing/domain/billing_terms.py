@@ -98,6 +98,8 @@ class BillingTerms:
     tier_one: Mapping[str, Decimal] = field(default_factory=dict)
     """The Tier 1 program's discount percent where it is active for the whole period: by reseller id, and `*`."""
     seller: Seller | None = None
+    fx_base_currency: str = VENDOR_BASE_PRICE_LIST
+    """The currency a conversion without a direct or inverse pair triangulates through (`fx-base-currency`)."""
 
     def tax_for(self, buyer: Buyer) -> TaxTreatment:
         """Reverse charge (0 %, with its note) when it applies; else the buyer country's rate (or the default)."""

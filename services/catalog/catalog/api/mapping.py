@@ -9,6 +9,7 @@ from catalog.api.group_schemas import GroupCreate, GroupRead
 from catalog.api.price_schemas import (
     ConversionRead,
     CustomPriceListCreate,
+    FxPairIn,
     FxRateIn,
     FxRateRead,
     FxRatesCreate,
@@ -47,6 +48,7 @@ from catalog.usecases.prices import (
     CreateSku,
     CustomPrice,
     FxRateTable,
+    PairRate,
     Publication,
     PublishCustomPriceList,
     PublishFxRates,
@@ -200,6 +202,7 @@ def to_publish_fx_rates(body: FxRatesCreate) -> PublishFxRates:
         effective_from=body.effective_from,
         rates=tuple(UsdRate(r.currency, r.units_per_usd) for r in body.rates),
         source=body.source,
+        pairs=tuple(PairRate(p.base, p.quote, p.rate) for p in body.pairs),
     )
 
 
@@ -230,6 +233,7 @@ def to_fx_rates_read(table: FxRateTable) -> FxRatesRead:
         rate_table_id=table.rate_table_id,
         effective_from=table.effective_from,
         rates=[FxRateIn(currency=r.currency, units_per_usd=r.units_per_usd) for r in table.rates],
+        pairs=[FxPairIn(base=p.base, quote=p.quote, rate=p.rate) for p in table.pairs],
         source=table.source,
     )
 
@@ -247,8 +251,15 @@ def to_price_read(price: UnitPrice) -> PriceRead:
 
 
 def to_fx_rate_read(rate: FxRate) -> FxRateRead:
+    per_usd = rate.base == "USD"
     return FxRateRead(
-        currency=rate.currency, units_per_usd=rate.units_per_usd, effective_from=rate.effective_from, source=rate.source
+        currency=rate.quote if per_usd else None,
+        units_per_usd=rate.rate if per_usd else None,
+        base=rate.base,
+        quote=rate.quote,
+        rate=rate.rate,
+        effective_from=rate.effective_from,
+        source=rate.source,
     )
 
 

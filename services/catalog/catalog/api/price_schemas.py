@@ -180,6 +180,14 @@ class FxRateIn(BaseModel):
     units_per_usd: PositiveRate
 
 
+class FxPairIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    base: Currency = Field(description="ISO 4217 code: one unit of it is worth `rate` units of `quote`.")
+    quote: Currency = Field(description="ISO 4217 code, not `base`.")
+    rate: PositiveRate = Field(description="Units of `quote` per 1 `base`.")
+
+
 class FxRatesCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -187,13 +195,20 @@ class FxRatesCreate(BaseModel):
             "example": {
                 "effective_from": "2024-01-01",
                 "rates": [{"currency": "CHF", "units_per_usd": "0.8412"}],
+                "pairs": [{"base": "EUR", "quote": "SEK", "rate": "11.2"}],
                 "source": "ECB reference rates",
             }
         },
     )
 
     effective_from: date
-    rates: list[FxRateIn] = Field(min_length=1)
+    rates: list[FxRateIn] = Field(
+        default_factory=list, description="Units per USD (the pairs with base USD); this or `pairs` is required."
+    )
+    pairs: list[FxPairIn] = Field(
+        default_factory=list,
+        description="Rates of any other pair, 1 base = rate quote; a pair is quoted once per date, in one direction.",
+    )
     source: Name | None = None
     requested_at: RequestedAt = None
 
@@ -204,14 +219,20 @@ class FxRateRead(BaseModel):
             "example": {
                 "currency": "CHF",
                 "units_per_usd": "0.8412",
+                "base": "USD",
+                "quote": "CHF",
+                "rate": "0.8412",
                 "effective_from": "2024-01-01",
                 "source": "ECB reference rates",
             }
         }
     )
 
-    currency: str
-    units_per_usd: Decimal
+    currency: str | None = Field(description="The currency quoted against USD; null for a pair without USD as base.")
+    units_per_usd: Decimal | None = Field(description="Units of `currency` per USD; null like `currency`.")
+    base: str = Field(default="USD", description="The pair: 1 `base` = `rate` `quote`.")
+    quote: str
+    rate: Decimal
     effective_from: date
     source: str | None
 
@@ -223,6 +244,7 @@ class FxRatesRead(BaseModel):
                 "rate_table_id": "2f0c…",
                 "effective_from": "2024-01-01",
                 "rates": [{"currency": "CHF", "units_per_usd": "0.8412"}],
+                "pairs": [{"base": "EUR", "quote": "SEK", "rate": "11.2"}],
                 "source": "ECB reference rates",
             }
         }
@@ -231,6 +253,7 @@ class FxRatesRead(BaseModel):
     rate_table_id: str
     effective_from: date
     rates: list[FxRateIn]
+    pairs: list[FxPairIn] = Field(default_factory=list)
     source: str | None
 
 

@@ -132,7 +132,7 @@ async def get_reseller_prices(
 @router.post(
     "/fx-rates",
     status_code=201,
-    summary="Publish FX rates to USD from a date",
+    summary="Publish FX rates from a date: units per USD and pairs of any two currencies",
     response_model=FxRatesRead,
     responses=problems(422),
 )

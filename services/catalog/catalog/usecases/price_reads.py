@@ -24,7 +24,7 @@ from catalog.domain.pricing import (
 )
 from catalog.domain.product_identity import VENDOR_SELL_PRICE_BOOK_ID, derived_id
 from catalog.errors import UnknownReference
-from catalog.models import FxRateRow, PriceEntryRow, PricePublication
+from catalog.models import FxPairRow, FxRateRow, PriceEntryRow, PricePublication
 from catalog.runtime import CatalogRuntime
 
 
@@ -43,8 +43,11 @@ class UnitPrice:
 
 @dataclass(frozen=True, slots=True)
 class FxRate:
-    currency: str
-    units_per_usd: Decimal
+    """A published pair: 1 `base` = `rate` `quote` (a rate in units per USD has base USD)."""
+
+    base: str
+    quote: str
+    rate: Decimal
     effective_from: date
     source: str | None
 
@@ -125,16 +128,18 @@ async def reseller_prices(
 
 
 async def fx_rates_on(runtime: CatalogRuntime, on: date) -> list[FxRate]:
+    """The latest rate of each pair on or before `on`: the units per USD by currency, then the other pairs."""
     async with runtime.sessions() as session:
         rows = (await session.scalars(select(FxRateRow).where(FxRateRow.effective_from <= on))).all()
-        latest: dict[str, FxRateRow] = {}
-        for row in rows:
-            if row.currency not in latest or latest[row.currency].effective_from < row.effective_from:
-                latest[row.currency] = row
-        return [
-            FxRate(currency=r.currency, units_per_usd=r.units_per_usd, effective_from=r.effective_from, source=r.source)
-            for _, r in sorted(latest.items())
-        ]
+        pair_rows = (await session.scalars(select(FxPairRow).where(FxPairRow.effective_from <= on))).all()
+    published = [FxRate("USD", r.currency, r.units_per_usd, r.effective_from, r.source) for r in rows]
+    published += [FxRate(p.base, p.quote, p.rate, p.effective_from, p.source) for p in pair_rows]
+    latest: dict[tuple[str, str], FxRate] = {}
+    for rate in published:
+        key = (rate.base, rate.quote)
+        if key not in latest or latest[key].effective_from < rate.effective_from:
+            latest[key] = rate
+    return sorted(latest.values(), key=lambda r: (r.base != "USD", r.base, r.quote))
 
 
 async def conversion(
@@ -156,7 +161,7 @@ async def conversion(
         rate=result.rate,
         on=on,
         rates_used=tuple(
-            FxRate(currency=q.currency, units_per_usd=q.units_per_usd, effective_from=q.effective_from, source=None)
+            FxRate(base="USD", quote=q.currency, rate=q.units_per_usd, effective_from=q.effective_from, source=None)
             for q in used
         ),
     )

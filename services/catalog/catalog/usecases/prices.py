@@ -18,8 +18,17 @@ from catalog.adapters.publisher import publish_definitions
 from catalog.adapters.repository import load_records
 from catalog.domain.pricing import Adjustment
 from catalog.domain.product_identity import FX_RATE_TABLE_ID, VENDOR_SELL_PRICE_BOOK_ID, derived_id
-from catalog.errors import AlreadyExists, OverlappingPeriod, UnknownReference
-from catalog.models import FxRateRow, PriceBook, PriceEntryRow, PricePublication, Product, ProductType, UsageSkuRow
+from catalog.errors import AlreadyExists, InvalidField, OverlappingPeriod, UnknownReference
+from catalog.models import (
+    FxPairRow,
+    FxRateRow,
+    PriceBook,
+    PriceEntryRow,
+    PricePublication,
+    Product,
+    ProductType,
+    UsageSkuRow,
+)
 from catalog.runtime import CatalogUseCase
 from catalog.usecases.context import create_once, note
 from catalog.usecases.price_publication import NewPrice, publish_prices
@@ -86,10 +95,20 @@ class UsdRate:
 
 
 @dataclass(frozen=True, slots=True)
+class PairRate:
+    """1 `base` = `rate` `quote`."""
+
+    base: str
+    quote: str
+    rate: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class PublishFxRates:
     effective_from: date
     rates: tuple[UsdRate, ...]
     source: str | None
+    pairs: tuple[PairRate, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +117,7 @@ class FxRateTable:
     effective_from: date
     rates: tuple[UsdRate, ...]
     source: str | None
+    pairs: tuple[PairRate, ...] = ()
 
 
 async def create_sku(ctx: CatalogUseCase, command: CreateSku, request: IdempotentRequest | None) -> UsageSku:
@@ -266,18 +286,22 @@ async def _refuse_overlaps(
 async def publish_fx_rates(
     ctx: CatalogUseCase, command: PublishFxRates, request: IdempotentRequest | None
 ) -> FxRateTable:
+    """One publication of FX rates from a date: units per USD (`rates`, the pairs with base USD) and any other
+    pairs. A pair is quoted once per date, in one direction, whichever list and publication quotes it."""
+
     async def work(session: AsyncSession) -> FxRateTable:
-        seen: set[str] = set()
+        if not command.rates and not command.pairs:
+            raise InvalidField("rates", "give at least one rate (units per USD) or one pair")
+        quoted = await _pairs_quoted_on(session, command.effective_from)
+        seen: set[frozenset[str]] = set()
         for index, rate in enumerate(command.rates):
             field = f"rates.{index}.currency"
             if rate.currency == "USD":
                 raise UnknownReference(field, "rates are quoted against USD; USD has no rate against itself")
-            if (
-                rate.currency in seen
-                or await session.get(FxRateRow, (rate.currency, command.effective_from)) is not None
-            ):
+            key = frozenset(("USD", rate.currency))
+            if key in seen or key in quoted:
                 raise OverlappingPeriod(field, f"a {rate.currency} rate from {command.effective_from} exists already")
-            seen.add(rate.currency)
+            seen.add(key)
             session.add(
                 FxRateRow(
                     currency=rate.currency,
@@ -288,16 +312,48 @@ async def publish_fx_rates(
                     recorded_at=ctx.now,
                 )
             )
+        for index, pair in enumerate(command.pairs):
+            if pair.base == pair.quote:
+                raise InvalidField(f"pairs.{index}.quote", "a pair is two different currencies")
+            key = frozenset((pair.base, pair.quote))
+            if key in seen or key in quoted:
+                raise OverlappingPeriod(
+                    f"pairs.{index}",
+                    f"the pair {pair.base}/{pair.quote} is quoted from {command.effective_from} already "
+                    "(in this publication or another, in either direction)",
+                )
+            seen.add(key)
+            session.add(
+                FxPairRow(
+                    base=pair.base,
+                    quote=pair.quote,
+                    effective_from=command.effective_from,
+                    rate=pair.rate,
+                    source=command.source,
+                    effective_at=ctx.effective,
+                    recorded_at=ctx.now,
+                )
+            )
         event = FxRatesPublishedV1.model_validate(
             {
                 "rate_table_id": FX_RATE_TABLE_ID,
                 "effective_from": command.effective_from,
                 "rates": [{"currency": r.currency, "units_per_usd": r.units_per_usd} for r in command.rates],
+                "pairs": [{"base": p.base, "quote": p.quote, "rate": p.rate} for p in command.pairs],
                 "source": command.source,
             }
         )
         await ctx.runtime.outbox.add(session, event, now=ctx.now)
         note(ctx, session, "fx_rates_published", command.effective_from.isoformat())
-        return FxRateTable(FX_RATE_TABLE_ID, command.effective_from, command.rates, command.source)
+        return FxRateTable(FX_RATE_TABLE_ID, command.effective_from, command.rates, command.source, command.pairs)
 
     return await create_once(ctx, request, FxRateTable, work)
+
+
+async def _pairs_quoted_on(session: AsyncSession, effective_from: date) -> set[frozenset[str]]:
+    """The pairs (either direction) already quoted from `effective_from`: USD rates as pairs with USD."""
+    rates = await session.scalars(select(FxRateRow.currency).where(FxRateRow.effective_from == effective_from))
+    pairs = await session.execute(
+        select(FxPairRow.base, FxPairRow.quote).where(FxPairRow.effective_from == effective_from)
+    )
+    return {frozenset(("USD", currency)) for currency in rates} | {frozenset(row) for row in pairs.all()}

@@ -167,14 +167,30 @@ class InvoiceLine(BaseModel):
     )
 
 
+class FxLeg(BaseModel):
+    """One rate a conversion used: a published pair (or its inverse) from one currency to the next."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True, serialize_by_alias=True)
+
+    from_currency: Currency = Field(alias="from", description="The currency converted from.")
+    to_currency: Currency = Field(alias="to", description="The currency converted to.")
+    rate: PositiveRate = Field(description="Units of `to` per unit of `from` (1/rate of a pair quoted inversely).")
+    rate_table_id: Uuid = Field(description="The FX rate table the pair was published in.")
+    effective_from: date = Field(description="Effective date of that publication (latest on or before invoice).")
+
+
 class FxApplied(BaseModel):
-    """The FX rate an invoice was converted with, recorded on the invoice."""
+    """The FX rate an invoice was converted with, recorded on the invoice with each rate it was made of."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     rate: PositiveRate = Field(description="Units of the invoice currency per unit of the price-list currency.")
-    rate_table_id: Uuid = Field(description="The FX rate table the rate came from.")
-    effective_from: date = Field(description="Effective date of the rates used (latest on or before invoice).")
+    rate_table_id: Uuid = Field(description="The FX rate table of the latest leg.")
+    effective_from: date = Field(description="Effective date of the latest leg (latest on or before invoice).")
+    legs: tuple[FxLeg, ...] = Field(
+        default=(),
+        description="Every rate used, in order: the direct pair or its inverse, or the two legs through the base.",
+    )
 
 
 class InvoiceIssuedV1(EventData):
@@ -259,6 +275,15 @@ class InvoiceIssuedV1(EventData):
                     "rate": "0.8412",
                     "rate_table_id": "0190c3a0-2000-7000-8000-000000000200",
                     "effective_from": date(2024, 1, 1),
+                    "legs": [
+                        {
+                            "from": "USD",
+                            "to": "CHF",
+                            "rate": "0.8412",
+                            "rate_table_id": "0190c3a0-2000-7000-8000-000000000200",
+                            "effective_from": date(2024, 1, 1),
+                        }
+                    ],
                 },
                 "commitment": "841.20",
                 "ramp_up_applied": False,

@@ -349,16 +349,33 @@ class FxRate(BaseModel):
     )
 
 
+class FxPair(BaseModel):
+    """A rate between any two currencies: 1 `base` is worth `rate` units of `quote`."""
+
+    model_config = _PART
+
+    base: Currency = Field(description="ISO 4217 code of the currency one unit of which is quoted.")
+    quote: Currency = Field(description="ISO 4217 code of the currency the rate is in (not `base`).")
+    rate: PositiveRate = Field(description="Units of `quote` equal to 1 `base`: amount_in_quote = amount x rate.")
+
+
 class FxRatesPublishedV1(EventData):
-    """FX rates to USD, effective from a date; billing uses the latest on or before an invoice date."""
+    """FX rates effective from a date: units per USD (`rates`) and rates of any pair (`pairs`); billing converts
+    with the direct pair, else its inverse, else through its base currency, each the latest on or before a date."""
 
     event_type: ClassVar[str] = "bss.catalog.FxRatesPublished.v1"
     topic: ClassVar[str] = topics.CATALOG
 
     rate_table_id: Uuid = Field(description="The FX rate table (the aggregate these rates belong to).")
-    base_currency: Literal["USD"] = Field(default="USD", description="Every rate is quoted against USD.")
+    base_currency: Literal["USD"] = Field(default="USD", description="Every entry of `rates` is quoted against USD.")
     effective_from: date = Field(description="First day these rates apply.")
-    rates: tuple[FxRate, ...] = Field(min_length=1, description="One rate per currency.")
+    rates: tuple[FxRate, ...] = Field(
+        description="One rate per currency, in units per USD (the pairs with base USD); empty when only `pairs`."
+    )
+    pairs: tuple[FxPair, ...] = Field(
+        default=(),
+        description="Rates of other pairs (1 base = rate quote); a pair is quoted once, in one direction, per table.",
+    )
     source: Name | None = Field(default=None, description="Where the rates come from, e.g. 'ECB'.")
 
     def subject(self) -> str:
@@ -370,6 +387,11 @@ class FxRatesPublishedV1(EventData):
             return Decimal(1)
         return next((r.units_per_usd for r in self.rates if r.currency == currency), None)
 
+    def quoted_pairs(self) -> list[tuple[str, str, Decimal]]:
+        """Every rate of the table as (base, quote, rate): `rates` as pairs with base USD, then `pairs`."""
+        usd = [(self.base_currency, r.currency, r.units_per_usd) for r in self.rates]
+        return usd + [(p.base, p.quote, p.rate) for p in self.pairs]
+
     @model_validator(mode="after")
     def _one_rate_per_currency(self) -> Self:
         currencies = [r.currency for r in self.rates]
@@ -377,6 +399,16 @@ class FxRatesPublishedV1(EventData):
             raise ValueError("rates list a currency twice")
         if self.base_currency in currencies:
             raise ValueError("the base currency has no rate against itself")
+        if not self.rates and not self.pairs:
+            raise ValueError("a table quotes at least one rate or pair")
+        seen: set[frozenset[str]] = set()
+        for base, quote, _rate in self.quoted_pairs():
+            if base == quote:
+                raise ValueError(f"the pair {base}/{quote} quotes a currency against itself")
+            key = frozenset((base, quote))
+            if key in seen:
+                raise ValueError(f"the pair {base}/{quote} is quoted twice")
+            seen.add(key)
         return self
 
     @classmethod
@@ -390,6 +422,7 @@ class FxRatesPublishedV1(EventData):
                     {"currency": "CHF", "units_per_usd": "0.8412"},
                     {"currency": "JPY", "units_per_usd": "141.25"},
                 ],
+                "pairs": [{"base": "EUR", "quote": "SEK", "rate": "11.2"}],
                 "source": "ECB reference rates",
             }
         )
