@@ -19,7 +19,7 @@ from bss.events.contracts.catalog import (
 from bss.events.envelope import CloudEvent
 from bss.messaging.consumer import ConsumerSpec
 from subscriptions.adapters.catalog_read_model import upsert_latest
-from subscriptions.models import CatalogDeactivation, CatalogFxRate, CatalogProductVersion
+from subscriptions.models import CatalogDeactivation, CatalogFxPair, CatalogFxRate, CatalogProductVersion
 from subscriptions.runtime import SubscriptionsRuntime
 
 
@@ -60,6 +60,7 @@ async def on_product_deactivated(session: AsyncSession, event: CloudEvent) -> No
 
 
 async def on_fx_rates(session: AsyncSession, event: CloudEvent) -> None:
+    """The per-USD rates (`rates`) and the rates of other pairs (`pairs`), each kept by effective date."""
     data = event.payload(FxRatesPublishedV1)
     for rate in data.rates:
         await upsert_latest(
@@ -70,6 +71,19 @@ async def on_fx_rates(session: AsyncSession, event: CloudEvent) -> None:
                 "currency": rate.currency,
                 "effective_from": data.effective_from,
                 "units_per_usd": rate.units_per_usd,
+                "event_time": event.time,
+            },
+        )
+    for pair in data.pairs:
+        await upsert_latest(
+            session,
+            CatalogFxPair,
+            ("base", "quote", "effective_from"),
+            {
+                "base": pair.base,
+                "quote": pair.quote,
+                "effective_from": data.effective_from,
+                "rate": pair.rate,
                 "event_time": event.time,
             },
         )

@@ -164,11 +164,25 @@ class CatalogDeactivation(Base):
 
 
 class CatalogFxRate(Base):
-    """Read model: an FX rate to USD from `effective_from` (FxRatesPublished): its currency is priceable."""
+    """Read model: an FX rate to USD from `effective_from` (FxRatesPublished `rates`): it links USD and its currency
+    for "currency is priceable" (`domain/priceable.py`)."""
 
     __tablename__ = "catalog_fx_rates"
 
     currency: Mapped[str] = mapped_column(String(3), primary_key=True)
     effective_from: Mapped[date] = mapped_column(Date, primary_key=True)
     units_per_usd: Mapped[Decimal] = mapped_column(ExactDecimal())
+    event_time: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CatalogFxPair(Base):
+    """Read model: 1 `base` = `rate` `quote` from `effective_from` (FxRatesPublished `pairs`): it links the two
+    currencies, either direction, for "currency is priceable" (`domain/priceable.py`)."""
+
+    __tablename__ = "catalog_fx_pairs"
+
+    base: Mapped[str] = mapped_column(String(3), primary_key=True)
+    quote: Mapped[str] = mapped_column(String(3), primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    rate: Mapped[Decimal] = mapped_column(ExactDecimal())
     event_time: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -234,6 +234,63 @@ async def test_a_currency_becomes_priceable_once_an_fx_rate_for_it_is_published(
     await eventually(accepted, what="the FX rate to make MNT priceable")
 
 
+async def test_a_currency_becomes_priceable_once_an_fx_pair_links_it_to_a_price_list_currency(
+    service: Service, catalog: Catalog
+) -> None:
+    """SEK has no rate per USD here; an EUR->SEK pair effective by the first invoice date makes it priceable.
+
+    The order is backdated (an admin may) to 2019 so that SEK quotes other tests publish on the shared topic,
+    all effective later, cannot make SEK priceable before this pair.
+    """
+    reseller_id = await service.register(currency="SEK", since="2018-01-01")
+    start_at = "2019-03-10T10:00:00Z"  # first invoice date 2019-04-01
+    await assert_refused_without_writes(
+        service,
+        service.order(reseller_id, catalog["t1000"], start_at=start_at),
+        "currency_not_priceable",
+        "billing_currency",
+    )
+    # One event, consumed in one go: the EUR->SEK pair from the day after the first invoice date, and a USD->TTD
+    # rate that shows when the event has been read.
+    too_late = FxRatesPublishedV1.model_validate(
+        {
+            "rate_table_id": str(uuid.uuid4()),
+            "effective_from": date(2019, 4, 2),
+            "rates": [{"currency": "TTD", "units_per_usd": "6.8"}],
+            "pairs": [{"base": "EUR", "quote": "SEK", "rate": "10.4"}],
+        }
+    )
+    in_time = FxRatesPublishedV1.model_validate(
+        {
+            "rate_table_id": str(uuid.uuid4()),
+            "effective_from": date(2019, 4, 1),
+            "rates": [],
+            "pairs": [{"base": "EUR", "quote": "SEK", "rate": "10.5"}],
+        }
+    )
+    await publish(service.bootstrap_servers, [too_late])
+    ttd_reseller = await service.register(currency="TTD", since="2018-01-01")
+
+    async def ttd_accepted() -> bool:
+        response = await service.order(ttd_reseller, catalog["t1000"], start_at="2019-04-10T10:00:00Z")
+        return response.status_code == 201
+
+    await eventually(ttd_accepted, what="the EUR->SEK pair effective after the first invoice date to be consumed")
+    await assert_refused_without_writes(
+        service,
+        service.order(reseller_id, catalog["t1000"], start_at=start_at),
+        "currency_not_priceable",
+        "billing_currency",
+    )
+    await publish(service.bootstrap_servers, [in_time])
+
+    async def accepted() -> bool:
+        response = await service.order(reseller_id, catalog["t1000"], start_at=start_at)
+        return response.status_code == 201
+
+    await eventually(accepted, what="the EUR->SEK pair to make SEK priceable")
+
+
 async def test_ramp_up_of_4_cycles_is_refused_and_caps_change_on_2023_11_01(service: Service, catalog: Catalog) -> None:
     reseller_id = await service.register()
     october, november = "2023-10-31T10:00:00Z", "2023-11-01T10:00:00Z"

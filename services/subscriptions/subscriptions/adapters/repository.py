@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import String, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bss.availability import NewPartnerRule
@@ -15,10 +15,12 @@ from bss.money import PRICE_LIST_CURRENCIES
 from subscriptions.domain.catalog_model import Product, ProductVersion
 from subscriptions.domain.lifecycle import LIVE_STATUSES
 from subscriptions.domain.ordering import HeldSubscription, ResellerFacts
+from subscriptions.domain.priceable import FxLink, reachable_currencies
 from subscriptions.domain.tier_changes import ScheduledChange
 from subscriptions.domain.timeline import StatusChange
 from subscriptions.models import (
     CatalogDeactivation,
+    CatalogFxPair,
     CatalogFxRate,
     CatalogProductVersion,
     RampUpPolicy,
@@ -69,9 +71,29 @@ async def load_product(session: AsyncSession, product_id: str) -> Product | None
 
 
 async def priceable_currencies(session: AsyncSession, on: date) -> set[str]:
-    """Price-list currencies, and every currency with an FX rate effective on or before `on`."""
-    rows = await session.scalars(select(CatalogFxRate.currency).where(CatalogFxRate.effective_from <= on).distinct())
-    return set(PRICE_LIST_CURRENCIES) | set(rows.all())
+    """The price-list currencies and every currency linked to one by FX quotes effective on or before `on` (per-USD
+    rates and pairs, either direction): one query, each quoted link once with its first effective date."""
+    rates = (
+        select(
+            literal("USD", String(3)).label("a"),
+            CatalogFxRate.currency.label("b"),
+            func.min(CatalogFxRate.effective_from).label("effective_from"),
+        )
+        .where(CatalogFxRate.effective_from <= on)
+        .group_by(CatalogFxRate.currency)
+    )
+    pairs = (
+        select(
+            CatalogFxPair.base.label("a"),
+            CatalogFxPair.quote.label("b"),
+            func.min(CatalogFxPair.effective_from).label("effective_from"),
+        )
+        .where(CatalogFxPair.effective_from <= on)
+        .group_by(CatalogFxPair.base, CatalogFxPair.quote)
+    )
+    rows = (await session.execute(union_all(rates, pairs))).all()
+    links = [FxLink(a, b, effective_from) for a, b, effective_from in rows]
+    return reachable_currencies(PRICE_LIST_CURRENCIES, links, on)
 
 
 def reseller_facts(reseller: Reseller) -> ResellerFacts:
