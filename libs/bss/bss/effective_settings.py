@@ -13,6 +13,7 @@ docs/domain.md, "Settings as data".
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -259,6 +260,27 @@ def _parsed(kind: SettingKind[V], stored: Any) -> V | None:
         return kind.parse(stored)
     except ValidationError as exc:  # a row written by a newer version of the kind: say which one
         raise ValueError(f"setting {kind.name} holds a value this version cannot read: {exc}") from exc
+
+
+DEFAULT_SCOPE = "*"
+"""The scope of a value that applies where no narrower one is set (every country, product or reseller)."""
+
+
+def canonical_uuid(raw: str, what: str) -> str:
+    """`raw` as a canonical lower-case uuid, or `InvalidScope` saying it should be `what`."""
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError as exc:
+        raise InvalidScope(what) from exc
+
+
+def uuid_or_default(what: str) -> Callable[[str], str]:
+    """A scope that is an id (a reseller, a product) in canonical form, or `*` for the rest."""
+
+    def normalize(raw: str) -> str:
+        return raw if raw == DEFAULT_SCOPE else canonical_uuid(raw, f"{what} (uuid), or {DEFAULT_SCOPE} for the rest")
+
+    return normalize
 
 
 def upper_code(length: int, label: str) -> Callable[[str], str]:

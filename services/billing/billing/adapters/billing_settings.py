@@ -7,7 +7,6 @@ program counts only where it is active for the whole period.
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
@@ -27,7 +26,7 @@ from billing.domain.distributor_margin import tier_one_program_active
 from billing.models import setting_versions
 from billing.settings import BillingSettings
 from bss.calendar_months import next_period, period_containing
-from bss.effective_settings import InvalidScope, SettingKind, SettingsStore
+from bss.effective_settings import InvalidScope, SettingKind, SettingsStore, canonical_uuid, uuid_or_default
 from bss.money import PRICE_LIST_CURRENCIES, UnknownCurrency, currency_code
 
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=9, decimal_places=4)]
@@ -111,29 +110,13 @@ def _country_or_default(raw: str) -> str:
     return code
 
 
-def _uuid(raw: str) -> str:
-    try:
-        return str(uuid.UUID(raw))
-    except ValueError as exc:
-        raise InvalidScope("a uuid") from exc
-
-
-def _reseller_or_default(raw: str) -> str:
-    if raw == DEFAULT_SCOPE:
-        return raw
-    try:
-        return _uuid(raw)
-    except InvalidScope as exc:
-        raise InvalidScope("a reseller id (uuid) or * for every reseller") from exc
-
-
 def _discount_scope(raw: str) -> str:
     if raw == DEFAULT_SCOPE:
         return raw
     prefix, _, rest = raw.partition(":")
     if prefix in ("reseller", "tier") and rest:
         try:
-            return f"{prefix}:{_uuid(rest)}"
+            return f"{prefix}:{canonical_uuid(rest, 'an id')}"
         except InvalidScope:
             pass
     raise InvalidScope("reseller:<reseller id>, tier:<tier product id> or * (the default)")
@@ -186,7 +169,7 @@ PRICE_LIST_CURRENCIES_KIND = SettingKind(
     ),
     value_type=PriceListCurrencyValue,
     scope_label="reseller id (uuid), or * for every reseller",
-    normalize_scope=_reseller_or_default,
+    normalize_scope=uuid_or_default("a reseller id"),
     example_scope="*",
     example_value={"currency": "EUR"},
 )
@@ -199,7 +182,7 @@ TIER_ONE_PROGRAM = SettingKind(
     ),
     value_type=TierOneProgramValue,
     scope_label="reseller id (uuid), or * for every reseller",
-    normalize_scope=_reseller_or_default,
+    normalize_scope=uuid_or_default("a reseller id"),
     example_scope="*",
     example_value={"discount_percent": "10"},
 )

@@ -7,14 +7,13 @@ ordered product's if it has one, else the default `*`; an order may choose other
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bss.effective_settings import InvalidScope, SettingKind, SettingsStore
+from bss.effective_settings import SettingKind, SettingsStore, uuid_or_default
 from subscriptions.domain.trials import MAX_TRIAL_DAYS, MIN_TRIAL_DAYS, TrialTerms
 from subscriptions.models import setting_versions
 
@@ -35,14 +34,8 @@ class TrialPolicyValue(BaseModel):
         return TrialTerms(days=self.days, auto_convert=self.auto_convert)
 
 
-def product_or_default(raw: str) -> str:
-    """`*`, or a product id (uuid) in its canonical form."""
-    if raw == DEFAULT_SCOPE:
-        return raw
-    try:
-        return str(uuid.UUID(raw))
-    except ValueError as exc:
-        raise InvalidScope("a contract tier product id (uuid), or * for products without their own policy") from exc
+product_or_default = uuid_or_default("a contract tier product id")
+"""`*`, or a product id (uuid) in its canonical form."""
 
 
 TRIAL_POLICIES = SettingKind(

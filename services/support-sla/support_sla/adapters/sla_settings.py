@@ -17,7 +17,7 @@ from typing import Any, cast
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bss.effective_settings import InvalidScope, SettingKind, SettingsStore
+from bss.effective_settings import InvalidScope, SettingKind, SettingsStore, uuid_or_default
 from bss.events.contracts.value_types import Severity
 from support_sla.domain.business_calendar import BusinessCalendar, parse_working_hours
 from support_sla.domain.sla_policy import ACRONIS_TARGETS, TargetName, TargetRule, Unit
@@ -165,15 +165,6 @@ class SeverityTargetsValue(_Value):
         return cls.model_validate({name: {"unit": r.unit, "amount": r.amount} for name, r in rules.items()})
 
 
-def _reseller_or_default(raw: str) -> str:
-    if raw == DEFAULT_SCOPE:
-        return raw
-    try:
-        return str(uuid.UUID(raw))
-    except ValueError as exc:
-        raise InvalidScope("a reseller id (uuid) or * for every reseller without its own") from exc
-
-
 def _severity(raw: str) -> str:
     code = raw.upper()
     if code not in SEVERITIES:
@@ -212,7 +203,7 @@ SLA_CALENDAR_ASSIGNMENTS = SettingKind(
     ),
     value_type=CalendarAssignmentValue,
     scope_label="reseller id (uuid), or * for every reseller without its own",
-    normalize_scope=_reseller_or_default,
+    normalize_scope=uuid_or_default("a reseller id"),
     example_scope="*",
     example_value={"calendar": "tokyo"},
 )
