@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -48,23 +49,31 @@ async def test_a_valid_token_carries_its_role_and_tenant_to_the_service(jwt_gate
     assert refused.status_code == 403
 
 
+def _alg_none() -> str:
+    return jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "role": "admin", "exp": 2**40}, None, "none")  # type: ignore[arg-type]
+
+
+# Each bad token is made when its test runs, not when the module is collected: a token made at collection expires
+# five minutes later, and a long suite reaches these tests after that (the refusal then says "expired").
 @pytest.mark.parametrize(
-    ("bad", "reason"),
+    ("make_bad", "reason"),
     [
-        (token(iss="https://evil.example/"), "issuer"),
-        (token(aud="someone-else"), "audience"),
-        (token(exp=int(time.time()) - 60), "expired"),
-        (token(key="another-key-another-key-another-key!!"), "Signature"),
-        (token(role="superuser"), "role"),
-        (token(tenant=None), "tenant"),
-        (token(exp=None), "exp"),
-        (jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "role": "admin", "exp": 2**40}, None, "none"), "alg"),
+        (lambda: token(iss="https://evil.example/"), "issuer"),
+        (lambda: token(aud="someone-else"), "audience"),
+        (lambda: token(exp=int(time.time()) - 60), "expired"),
+        (lambda: token(key="another-key-another-key-another-key!!"), "Signature"),
+        (lambda: token(role="superuser"), "role"),
+        (lambda: token(tenant=None), "tenant"),
+        (lambda: token(exp=None), "exp"),
+        (_alg_none, "alg"),
     ],
     ids=["issuer", "audience", "expired", "signature", "role", "reseller-without-tenant", "no-expiry", "alg-none"],
 )
-async def test_a_bad_token_is_refused_with_problem_json(jwt_gateway: RunningServer, bad: str, reason: str) -> None:
+async def test_a_bad_token_is_refused_with_problem_json(
+    jwt_gateway: RunningServer, make_bad: Callable[[], str], reason: str
+) -> None:
     async with httpx.AsyncClient(base_url=jwt_gateway.base_url) as client:
-        response = await client.get("/api/v1/catalog/products", headers={"Authorization": f"Bearer {bad}"})
+        response = await client.get("/api/v1/catalog/products", headers={"Authorization": f"Bearer {make_bad()}"})
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["www-authenticate"].startswith("Bearer")
