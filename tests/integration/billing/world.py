@@ -261,9 +261,11 @@ class BillingWorld:
             description="Support ticket fee (non-certified service provider)",
         )
 
-    async def wait_counted(self, n: int, *subscription_ids: str) -> None:
+    async def wait_counted(self, n: int, *subscription_ids: str, within_s: float = 20.0) -> None:
         """Until `n` usage events of these subscriptions are counted in the aggregates."""
-        await eventually(lambda: self._counted(n, subscription_ids), what=f"{n} usage events counted")
+        await eventually(
+            lambda: self._counted(n, subscription_ids), what=f"{n} usage events counted", within_s=within_s
+        )
 
     async def _counted(self, n: int, subscription_ids: tuple[str, ...]) -> bool:
         inbox = messaging.inbox
