@@ -79,6 +79,17 @@ async def test_settings_bad_changes_are_refused_with_a_problem_and_nothing_is_wr
         (await _put(world, "price-list-currencies/*", {"currency": "SEK"}, MAR), 422, "currency"),
         (await _put(world, "distributor-discounts/tier:nope", {"percent": "30"}, MAR), 422, "scope"),
         (await _put(world, "seller/distributor", {**SELLER, "vat_id": "DE136695977"}, MAR), 422, "vat_id"),
+        (await _put(world, "seller/distributor", {**SELLER, "legal_name": "Cloud\u0000GmbH"}, MAR), 422, "legal_name"),
+        (await _put(world, "tax-rates/DE", {"rate_percent": "19", "note": "a\nb"}, MAR), 422, "note"),
+        (
+            await world.client.put(
+                "/v1/settings/tax-rates/DE",
+                json={"value": {"rate_percent": "19"}, "effective_from": "2024-03-01", "reason": "x\u0000y"},
+                headers=headers_for(ADMIN),
+            ),
+            422,
+            "reason",
+        ),
     ]
     for response, status, mentioned in cases:
         assert response.status_code == status, response.text

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bss.api.caller import Admin, Staff
 from bss.api.error_responses import problem_response
+from bss.api.input_text import SingleLine
 from bss.api.json_body import JsonBodyRoute
 from bss.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from bss.api.runtime import RuntimeDep
@@ -74,7 +75,7 @@ class SettingChange(BaseModel, Generic[V]):
 
     value: V
     effective_from: date = Field(description="The first day the value applies to.")
-    reason: str | None = Field(default=None, max_length=500, description="Why, for the audit trail.")
+    reason: SingleLine | None = Field(default=None, max_length=500, description="Why, for the audit trail.")
 
 
 def _read(version: SettingVersion[Any]) -> dict[str, Any]:
@@ -193,7 +194,7 @@ def _add_kind(router: APIRouter, store: SettingsStore, kind: SettingKind[Any], g
         runtime: RuntimeDep,
         scope: ScopePath,
         effective_from: Annotated[date, Query(description="The first day without a value.")],
-        reason: Annotated[str | None, Query(max_length=500)] = None,
+        reason: Annotated[SingleLine | None, Query(max_length=500)] = None,
     ) -> Any:
         version = await change_setting(
             UseCase.acting_now(runtime, caller),

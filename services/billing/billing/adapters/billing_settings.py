@@ -25,6 +25,7 @@ from billing.domain.billing_terms import (
 from billing.domain.distributor_margin import tier_one_program_active
 from billing.models import setting_versions
 from billing.settings import BillingSettings
+from bss.api.input_text import SingleLine
 from bss.calendar_months import next_period, period_containing
 from bss.effective_settings import InvalidScope, SettingKind, SettingsStore, canonical_uuid, uuid_or_default
 from bss.money import PRICE_LIST_CURRENCIES, UnknownCurrency, currency_code
@@ -42,7 +43,7 @@ class _Value(BaseModel):
 
 class TaxRateValue(_Value):
     rate_percent: Percent = Field(description="The VAT or sales-tax rate, percent.")
-    note: str | None = Field(
+    note: SingleLine | None = Field(
         default=None, max_length=300, description="Printed on invoices under this rate, e.g. why no VAT is charged."
     )
 
@@ -82,10 +83,10 @@ class TierOneProgramValue(_Value):
 
 
 class SellerValue(_Value):
-    legal_name: str = Field(min_length=1, max_length=200)
+    legal_name: SingleLine = Field(min_length=1, max_length=200)
     country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2.")
-    vat_id: str | None = Field(default=None, max_length=30, description="Checked when the country is in the EU.")
-    address_lines: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=6)
+    vat_id: SingleLine | None = Field(default=None, max_length=30, description="Checked when the country is in the EU.")
+    address_lines: list[Annotated[SingleLine, Field(max_length=200)]] = Field(default_factory=list, max_length=6)
 
     @field_validator("country")
     @classmethod
