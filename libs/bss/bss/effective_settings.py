@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import JSON, BigInteger, Column, Date, Index, Integer, MetaData, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bss.problems import NotFound
+from bss.problems import Conflict, NotFound
 from bss.usecase import UseCase
 from bss.utc_datetime import UtcDateTime
 
@@ -54,6 +54,8 @@ class SettingKind(Generic[V]):
     """The canonical scope, or `InvalidScope` saying what is accepted."""
     example_scope: str
     example_value: Mapping[str, Any] = field(default_factory=dict)
+    removable: bool = True
+    """Whether a scope's value may be removed from a date (DELETE); False where a scope always has one."""
 
     def scope(self, raw: str) -> str:
         return self.normalize_scope(raw.strip())
@@ -300,6 +302,10 @@ ChangeGuard = Callable[[AsyncSession, SettingKind[Any], str, Any, date], Awaitab
 raises a `bss.problems.Problem` to refuse (billing: not effective in a month already invoiced; support: an
 assignment names a calendar that exists)."""
 
+AfterChange = Callable[[UseCase[Any], AsyncSession, SettingVersion[Any]], Awaitable[None]]
+"""What a service does with a recorded change in the same transaction, e.g. announce it in an outbox event to the
+services that keep their own copy (subscriptions: a reseller's billing profile, for billing)."""
+
 
 async def change_setting(
     ctx: UseCase[Any],
@@ -311,15 +317,18 @@ async def change_setting(
     effective_from: date,
     reason: str | None,
     guard: ChangeGuard | None = None,
+    after_change: AfterChange | None = None,
 ) -> SettingVersion[V]:
     """The use case behind every settings change: checked by the owning service's guard, recorded with who made
-    it and when, in one transaction."""
+    it and when, and passed to `after_change`, in one transaction."""
     async with ctx.transaction() as session:
+        if value is None and not kind.removable:
+            raise Conflict(f"{kind.title}: a value cannot be removed; set another one from a date instead.")
         if guard is not None:
             await guard(session, kind, scope, value, effective_from)
         if value is None and await store.version_of(session, kind, scope, effective_from) is None:
             raise NotFound(f"{kind.title}: {scope} has no value on {effective_from.isoformat()} to remove.")
-        return await store.change(
+        version = await store.change(
             session,
             kind,
             scope,
@@ -329,3 +338,6 @@ async def change_setting(
             recorded_at=ctx.now,
             reason=reason,
         )
+        if after_change is not None:
+            await after_change(ctx, session, version)
+        return version

@@ -26,6 +26,7 @@ from bss.events.contracts.catalog import (
 )
 from bss.events.contracts.subscriptions import (
     RampUpGrantedV1,
+    ResellerBillingProfileChangedV1,
     ResellerRegisteredV1,
     SubscriptionCancelledV1,
     SubscriptionCreatedV1,
@@ -62,6 +63,7 @@ READ_MODEL_HANDLERS: dict[str, Handler] = dict(
         _applies(FxRatesPublishedV1, read_model.save_fx_rates),
         # subscriptions
         _applies(ResellerRegisteredV1, read_model.save_reseller),
+        _applies(ResellerBillingProfileChangedV1, read_model.save_billing_profile),
         _applies(SubscriptionCreatedV1, read_model.save_subscription),
         _applies(TrialConvertedV1, read_model.convert_trial),
         _applies(TrialExpiredV1, read_model.expire_trial),

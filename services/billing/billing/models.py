@@ -120,6 +120,18 @@ class ResellerRow(Base):
     tax_id: Mapped[str | None] = mapped_column(String(200))
 
 
+class BillingProfileRow(Base):
+    """A reseller's billing profile from `effective_from` on (`ResellerBillingProfileChanged`): the invoice of a
+    period takes the one in force on the period's first day (`bss.events.contracts.subscriptions.BillingProfile`)."""
+
+    __tablename__ = "reseller_billing_profiles"
+
+    reseller_id: Mapped[str] = mapped_column(_ID, primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class SubscriptionRow(Base):
     """What billing bills: product subscribed to, when it became paid, when it ends, ramp-up, closes done."""
 

@@ -66,9 +66,11 @@ async def world(broker: EmbeddedBroker, databases: DatabaseFactory) -> AsyncIter
         await eventually(
             lambda: _has(instance, FxPairRow, FxPairRow.rate_table_id == PAIR_TABLE), what="the EUR->SEK pair"
         )
-        for path, currency in (("*", "EUR"), (CHF_RESELLER, "JPY")):
-            changed = await _put(instance, f"price-list-currencies/{path}", {"currency": currency}, date(2031, 1, 1))
-            assert changed.status_code == 200, changed.text
+        changed = await _put(instance, "price-list-currencies/*", {"currency": "EUR"}, date(2031, 1, 1))
+        assert changed.status_code == 200, changed.text
+        await instance.set_profile(
+            CHF_RESELLER, date(2031, 1, 1), currency="CHF", country="CH", price_list_currency="JPY"
+        )
         yield instance
 
 
@@ -211,7 +213,7 @@ async def test_fx_base_currency_setting_decides_the_triangulation_and_a_missing_
         assert refused.headers["content-type"].startswith("application/problem+json")
         assert field in refused.text
     reseller_id = new_id()
-    assert (await _put(world, f"price-list-currencies/{reseller_id}", {"currency": "JPY"}, MAR)).status_code == 200
+    await world.set_profile(reseller_id, MAR, currency="CHF", country="CH", price_list_currency="JPY")
     chf = await world.subscribe(currency="CHF", country="CH", started_at=utc(2031, 3, 1), ids=(reseller_id, new_id()))
     sek = await world.subscribe(currency="SEK", country="SE", started_at=utc(2031, 3, 1))
     assert (await _put(world, "fx-base-currency/*", {"currency": "EUR"}, MAR)).status_code == 200

@@ -155,12 +155,10 @@ async def test_tax_each_invoice_carries_its_buyers_rate_or_the_reverse_charge_an
     assert tax_of(await world.invoice(german[1], MAR))[:2] == ("16", "160.00")
 
 
-async def test_price_list_currency_per_reseller_rates_a_chf_reseller_from_the_jpy_list(world: BillingWorld) -> None:
+async def test_billing_profile_price_list_currency_rates_a_chf_reseller_from_the_jpy_list(world: BillingWorld) -> None:
     chf = await world.subscribe(currency="CHF", country="CH")
     other_chf = await world.subscribe(currency="CHF", country="CH")
-    assert (
-        await _put(world, f"price-list-currencies/{chf[0]}", {"currency": "jpy"}, date(2024, 1, 1))
-    ).status_code == 200
+    await world.set_profile(chf[0], date(2024, 1, 1), currency="CHF", country="CH", price_list_currency="JPY")
     for ids in (chf, other_chf):
         await world.publish(world.usage(*ids, WORKSTATION, "400", utc(2024, 2, 10)))
     await world.wait_counted(1, chf[1], other_chf[1])
@@ -172,6 +170,41 @@ async def test_price_list_currency_per_reseller_rates_a_chf_reseller_from_the_jp
     # 400 x 370 JPY = 148,000 JPY x (0.8412 / 141.25) CHF per JPY; 400 x 2.50 USD = 1,000 USD x 0.8412
     assert mine["lines"][0]["amount"] != default["lines"][0]["amount"]
     assert default["lines"][0]["amount"] == "841.20"
+
+
+async def test_billing_profile_in_force_on_the_periods_first_day_names_the_buyer_currency_and_due_date(
+    world: BillingWorld,
+) -> None:
+    profiled = await world.subscribe(currency="USD", country="DE")
+    registered_only = await world.subscribe(currency="USD", country="US")
+    await world.set_profile(
+        profiled[0],
+        date(2024, 2, 1),
+        currency="JPY",
+        country="DE",
+        vat_id="DE136695976",
+        payment_terms_days=14,
+        locale="de-DE",
+        legal_name="Profiled GmbH",
+    )
+    # effective on the 15th: the February invoice keeps the profile of February 1st
+    await world.set_profile(profiled[0], date(2024, 2, 15), currency="USD", country="DE", legal_name="Later GmbH")
+    for ids in (profiled, registered_only):
+        await world.publish(world.usage(*ids, WORKSTATION, "400", utc(2024, 2, 10)))
+    await world.wait_counted(1, profiled[1], registered_only[1])
+    await world.close(FEB)
+
+    mine = (await world.invoice(profiled[1], FEB))["document"]
+    assert (mine["currency"], mine["price_list_currency"], mine["fx"]) == ("JPY", "JPY", None)
+    assert mine["buyer"]["legal_name"] == "Profiled GmbH"
+    assert (mine["buyer"]["vat_id"], mine["buyer"]["billing_address"]["postal_code"]) == ("DE136695976", "12345")
+    assert (mine["payment_terms_days"], mine["due_date"], mine["locale"]) == (14, "2024-03-15", "de-DE")
+    plain = (await world.invoice(registered_only[1], FEB))["document"]
+    assert plain["buyer"]["legal_name"] == "Reseller USD"
+    assert plain["buyer"]["billing_address"] is None  # registered before profiles: no address on record
+    assert (plain["payment_terms_days"], plain["due_date"], plain["locale"]) == (30, "2024-03-31", "en")
+    pdf = await world.client.get(f"/v1/invoices/{mine['invoice_id']}.pdf", headers=headers_for(ADMIN))
+    assert pdf.status_code == 200
 
 
 async def test_distributor_cost_per_tier_discount_and_a_tier_one_program_that_starts_and_ends_within_the_year(

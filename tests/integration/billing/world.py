@@ -20,12 +20,17 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select
 
 from billing.main import create_app
-from billing.models import ProductVersionRow, SubscriptionRow, UsageEventRow, messaging
+from billing.models import BillingProfileRow, ProductVersionRow, SubscriptionRow, UsageEventRow, messaging
 from bss.clock import Clock
 from bss.embedded_broker import EmbeddedBroker
 from bss.events.contracts.billing import UsageRecordedV1
 from bss.events.contracts.catalog import FxRatesPublishedV1, PriceBookPublishedV1, ProductChangedV1
-from bss.events.contracts.subscriptions import RampUpGrantedV1, ResellerRegisteredV1, SubscriptionCreatedV1
+from bss.events.contracts.subscriptions import (
+    RampUpGrantedV1,
+    ResellerBillingProfileChangedV1,
+    ResellerRegisteredV1,
+    SubscriptionCreatedV1,
+)
 from bss.events.contracts.support import IncidentChargedV1
 from bss.events.envelope import EventData, make_event
 from bss.kafka import new_producer
@@ -146,6 +151,56 @@ class BillingWorld:
 
     async def _has(self, model: Any, *where: Any) -> bool:
         return await self.count(model, *where) > 0
+
+    async def set_profile(
+        self,
+        reseller_id: str,
+        effective_from: date,
+        *,
+        currency: str,
+        country: str = "US",
+        price_list_currency: str | None = None,
+        vat_id: str | None = None,
+        payment_terms_days: int = 30,
+        locale: str = "en",
+        legal_name: str = "Profiled Reseller Ltd",
+    ) -> None:
+        """The reseller's billing profile from `effective_from`, as subscriptions announces it; returns once billing
+        holds it."""
+        recorded_at = datetime.now(UTC)
+        await self.publish(
+            ResellerBillingProfileChangedV1.model_validate(
+                {
+                    "reseller_id": reseller_id,
+                    "effective_from": effective_from,
+                    "profile": {
+                        "legal_name": legal_name,
+                        "billing_email": "invoices@profiled.example",
+                        "billing_address": {
+                            "lines": ["2 Profile Road"],
+                            "city": "Springfield",
+                            "postal_code": "12345",
+                            "country": country,
+                        },
+                        "vat_id": vat_id,
+                        "invoice_currency": currency,
+                        "price_list_currency": price_list_currency,
+                        "payment_terms_days": payment_terms_days,
+                        "locale": locale,
+                    },
+                    "recorded_at": recorded_at,
+                }
+            )
+        )
+        await eventually(
+            lambda: self._has(
+                BillingProfileRow,
+                BillingProfileRow.reseller_id == reseller_id,
+                BillingProfileRow.effective_from == effective_from,
+                BillingProfileRow.recorded_at >= recorded_at,
+            ),
+            what="the billing profile",
+        )
 
     async def subscribe(
         self,

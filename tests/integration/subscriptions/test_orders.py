@@ -115,8 +115,11 @@ async def test_registration_honours_the_idempotency_key(service: Service) -> Non
     again = await service.http.post("/v1/resellers", json=body, headers=headers)
     assert first.status_code == again.status_code == 201
     assert first.json()["id"] == again.json()["id"]
-    events = await read_events(service.bootstrap_servers, {first.json()["id"]}, expected=1)
-    assert [e.type for e in events] == ["bss.subscriptions.ResellerRegistered.v1"]
+    events = await read_events(service.bootstrap_servers, {first.json()["id"]}, expected=2)
+    assert [e.type for e in events] == [
+        "bss.subscriptions.ResellerRegistered.v1",
+        "bss.subscriptions.ResellerBillingProfileChanged.v1",
+    ]
     assert events[0].data["partner_since"] == "2020-01-01"
     as_reseller = await service.http.post("/v1/resellers", json=body, headers=reseller_headers(first.json()["id"]))
     assert as_reseller.status_code == 403

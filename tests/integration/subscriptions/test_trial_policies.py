@@ -271,4 +271,7 @@ async def test_trial_policy_settings_are_read_by_staff_and_changed_by_admins_onl
         assert (await service.http.get(path, headers=as_reseller)).status_code == 403, path
         assert (await service.http.get(path, headers=as_agent)).status_code == 200, path
     kinds = await service.http.get("/v1/settings", headers=ADMIN_HEADERS)
-    assert [(k["name"], k["path"]) for k in kinds.json()] == [("trial-policies", POLICIES)]
+    assert [(k["name"], k["path"]) for k in kinds.json()] == [
+        ("trial-policies", POLICIES),
+        ("billing-profiles", "/v1/settings/billing-profiles"),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -15,6 +16,7 @@ from billing.domain.billing_terms import (
     reverse_charge_applies,
     valid_eu_vat_id,
 )
+from billing.domain.invoice_math import due_date_of
 
 GERMAN_SELLER = Seller("DE", "DE136695976")
 FRENCH_VAT_ID = "FR40303265045"
@@ -26,7 +28,7 @@ TERMS = BillingTerms(
         "*": TaxRule(Decimal(0), "Not subject to VAT"),
     },
     discounts={"*": Decimal(30), "tier:t-2": Decimal(35), "reseller:r-9": Decimal(40)},
-    price_list_currencies={"*": "EUR", "r-sek": "USD"},
+    default_price_list_currency="EUR",
     tier_one={"*": Decimal(10), "r-out": Decimal(0)},
     seller=GERMAN_SELLER,
 )
@@ -91,10 +93,16 @@ def test_distributor_discount_the_resellers_over_the_tiers_over_the_default() ->
     assert BillingTerms().discount_percent("r-1", "t-3") == Decimal(0)
 
 
-def test_price_list_currency_the_resellers_over_the_default_over_the_vendors_usd() -> None:
-    assert TERMS.price_list_currency("r-sek") == "USD"
-    assert TERMS.price_list_currency("r-chf") == "EUR"
-    assert BillingTerms().price_list_currency("r-chf") == "USD"
+def test_price_list_currency_the_profiles_choice_over_the_default_over_the_vendors_usd() -> None:
+    assert TERMS.price_list_currency("USD") == "USD"
+    assert TERMS.price_list_currency(None) == "EUR"
+    assert BillingTerms().price_list_currency(None) == "USD"
+
+
+def test_due_date_is_the_invoice_date_plus_the_payment_terms_in_calendar_days() -> None:
+    assert due_date_of(date(2024, 2, 1), 30) == date(2024, 3, 2)
+    assert due_date_of(date(2024, 12, 1), 0) == date(2024, 12, 1)
+    assert due_date_of(date(2024, 12, 1), 45) == date(2025, 1, 15)
 
 
 def test_tier_one_program_the_resellers_own_over_the_default() -> None:

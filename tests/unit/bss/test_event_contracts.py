@@ -34,6 +34,7 @@ AGGREGATE_FIELD: dict[str, str] = {
     "FxRatesPublishedV1": "rate_table_id",
     "ResellerRegisteredV1": "reseller_id",
     "ResellerStatusChangedV1": "reseller_id",
+    "ResellerBillingProfileChangedV1": "reseller_id",
     "SubscriptionCreatedV1": "subscription_id",
     "TrialConvertedV1": "subscription_id",
     "TrialExpiredV1": "subscription_id",

@@ -25,6 +25,7 @@ from bss.api.json_body import JsonBodyRoute
 from bss.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from bss.api.runtime import RuntimeDep
 from bss.effective_settings import (
+    AfterChange,
     ChangeGuard,
     InvalidScope,
     SettingKind,
@@ -100,9 +101,14 @@ def _scope(kind: SettingKind[Any], raw: str) -> str:
 
 
 def settings_router(
-    store: SettingsStore, *, guard: ChangeGuard | None = None, prefix: str = "/v1/settings"
+    store: SettingsStore,
+    *,
+    guard: ChangeGuard | None = None,
+    after_change: AfterChange | None = None,
+    prefix: str = "/v1/settings",
 ) -> APIRouter:
-    """The settings routes of one service: the kinds of `store`, changes checked by `guard`."""
+    """The settings routes of one service: the kinds of `store`, changes checked by `guard` and passed to
+    `after_change` in their transaction."""
     router = APIRouter(prefix=prefix, tags=["settings"], route_class=JsonBodyRoute)
 
     @router.get("", summary="The kinds of settings this service owns")
@@ -149,11 +155,17 @@ def settings_router(
         return Page[SettingRead[Any]](items=[SettingRead[Any](**_read(v)) for v in page], next_cursor=next_cursor)
 
     for kind in store.kinds.values():
-        _add_kind(router, store, kind, guard)
+        _add_kind(router, store, kind, guard, after_change)
     return router
 
 
-def _add_kind(router: APIRouter, store: SettingsStore, kind: SettingKind[Any], guard: ChangeGuard | None) -> None:
+def _add_kind(
+    router: APIRouter,
+    store: SettingsStore,
+    kind: SettingKind[Any],
+    guard: ChangeGuard | None,
+    after_change: AfterChange | None,
+) -> None:
     value_type = kind.value_type
     read_type = SettingRead[value_type]  # type: ignore[valid-type]
     list_type = SettingsInForce[value_type]  # type: ignore[valid-type]
@@ -186,6 +198,7 @@ def _add_kind(router: APIRouter, store: SettingsStore, kind: SettingKind[Any], g
             effective_from=body.effective_from,  # type: ignore[attr-defined]
             reason=body.reason,  # type: ignore[attr-defined]
             guard=guard,
+            after_change=after_change,
         )
         return read_type(**_read(version))
 
@@ -205,6 +218,7 @@ def _add_kind(router: APIRouter, store: SettingsStore, kind: SettingKind[Any], g
             effective_from=effective_from,
             reason=reason,
             guard=guard,
+            after_change=after_change,
         )
         return read_type(**_read(version))
 
@@ -236,6 +250,8 @@ def _add_kind(router: APIRouter, store: SettingsStore, kind: SettingKind[Any], g
         responses=refused,
         description=f"{kind.description}\n\nScope: {kind.scope_label}, e.g. `{kind.example_scope}`.",
     )
+    if not kind.removable:
+        return
     router.add_api_route(
         path + "/{scope}",
         remove,

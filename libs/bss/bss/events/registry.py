@@ -18,6 +18,7 @@ from bss.events.contracts.catalog import (
 )
 from bss.events.contracts.subscriptions import (
     RampUpGrantedV1,
+    ResellerBillingProfileChangedV1,
     ResellerRegisteredV1,
     ResellerStatusChangedV1,
     SubscriptionCancelledV1,
@@ -47,6 +48,7 @@ ALL_CONTRACTS: tuple[type[EventData], ...] = (
     PriceBookPublishedV1,
     FxRatesPublishedV1,
     ResellerRegisteredV1,
+    ResellerBillingProfileChangedV1,
     ResellerStatusChangedV1,
     SubscriptionCreatedV1,
     TrialConvertedV1,

@@ -14,14 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.domain.billing_terms import (
-    DEFAULT_SCOPE,
-    EU_MEMBER_STATES,
-    BillingTerms,
-    Seller,
-    TaxRule,
-    valid_eu_vat_id,
-)
+from billing.domain.billing_terms import DEFAULT_SCOPE, VENDOR_BASE_PRICE_LIST, BillingTerms, Seller, TaxRule
 from billing.domain.distributor_margin import tier_one_program_active
 from billing.models import setting_versions
 from billing.settings import BillingSettings
@@ -29,6 +22,7 @@ from bss.api.input_text import SingleLine
 from bss.calendar_months import next_period, period_containing
 from bss.effective_settings import InvalidScope, SettingKind, SettingsStore, canonical_uuid, uuid_or_default
 from bss.money import PRICE_LIST_CURRENCIES, UnknownCurrency, currency_code
+from bss.vat_ids import vat_id_problem
 
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=9, decimal_places=4)]
 SELLER_SCOPE = "distributor"
@@ -97,8 +91,8 @@ class SellerValue(_Value):
 
     @model_validator(mode="after")
     def _vat_id_of_its_country(self) -> SellerValue:
-        if self.vat_id and self.country in EU_MEMBER_STATES and not valid_eu_vat_id(self.vat_id, self.country):
-            raise ValueError(f"vat_id is not a valid VAT id of {self.country}")
+        if problem := vat_id_problem(self.vat_id, self.country):
+            raise ValueError(f"vat_id is {problem}")
         return self
 
 
@@ -125,7 +119,7 @@ def _discount_scope(raw: str) -> str:
 
 def _only_default(raw: str) -> str:
     if raw != DEFAULT_SCOPE:
-        raise InvalidScope(f"{DEFAULT_SCOPE} (there is one base currency)")
+        raise InvalidScope(f"{DEFAULT_SCOPE} (one value for the distributor)")
     return raw
 
 
@@ -165,12 +159,12 @@ PRICE_LIST_CURRENCIES_KIND = SettingKind(
     name="price-list-currencies",
     title="Price-list currency",
     description=(
-        "The vendor price list that resellers billed in a currency without one (CHF, SEK, ...) are rated from "
-        "before conversion: per reseller, else the default."
+        "The vendor price list that invoices in a currency without one (CHF, SEK, ...) are rated from before "
+        "conversion, where the reseller's billing profile names none (subscriptions' `billing-profiles`)."
     ),
     value_type=PriceListCurrencyValue,
-    scope_label="reseller id (uuid), or * for every reseller",
-    normalize_scope=uuid_or_default("a reseller id"),
+    scope_label="* (the distributor's default; a reseller's own is in its billing profile)",
+    normalize_scope=_only_default,
     example_scope="*",
     example_value={"currency": "EUR"},
 )
@@ -232,14 +226,14 @@ async def terms_for(session: AsyncSession, period: date) -> BillingTerms:
     last = next_period(first) - timedelta(days=1)
     taxes = await STORE.in_force(session, TAX_RATES, first)
     discounts = await STORE.in_force(session, DISTRIBUTOR_DISCOUNTS, first)
-    currencies = await STORE.in_force(session, PRICE_LIST_CURRENCIES_KIND, first)
+    currency = await STORE.value_of(session, PRICE_LIST_CURRENCIES_KIND, DEFAULT_SCOPE, first)
     programs = await STORE.in_force(session, TIER_ONE_PROGRAM, last)
     seller = await STORE.value_of(session, SELLER, SELLER_SCOPE, first)
     fx_base = await STORE.value_of(session, FX_BASE_CURRENCY, DEFAULT_SCOPE, first)
     return BillingTerms(
         tax_rules={s: TaxRule(v.value.rate_percent, v.value.note) for s, v in taxes.items() if v.value},
         discounts={s: v.value.percent for s, v in discounts.items() if v.value},
-        price_list_currencies={s: v.value.currency for s, v in currencies.items() if v.value},
+        default_price_list_currency=currency.currency if currency else VENDOR_BASE_PRICE_LIST,
         tier_one={
             s: v.value.discount_percent
             for s, v in programs.items()

@@ -10,7 +10,7 @@ from typing import Any
 
 from billing.adapters.invoice_inputs import ResolvedInvoice
 from billing.adapters.read_model import SubscriptionView
-from billing.domain.invoice_math import InvoiceAmounts, Line
+from billing.domain.invoice_math import InvoiceAmounts, Line, due_date_of
 from bss.events.contracts.value_types import decimal_text
 
 
@@ -79,6 +79,10 @@ def invoice_document(
         "total": _text(amounts.total),
         "tax_treatment": amounts.tax_treatment,
         "tax_note": amounts.tax_note,
+        "buyer": resolved.buyer.model_dump(mode="json") if resolved.buyer else None,
+        "payment_terms_days": resolved.payment_terms_days,
+        "due_date": due_date_of(resolved.invoice_date, resolved.payment_terms_days).isoformat(),
+        "locale": resolved.locale,
     }
 
 

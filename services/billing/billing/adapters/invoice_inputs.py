@@ -23,6 +23,7 @@ from billing.adapters.read_model import (
     load_prices,
     load_products,
     load_rate_tables,
+    profiles_in_force,
     resellers_with_custom_prices,
 )
 from billing.adapters.usage_store import UsageStore
@@ -36,6 +37,8 @@ from billing.domain.invoice_math import InvoiceInput, RatedUsage, SupportItem, i
 from billing.models import ResellerRow, SupportItemRow, UsageAggregateRow
 from billing.settings import BillingSettings
 from bss.calendar_months import days_in_period
+from bss.events.contracts.billing import InvoiceBuyer
+from bss.events.contracts.subscriptions import DEFAULT_LOCALE, DEFAULT_PAYMENT_TERMS_DAYS, BillingProfile
 from bss.events.contracts.value_types import Aggregation
 from bss.money import round_money
 from bss.ramp_up import in_ramp_up
@@ -55,6 +58,9 @@ class ResolvedInvoice:
     # Only for an estimate (never an invoice): the rates missing, whose lines the estimate leaves unpriced.
     price_list_rate_missing: MissingRate | None = None
     unpriced_support: tuple[UnpricedSupport, ...] = ()
+    buyer: InvoiceBuyer | None = None
+    payment_terms_days: int = DEFAULT_PAYMENT_TERMS_DAYS
+    locale: str = DEFAULT_LOCALE
 
 
 @dataclass
@@ -103,6 +109,8 @@ class Prefetch:
     usage: dict[str, list[UsageAggregateRow]]
     resellers: dict[str, ResellerRow]
     support: dict[str, list[SupportItemRow]]
+    profiles: dict[str, BillingProfile] = field(default_factory=dict)
+    """Each reseller's billing profile in force on the period's first day (none: registered before profiles)."""
 
 
 async def prefetch(
@@ -133,7 +141,8 @@ async def prefetch(
     )
     for item in (await session.execute(items.order_by(SupportItemRow.kind, SupportItemRow.item_id))).scalars():
         support[item.subscription_id].append(item)
-    return Prefetch(usage=usage, resellers=resellers, support=support)
+    profiles = await profiles_in_force(session, reseller_ids, period)
+    return Prefetch(usage=usage, resellers=resellers, support=support, profiles=profiles)
 
 
 async def resolve_invoice(
@@ -160,9 +169,11 @@ async def resolve_invoice(
     product = products.get(product_id)
     if product is None:
         raise CannotInvoice(f"product {product_id} is not known to billing")
-    currency = row.billing_currency
+    profile = rows.profiles.get(row.reseller_id)
+    currency = profile.invoice_currency if profile else row.billing_currency
     terms = await cache.terms_of(session, period)
-    pl_currency = price_list_currency(currency, _currencies(product), terms.price_list_currency(row.reseller_id))
+    fallback = terms.price_list_currency(profile.price_list_currency if profile else None)
+    pl_currency = price_list_currency(currency, _currencies(product), fallback)
     invoice_date = invoice_date_of(period)
     tables = await cache.tables(session)
     fx = _fx(tables, pl_currency, currency, invoice_date, terms.fx_base_currency, estimate=estimate)
@@ -171,7 +182,8 @@ async def resolve_invoice(
         raise CannotInvoice(f"product {product_id} has no commitment in {pl_currency}")
     usage, adjustments = await _usage(session, view, products, period, usage_rows, pl_currency, cache)
     reseller = rows.resellers.get(row.reseller_id)
-    tax = terms.tax_for(Buyer(reseller.country, reseller.tax_id) if reseller else Buyer("", None))
+    buyer = _buyer(reseller, profile)
+    tax = terms.tax_for(Buyer(buyer.country, buyer.vat_id) if buyer else Buyer("", None))
     support_rows = [r for r in rows.support[row.subscription_id] if _billed_after(r, billed_after)]
     support, unpriced = _support(
         support_rows, currency, tables, invoice_date, period, terms.fx_base_currency, estimate=estimate
@@ -197,6 +209,29 @@ async def resolve_invoice(
         cost_factor=_cost_factor(terms, row.reseller_id, product_id),
         price_list_rate_missing=fx if isinstance(fx, MissingRate) else None,
         unpriced_support=tuple(unpriced),
+        buyer=buyer,
+        payment_terms_days=profile.payment_terms_days if profile else DEFAULT_PAYMENT_TERMS_DAYS,
+        locale=profile.locale if profile else DEFAULT_LOCALE,
+    )
+
+
+def _buyer(reseller: ResellerRow | None, profile: BillingProfile | None) -> InvoiceBuyer | None:
+    """The reseller as its invoice names it: its profile on the period's 1st, else as registered (no address)."""
+    if reseller is None:
+        return None
+    if profile is None:
+        return InvoiceBuyer(
+            legal_name=reseller.legal_name,
+            country=reseller.country,
+            vat_id=reseller.tax_id,
+            billing_email=reseller.billing_email,
+        )
+    return InvoiceBuyer(
+        legal_name=profile.legal_name,
+        country=reseller.country,
+        billing_address=profile.billing_address,
+        vat_id=profile.vat_id,
+        billing_email=profile.billing_email,
     )
 
 

@@ -12,6 +12,18 @@ def _latin1(text: object) -> str:
     return str(text if text is not None else "").encode("latin-1", "replace").decode("latin-1")
 
 
+def _address_lines(address: dict[str, Any] | None) -> list[str]:
+    if not address:
+        return []
+    city = " ".join(part for part in (address.get("postal_code"), address.get("city")) if part)
+    return [
+        *address.get("lines", []),
+        city,
+        *([address["region"]] if address.get("region") else []),
+        address["country"],
+    ]
+
+
 def invoice_pdf(document: dict[str, Any], legal_name: str | None = None) -> bytes:
     """One page per invoice: header, lines (quantity, unit price, amount), subtotal, tax and total."""
     pdf = FPDF(format="A4")
@@ -19,14 +31,20 @@ def invoice_pdf(document: dict[str, Any], legal_name: str | None = None) -> byte
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(0, 10, _latin1(f"Invoice {document.get('invoice_number') or '(draft)'}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=10)
-    facts = [
-        ("Billed to", legal_name or document["reseller_id"]),
+    buyer = document.get("buyer") or {}
+    facts = [("Billed to", buyer.get("legal_name") or legal_name or document["reseller_id"])]
+    facts += [("", line) for line in _address_lines(buyer.get("billing_address"))]
+    if buyer.get("vat_id"):
+        facts.append(("VAT id", buyer["vat_id"]))
+    facts += [
         ("Subscription", document["subscription_id"]),
         ("Product", document["tier"]),
         ("Billing period", document["billing_period"]),
         ("Invoice date", document["invoice_date"]),
-        ("Currency", document["currency"]),
     ]
+    if document.get("due_date"):
+        facts.append(("Due date", f"{document['due_date']} ({document['payment_terms_days']} days net)"))
+    facts.append(("Currency", document["currency"]))
     if document.get("fx"):
         fx = document["fx"]
         facts.append(("FX rate", f"{fx['rate']} {document['currency']} per {document['price_list_currency']}"))

@@ -24,6 +24,7 @@ from billing.domain.fx import RateTable
 from billing.domain.subscription_timeline import PaidWindow, TierStep, product_in_force, waived_periods
 from billing.domain.usage_rules import SubscriptionFacts, billed_in
 from billing.models import (
+    BillingProfileRow,
     FxPairRow,
     FxRateRow,
     PriceAdjustmentRow,
@@ -44,7 +45,9 @@ from bss.events.contracts.catalog import (
     ProductPublishedV1,
 )
 from bss.events.contracts.subscriptions import (
+    BillingProfile,
     RampUpGrantedV1,
+    ResellerBillingProfileChangedV1,
     ResellerRegisteredV1,
     SubscriptionCancelledV1,
     SubscriptionCreatedV1,
@@ -330,6 +333,34 @@ async def save_reseller(session: AsyncSession, reseller: ResellerRegisteredV1) -
         "tax_id": reseller.tax_id,
     }
     await _upsert(session, ResellerRow, values, ("reseller_id",))
+
+
+async def save_billing_profile(session: AsyncSession, changed: ResellerBillingProfileChangedV1) -> None:
+    """A profile from its first day; of two for one day, the later recorded wins (whatever the delivery order)."""
+    values = {
+        "reseller_id": changed.reseller_id,
+        "effective_from": changed.effective_from,
+        "profile": changed.profile.model_dump(mode="json"),
+        "recorded_at": changed.recorded_at,
+    }
+    insert = insert_for(session)(BillingProfileRow).values(**values)
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["reseller_id", "effective_from"],
+            set_={"profile": insert.excluded.profile, "recorded_at": insert.excluded.recorded_at},
+            where=insert.excluded.recorded_at >= BillingProfileRow.recorded_at,
+        )
+    )
+
+
+async def profiles_in_force(session: AsyncSession, reseller_ids: Iterable[str], on: date) -> dict[str, BillingProfile]:
+    """Each reseller's profile in force on `on` (resellers without one are left out)."""
+    rows = await session.execute(
+        select(BillingProfileRow.reseller_id, BillingProfileRow.profile)
+        .where(BillingProfileRow.reseller_id.in_(list(reseller_ids)), BillingProfileRow.effective_from <= on)
+        .order_by(BillingProfileRow.reseller_id, BillingProfileRow.effective_from)
+    )
+    return {reseller_id: BillingProfile.model_validate(profile) for reseller_id, profile in rows}
 
 
 async def save_subscription(session: AsyncSession, created: SubscriptionCreatedV1) -> None:

@@ -12,20 +12,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from stdnum.eu import vat as eu_vat
+from bss.vat_ids import EU_MEMBER_STATES, valid_eu_vat_id
 
 DEFAULT_SCOPE = "*"
+"""The scope of a value that applies where no narrower one is set: every country, tier or reseller."""
 VENDOR_BASE_PRICE_LIST = "USD"
 """The vendor's base price list: what FX-billed resellers are rated from when no setting says otherwise."""
-"""The scope of a value that applies where no narrower one is set: every country, tier or reseller."""
 
 TaxTreatmentKind = Literal["standard", "reverse_charge"]
 REVERSE_CHARGE_NOTE = (
     "Reverse charge: VAT to be accounted for by the recipient (Article 196, Council Directive 2006/112/EC)."
 )
-EU_MEMBER_STATES = frozenset(code.upper() for code in eu_vat.MEMBER_STATES if code != "xi")
-"""The EU member states by ISO 3166 code (stdnum's `el` for Greece is `GR` in ISO 3166)."""
-_VAT_PREFIX = {"GR": "EL"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,15 +60,6 @@ class Buyer:
     vat_id: str | None
 
 
-def valid_eu_vat_id(vat_id: str | None, country: str) -> bool:
-    """Whether `vat_id` is a well-formed VAT id (check digits included) of the member state `country`."""
-    if not vat_id:
-        return False
-    compact = eu_vat.compact(vat_id)
-    prefix = _VAT_PREFIX.get(country.upper(), country.upper())
-    return compact.startswith(prefix) and eu_vat.is_valid(compact)
-
-
 def reverse_charge_applies(seller: Seller | None, buyer: Buyer) -> bool:
     """EU reverse charge: a seller in one member state, a business buyer with a valid VAT id of another."""
     if seller is None:
@@ -93,8 +81,8 @@ class BillingTerms:
     """By country (ISO 3166-1 alpha-2), and `*` for countries not listed."""
     discounts: Mapping[str, Decimal] = field(default_factory=dict)
     """The distributor's discount on the vendor price, percent: `reseller:<id>`, `tier:<product id>`, `*`."""
-    price_list_currencies: Mapping[str, str] = field(default_factory=dict)
-    """The price list an FX-billed reseller is rated from: by reseller id, and `*`."""
+    default_price_list_currency: str = VENDOR_BASE_PRICE_LIST
+    """The price list of FX-billed invoices whose reseller's profile names none (`price-list-currencies`, `*`)."""
     tier_one: Mapping[str, Decimal] = field(default_factory=dict)
     """The Tier 1 program's discount percent where it is active for the whole period: by reseller id, and `*`."""
     seller: Seller | None = None
@@ -115,11 +103,10 @@ class BillingTerms:
                 return self.discounts[scope]
         return Decimal(0)
 
-    def price_list_currency(self, reseller_id: str) -> str:
-        """The price list an FX-billed reseller is rated from: its own, else the default, else the vendor's USD."""
-        return self.price_list_currencies.get(reseller_id) or self.price_list_currencies.get(
-            DEFAULT_SCOPE, VENDOR_BASE_PRICE_LIST
-        )
+    def price_list_currency(self, profile_choice: str | None) -> str:
+        """The price list an FX-billed invoice is rated from: the reseller's billing profile's choice, else the
+        distributor's default, else the vendor's USD."""
+        return profile_choice or self.default_price_list_currency
 
     def tier_one_percent(self, reseller_id: str) -> Decimal | None:
         """The Tier 1 program's discount for the reseller's invoices, if active for the whole period."""

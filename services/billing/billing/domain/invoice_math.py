@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -27,6 +27,11 @@ LineKind = InvoiceLineKind
 def invoice_date_of(period: date) -> date:
     """The invoice date of a period is the 1st of the following month, whenever the close runs (seed 003)."""
     return next_period(period)
+
+
+def due_date_of(invoice_date: date, payment_terms_days: int) -> date:
+    """Payment is due `payment_terms_days` calendar days after the invoice date (the buyer's billing profile)."""
+    return invoice_date + timedelta(days=payment_terms_days)
 
 
 @dataclass(frozen=True, slots=True)

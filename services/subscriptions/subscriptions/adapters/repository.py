@@ -96,13 +96,14 @@ async def priceable_currencies(session: AsyncSession, on: date) -> set[str]:
     return reachable_currencies(PRICE_LIST_CURRENCIES, links, on)
 
 
-def reseller_facts(reseller: Reseller) -> ResellerFacts:
+def reseller_facts(reseller: Reseller, billing_currency: str) -> ResellerFacts:
+    """What the ordering rules need of a reseller; `billing_currency` is its billing profile's on the day."""
     return ResellerFacts(
         reseller_id=reseller.id,
         status=reseller.status,
         country=reseller.country,
         partner_since=reseller.partner_since,
-        billing_currency=reseller.billing_currency,
+        billing_currency=billing_currency,
     )
 
 

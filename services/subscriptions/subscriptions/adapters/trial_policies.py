@@ -8,7 +8,7 @@ ordered product's if it has one, else the default `*`; an order may choose other
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,14 +52,13 @@ TRIAL_POLICIES = SettingKind(
     example_scope=DEFAULT_SCOPE,
     example_value={"days": 30, "auto_convert": False},
 )
-KINDS: tuple[SettingKind[Any], ...] = (TRIAL_POLICIES,)
-STORE = SettingsStore(setting_versions, KINDS)
+_POLICIES = SettingsStore(setting_versions, (TRIAL_POLICIES,))
 
 
 async def trial_policy(session: AsyncSession, product_id: str, on: date) -> TrialTerms | None:
     """The policy in force on `on` for trials of `product_id`: the product's own, else `*` (None: neither)."""
     for scope in (product_or_default(product_id), DEFAULT_SCOPE):
-        value = await STORE.value_of(session, TRIAL_POLICIES, scope, on)
+        value = await _POLICIES.value_of(session, TRIAL_POLICIES, scope, on)
         if value is not None:
             return value.terms()
     return None
@@ -68,6 +67,6 @@ async def trial_policy(session: AsyncSession, product_id: str, on: date) -> Tria
 async def seed_from_environment(session: AsyncSession, days: int, auto_convert: bool, now: datetime) -> int:
     """A fresh database's default policy (`*`), from `SUBSCRIPTIONS_TRIAL_DAYS` and `..._AUTO_CONVERT`."""
     value = TrialPolicyValue(days=days, auto_convert=auto_convert)
-    return await STORE.seed_if_empty(
+    return await _POLICIES.seed_if_empty(
         session, TRIAL_POLICIES, {DEFAULT_SCOPE: value}, effective_from=SEED_FROM, recorded_at=now
     )

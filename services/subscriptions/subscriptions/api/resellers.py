@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -11,9 +12,10 @@ from bss.api.idempotency import IdempotencyKey, IdempotentRequest
 from bss.api.json_body import JsonBodyRoute
 from bss.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from subscriptions.api.responses import problems, reseller_read
-from subscriptions.api.schemas import RampUpGrant, RampUpPolicyRead, ResellerCreate, ResellerRead
+from subscriptions.api.schemas import BillingProfileRead, RampUpGrant, RampUpPolicyRead, ResellerCreate, ResellerRead
 from subscriptions.deps import RuntimeDep, StaffOrReseller, use_case
 from subscriptions.usecases import resellers as usecases
+from subscriptions.usecases import settings
 
 router = APIRouter(prefix="/v1", tags=["resellers"], route_class=JsonBodyRoute)
 ResellerId = Annotated[str, Path(description="The reseller id (its tenant id).", max_length=36)]
@@ -43,6 +45,9 @@ async def register(
         contract_signed_on=body.contract_signed_on,
         tax_id=body.tax_id,
         reseller_id=body.reseller_id,
+        price_list_currency=body.price_list_currency,
+        payment_terms_days=body.payment_terms_days,
+        locale=body.locale,
     )
     return reseller_read(await usecases.register_reseller(ctx, command, request))
 
@@ -71,6 +76,36 @@ async def list_resellers(
 async def read(reseller_id: ResellerId, caller: StaffOrReseller, runtime: RuntimeDep) -> ResellerRead:
     scope = tenant_scope(caller, reseller_id)
     return reseller_read(await usecases.get_reseller(runtime, scope or reseller_id))
+
+
+@router.get(
+    "/resellers/{reseller_id}/billing-profile",
+    summary="A reseller's billing profile in force on a day (a reseller reads only its own)",
+    response_model=BillingProfileRead,
+    responses=problems(401, 403, 404, 422),
+    description=(
+        "Who is billed and where, the invoice currency, payment terms and locale in force on `as_of` (today by "
+        "default). Admins change it from a date with `PUT /v1/settings/billing-profiles/{reseller_id}`; "
+        "`GET /v1/settings/changes?kind=billing-profiles` lists every change."
+    ),
+)
+async def billing_profile(
+    reseller_id: ResellerId,
+    caller: StaffOrReseller,
+    runtime: RuntimeDep,
+    as_of: Annotated[date | None, Query(description="The day (YYYY-MM-DD); today when left out.")] = None,
+) -> BillingProfileRead:
+    scope = tenant_scope(caller, reseller_id) or reseller_id
+    on = as_of or runtime.clock.now().date()
+    profile, version = await settings.profile_in_force(runtime, scope, on)
+    return BillingProfileRead(
+        reseller_id=scope,
+        as_of=on,
+        profile=profile,
+        effective_from=version.effective_from if version else None,
+        recorded_at=version.recorded_at if version else None,
+        recorded_by=version.recorded_by if version else None,
+    )
 
 
 @router.post(

@@ -6,11 +6,32 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, StrictBool, StrictInt
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from bss.api.input_text import Email, Name, Text
-from bss.events.contracts.subscriptions import ResellerStatus, SubscriptionKind, SuspensionReason, TierChangeDirection
-from bss.events.contracts.value_types import CountryCode, Currency, Uuid
+from bss.events.contracts.subscriptions import (
+    DEFAULT_LOCALE,
+    DEFAULT_PAYMENT_TERMS_DAYS,
+    BillingProfile,
+    ResellerStatus,
+    SubscriptionKind,
+    SuspensionReason,
+    TierChangeDirection,
+)
+from bss.events.contracts.value_types import CountryCode, Currency, LocaleTag, Uuid
+from bss.money import PRICE_LIST_CURRENCIES
+from bss.vat_ids import vat_id_problem
 from subscriptions.domain.countries import country_refusal
 from subscriptions.domain.lifecycle import Status
 from subscriptions.domain.trials import MAX_TRIAL_DAYS, MIN_TRIAL_DAYS
@@ -62,8 +83,31 @@ class ResellerCreate(BaseModel):
     partner_since: date = Field(description="Start of the partnership with the vendor (region rule cut-off).")
     billing_currency: Currency
     contract_signed_on: date
-    tax_id: Name | None = None
+    tax_id: Name | None = Field(
+        default=None, description="VAT or tax number; in the EU, a valid VAT id of the billing address's country."
+    )
+    price_list_currency: Currency | None = Field(
+        default=None,
+        description="Billing profile: the vendor price list of FX-billed invoices (null: the distributor's default).",
+    )
+    payment_terms_days: StrictInt = Field(
+        default=DEFAULT_PAYMENT_TERMS_DAYS, ge=0, le=365, description="Billing profile: days from invoice to due date."
+    )
+    locale: LocaleTag = Field(default=DEFAULT_LOCALE, description="Billing profile: the documents' locale (BCP 47).")
     requested_at: AwareDatetime | None = Field(default=None, description="Admin backdating (RFC 3339).")
+
+    @field_validator("price_list_currency")
+    @classmethod
+    def _vendor_price_list(cls, value: str | None) -> str | None:
+        if value is not None and value not in PRICE_LIST_CURRENCIES:
+            raise ValueError(f"not a vendor price list; one of {', '.join(PRICE_LIST_CURRENCIES)}, or null")
+        return value
+
+    @model_validator(mode="after")
+    def _vat_id_of_its_country(self) -> ResellerCreate:
+        if problem := vat_id_problem(self.tax_id, self.billing_address.country):
+            raise ValueError(f"tax_id is {problem}")
+        return self
 
 
 class ResellerRead(BaseModel):
@@ -79,6 +123,15 @@ class ResellerRead(BaseModel):
     status: ResellerStatus
     ramp_up_cycles: int | None
     registered_at: datetime
+
+
+class BillingProfileRead(BaseModel):
+    reseller_id: str
+    as_of: date
+    profile: BillingProfile
+    effective_from: date | None = Field(description="The change the profile comes from (null: as registered).")
+    recorded_at: datetime | None
+    recorded_by: str | None
 
 
 class RampUpGrant(BaseModel):

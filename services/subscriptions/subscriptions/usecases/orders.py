@@ -19,6 +19,7 @@ from bss.calendar_months import next_period, period_of
 from bss.events.contracts.subscriptions import RampUpGrantedV1, SubscriptionCreatedV1, SubscriptionKind
 from bss.problems import Conflict
 from bss.ramp_up import ramp_up_window
+from subscriptions.adapters.billing_profiles import profile_on
 from subscriptions.adapters.repository import (
     held_subscriptions,
     load_product,
@@ -114,10 +115,11 @@ async def place_order(
             assert found is not None
             return subscription_record(found)
         reseller = await session.get(Reseller, command.reseller_id)
+        currency = (await profile_on(session, reseller, started_at.date())).invoice_currency if reseller else ""
         product = await load_product(session, command.product_id)
         refusals = _start_refusals(command, started_at, ctx.effective, settings.order_start_grace_hours)
         refusals += order_refusals(
-            reseller=reseller_facts(reseller) if reseller else None,
+            reseller=reseller_facts(reseller, currency) if reseller else None,
             product=product,
             start_on=started_at.date(),
             started_at=started_at,
@@ -130,7 +132,7 @@ async def place_order(
         assert product is not None
         ramp_up = await _ramp_up(session, command, reseller, started_at)
         terms = await _trial_terms(session, command, started_at) if command.kind == "trial" else None
-        subscription = _new_subscription(ctx, command, reseller, product, started_at, ramp_up, terms)
+        subscription = _new_subscription(ctx, command, reseller, currency, product, started_at, ramp_up, terms)
         session.add(subscription)
         try:  # the partial unique index decides between concurrent orders; the whole transaction rolls back
             await session.flush()
@@ -146,6 +148,7 @@ def _new_subscription(
     ctx: SubscriptionsUseCase,
     command: PlaceOrder,
     reseller: Reseller,
+    currency: str,
     product: Product,
     started_at: datetime,
     ramp_up: RampUp,
@@ -161,7 +164,7 @@ def _new_subscription(
         exclusion_set=version.exclusion_set or f"product:{product.product_id}",
         status="trial" if trial else "active",
         kind=command.kind,
-        billing_currency=reseller.billing_currency,
+        billing_currency=currency,
         started_at=started_at,
         trial_ends_at=trial_ends_at(started_at, terms.days) if terms is not None else None,
         auto_convert=terms.auto_convert if terms is not None else False,

@@ -12,18 +12,22 @@ from sqlalchemy.exc import IntegrityError
 
 from bss.api.idempotency import IdempotencyStore, IdempotentRequest, StoredAnswer
 from bss.events.contracts.subscriptions import (
+    DEFAULT_LOCALE,
+    DEFAULT_PAYMENT_TERMS_DAYS,
     PostalAddress,
     ResellerRegisteredV1,
     ResellerStatus,
     ResellerStatusChangedV1,
 )
 from bss.problems import Conflict
+from subscriptions.adapters.billing_profiles import BillingProfileValue, record_profile
 from subscriptions.domain.ramp_up import grant_refusal
 from subscriptions.errors import ResellerNotFound, refuse
 from subscriptions.models import RampUpPolicy, Reseller, messaging
 from subscriptions.runtime import SubscriptionsRuntime, SubscriptionsUseCase
 from subscriptions.usecases.recording import publish
 from subscriptions.usecases.records import ResellerRecord, reseller_record
+from subscriptions.usecases.settings import announce_change
 
 idempotency = IdempotencyStore(messaging)
 
@@ -39,12 +43,29 @@ class RegisterReseller:
     contract_signed_on: date
     tax_id: str | None = None
     reseller_id: str | None = None
+    price_list_currency: str | None = None
+    payment_terms_days: int = DEFAULT_PAYMENT_TERMS_DAYS
+    locale: str = DEFAULT_LOCALE
+
+    def profile(self) -> BillingProfileValue:
+        """The first billing profile (validated by the API's schema: a VAT id of the address's country)."""
+        return BillingProfileValue(
+            legal_name=self.legal_name,
+            billing_email=self.billing_email,
+            billing_address=PostalAddress.model_validate(self.billing_address),
+            vat_id=self.tax_id,
+            invoice_currency=self.billing_currency,
+            price_list_currency=self.price_list_currency,
+            payment_terms_days=self.payment_terms_days,
+            locale=self.locale,
+        )
 
 
 async def register_reseller(
     ctx: SubscriptionsUseCase, command: RegisterReseller, request: IdempotentRequest | None
 ) -> ResellerRecord:
-    """A reseller joins: stored with its billing details and announced by `ResellerRegistered`."""
+    """A reseller joins: stored with its billing details, its first billing profile recorded from its registration
+    day, and both announced (`ResellerRegistered`, `ResellerBillingProfileChanged`)."""
     async with ctx.transaction() as session:
         stored = await idempotency.find(session, request)
         if stored is not None:
@@ -73,6 +94,16 @@ async def register_reseller(
         except IntegrityError as exc:
             raise Conflict(f"Reseller {reseller.id} is already registered.") from exc
         await publish(ctx.runtime, session, _registered(reseller), recorded=ctx.now)
+        profile = await record_profile(
+            session,
+            reseller.id,
+            command.profile(),
+            effective_from=reseller.registered_at.date(),
+            recorded_by=ctx.caller.subject,
+            recorded_at=ctx.now,
+            reason="registration",
+        )
+        await announce_change(ctx, session, profile)
         await idempotency.remember(session, request, StoredAnswer(201, {"id": reseller.id}), now=ctx.now)
     return reseller_record(reseller)
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bss.calendar_months import period_of
 from bss.events.contracts.subscriptions import SubscriptionTierChangedV1
+from subscriptions.adapters.billing_profiles import profile_on
 from subscriptions.adapters.repository import as_scheduled, load_products, reseller_facts, scheduled_changes
 from subscriptions.domain.tier_changes import TierChangeDecision, decide_tier_change, replaced_by, tier_in_force
 from subscriptions.errors import ResellerNotFound, RuleRefused, SubscriptionNotFound
@@ -49,7 +50,7 @@ async def _decide(
         status=subscription.status,
         current=products[current_id],
         target=products.get(product_id),
-        reseller=reseller_facts(reseller),
+        reseller=reseller_facts(reseller, (await profile_on(session, reseller, at.date())).invoice_currency),
         requested_at=at,
         policy=tier_policy(settings),
     )

@@ -17,9 +17,12 @@ from typing import Annotated, ClassVar, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bss.events import topics
+from bss.events.contracts.subscriptions import PostalAddress
 from bss.events.contracts.value_types import (
     Amount,
+    CountryCode,
     Currency,
+    LocaleTag,
     MeasuredQuantity,
     Name,
     NonNegativeAmount,
@@ -193,6 +196,18 @@ class FxApplied(BaseModel):
     )
 
 
+class InvoiceBuyer(BaseModel):
+    """The reseller as its invoice names it: its billing profile in force on the period's first day."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    legal_name: Name = Field(description="The buyer's legal name.")
+    country: CountryCode = Field(description="The reseller's country, whose tax the invoice applies.")
+    billing_address: PostalAddress | None = Field(default=None, description="Its billing address.")
+    vat_id: Name | None = Field(default=None, description="Its VAT id, if any.")
+    billing_email: str | None = Field(default=None, max_length=254, description="Where the invoice is sent.")
+
+
 class InvoiceIssuedV1(EventData):
     """A monthly invoice for one subscription and one billing period; it never changes once issued."""
 
@@ -223,6 +238,10 @@ class InvoiceIssuedV1(EventData):
         description="standard: the country's rate; reverse_charge: 0 %, VAT accounted for by the EU buyer.",
     )
     tax_note: str | None = Field(default=None, max_length=300, description="The legal note printed with the tax.")
+    buyer: InvoiceBuyer | None = Field(default=None, description="Who is billed (the reseller's billing profile).")
+    payment_terms_days: int | None = Field(default=None, ge=0, le=365, description="Days from invoice to due date.")
+    due_date: date | None = Field(default=None, description="When payment is due: invoice_date + payment terms.")
+    locale: LocaleTag | None = Field(default=None, description="The language and formats the buyer's documents use.")
 
     def subject(self) -> str:
         return self.invoice_id
@@ -304,6 +323,21 @@ class InvoiceIssuedV1(EventData):
                 "tax_rate": "8.1",
                 "tax": "69.33",
                 "total": "925.25",
+                "buyer": {
+                    "legal_name": "Alpenwolke IT AG",
+                    "country": "CH",
+                    "billing_address": {
+                        "lines": ["Bahnhofstrasse 5"],
+                        "city": "Zurich",
+                        "postal_code": "8001",
+                        "country": "CH",
+                    },
+                    "vat_id": "CHE-116.281.710 MWST",
+                    "billing_email": "billing@alpenwolke.example",
+                },
+                "payment_terms_days": 30,
+                "due_date": date(2024, 1, 31),
+                "locale": "de-CH",
             }
         )
 

@@ -19,6 +19,7 @@ from bss.events.contracts.value_types import (
     CountryCode,
     Currency,
     Email,
+    LocaleTag,
     Name,
     PeriodStart,
     Text,
@@ -97,9 +98,83 @@ class ResellerRegisteredV1(EventData):
                     "postal_code": "20457",
                     "country": "DE",
                 },
-                "tax_id": "DE123456789",
+                "tax_id": "DE136695976",
                 "registered_at": datetime(2022, 5, 2, 9, 30, tzinfo=UTC),
                 "contract_signed_on": date(2022, 5, 2),
+            }
+        )
+
+
+DEFAULT_PAYMENT_TERMS_DAYS = 30
+"""Days from the invoice date to its due date where a profile does not say otherwise."""
+DEFAULT_LOCALE = "en"
+"""The language and formats of a reseller's documents where its profile does not say otherwise."""
+
+
+class BillingProfile(BaseModel):
+    """How a reseller is invoiced: who is billed and where, in which currency, on what terms, in which language."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    legal_name: Name = Field(description="The buyer's legal name, as invoices print it.")
+    billing_email: Email = Field(description="Where invoices are sent.")
+    billing_address: PostalAddress = Field(description="The buyer's address, as invoices print it.")
+    vat_id: Name | None = Field(
+        default=None, description="The buyer's VAT or tax registration number; an EU one decides the reverse charge."
+    )
+    invoice_currency: Currency = Field(description="The currency invoices are issued in.")
+    price_list_currency: Currency | None = Field(
+        default=None,
+        description=(
+            "The vendor price list an invoice in a currency without one (CHF, SEK, ...) is rated from before "
+            "conversion; null: the distributor's default (billing's `price-list-currencies`)."
+        ),
+    )
+    payment_terms_days: int = Field(
+        default=DEFAULT_PAYMENT_TERMS_DAYS, ge=0, le=365, description="Days from the invoice date to its due date."
+    )
+    locale: LocaleTag = Field(
+        default=DEFAULT_LOCALE, description="BCP 47 tag of the documents' language and number and date formats."
+    )
+
+
+class ResellerBillingProfileChangedV1(EventData):
+    """From `effective_from` on, a reseller is invoiced under `profile` (its first profile is announced at its
+    registration). Invoices of a period use the profile in force on the period's first day."""
+
+    event_type: ClassVar[str] = "bss.subscriptions.ResellerBillingProfileChanged.v1"
+    topic: ClassVar[str] = topics.SUBSCRIPTIONS
+
+    reseller_id: Uuid = Field(description="The reseller.")
+    effective_from: date = Field(description="The first day the profile applies to.")
+    profile: BillingProfile = Field(description="The whole profile in force from `effective_from`.")
+    recorded_at: UtcDatetime = Field(description="When the change was recorded; of two for one day, the later wins.")
+
+    def subject(self) -> str:
+        return self.reseller_id
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls.model_validate(
+            {
+                "reseller_id": _RESELLER,
+                "effective_from": date(2027, 1, 1),
+                "profile": {
+                    "legal_name": "Northwind Managed Services GmbH",
+                    "billing_email": "billing@northwind.example",
+                    "billing_address": {
+                        "lines": ["Hafenstrasse 12"],
+                        "city": "Hamburg",
+                        "postal_code": "20457",
+                        "country": "DE",
+                    },
+                    "vat_id": "DE136695976",
+                    "invoice_currency": "EUR",
+                    "price_list_currency": None,
+                    "payment_terms_days": 14,
+                    "locale": "de-DE",
+                },
+                "recorded_at": datetime(2026, 12, 7, 10, 0, tzinfo=UTC),
             }
         )
 

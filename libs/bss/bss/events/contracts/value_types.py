@@ -23,6 +23,7 @@ from pydantic import (
 
 from bss.calendar_months import is_period
 from bss.clock import ensure_utc
+from bss.locales import canonical_locale
 from bss.money import currency_code, parse_decimal
 from bss.quantities import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS, MAX_TEXT_LENGTH, parse_quantity
 
@@ -155,6 +156,13 @@ Text = Annotated[str, Field(min_length=1, max_length=4000)]
 
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 """An email address."""
+
+LocaleTag = Annotated[
+    str,
+    AfterValidator(canonical_locale),
+    WithJsonSchema({"type": "string", "maxLength": 35, "examples": ["en", "de-DE", "ja-JP"]}),
+]
+"""A BCP 47 language tag with known formats (`en`, `de-DE`): how documents for people are written."""
 
 Severity = Literal["A", "B", "C", "D"]
 """Support severity: A critical, B high, C normal, D low."""
