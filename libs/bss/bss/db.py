@@ -168,3 +168,15 @@ def unpacked(name: str, sql_type: str = "text") -> str:
     """The SQL that splits the `packed` parameter `name` back into an array of `sql_type`."""
     split = f"string_to_array(CAST(:{name} AS text), '{PACK_SEPARATOR}')"
     return split if sql_type == "text" else f"CAST({split} AS {sql_type}[])"
+
+
+@asynccontextmanager
+async def statement_failure_boundary(session: AsyncSession) -> AsyncIterator[None]:
+    """A unit of work inside a longer transaction that may fail without ending it: a savepoint on PostgreSQL,
+    which aborts a whole transaction at a failed statement; nothing on SQLite, whose transaction survives one.
+    (SAVEPOINT under pysqlite's implicit transactions would commit early: the driver issues no BEGIN first.)"""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    async with session.begin_nested():
+        yield

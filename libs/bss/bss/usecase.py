@@ -72,3 +72,21 @@ class UseCase(Generic[S]):
         """One session in one transaction: committed when the block ends, rolled back when it raises."""
         async with self.runtime.sessions() as session, session.begin():
             yield session
+
+    def within(self, session: AsyncSession, *, effective: datetime | None = None) -> UseCase[S]:
+        """This context inside a transaction its caller holds (and commits or rolls back), acting at `effective`
+        (default: the same instant): how an import applies many use cases as one unit, or checks them in a dry
+        run that rolls everything back."""
+        instants = Instants(effective=effective if effective is not None else self.effective, recorded=self.now)
+        return InTransaction(self.runtime, self.caller, instants, session)
+
+
+@dataclass(frozen=True)
+class InTransaction(UseCase[S]):
+    """A `UseCase` whose `transaction()` is the session its caller holds: no begin, no commit (`UseCase.within`)."""
+
+    session: AsyncSession
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        yield self.session

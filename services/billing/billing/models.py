@@ -151,6 +151,7 @@ class SubscriptionRow(Base):
     ramp_up_first_period: Mapped[date | None] = mapped_column(Date)
     ramp_up_last_period: Mapped[date | None] = mapped_column(Date)
     closed_through: Mapped[date | None] = mapped_column(Date)  # the latest period invoiced
+    billed_elsewhere_through: Mapped[date | None] = mapped_column(Date)  # imported: invoiced by another system
 
 
 class TierChangeRow(Base):

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 import subscriptions
 from bss.clock import Clock
 from bss.service_app import ServiceDefinition, create_service_app
-from subscriptions.api import operations, resellers
+from subscriptions.api import imports, operations, resellers
 from subscriptions.api import settings as settings_routes
 from subscriptions.api import subscriptions as subscription_routes
 from subscriptions.consumers import consumers
@@ -32,7 +32,13 @@ def create_app(settings: SubscriptionsSettings | None = None, *, clock: Clock | 
             metadata=Base.metadata,
             tables=messaging,
             migrations_dir=settings.migrations_dir or MIGRATIONS_DIR,
-            routers=(resellers.router, subscription_routes.router, operations.router, settings_routes.router),
+            routers=(
+                resellers.router,
+                subscription_routes.router,
+                operations.router,
+                settings_routes.router,
+                imports.router,
+            ),
             consumers=consumers,
             background=background_tasks,
             on_start=seed_settings,

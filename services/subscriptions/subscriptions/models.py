@@ -20,6 +20,7 @@ from bss.events.contracts.subscriptions import ResellerStatus
 from bss.exact_numeric import ExactDecimal
 from bss.messaging.tables import MessagingTables
 from bss.utc_datetime import UtcDateTime
+from subscriptions.domain.book_import import ImportedKind
 from subscriptions.domain.lifecycle import LIVE_STATUSES, Status
 from subscriptions.domain.tier_changes import Direction
 
@@ -90,8 +91,25 @@ class Subscription(Base):
     ramp_up_first_period: Mapped[date | None] = mapped_column(Date)
     ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     cancel_reason: Mapped[str | None] = mapped_column(String(4000))
+    billed_elsewhere_through: Mapped[date | None] = mapped_column(Date)  # imported: invoiced elsewhere up to it
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ImportedRecord(Base):
+    """A reseller or subscription brought in by the book import (`POST /v1/imports/book`): its source system's id,
+    what it became here, and the line as last imported (a re-import compares with it)."""
+
+    __tablename__ = "imported_records"
+    __table_args__ = (CheckConstraint(sql_in_list("kind", get_args(ImportedKind)), name="kind"),)
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    source: Mapped[str] = mapped_column(String(60), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(ID, index=True)
+    line: Mapped[dict[str, Any]] = mapped_column(JSON)
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    imported_by: Mapped[str] = mapped_column(String(200))
 
 
 class StatusChangeRow(Base):

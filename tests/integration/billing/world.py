@@ -213,6 +213,7 @@ class BillingWorld:
         kind: str = "paid",
         ids: tuple[str, str] | None = None,
         tax_id: str | None = None,
+        billed_elsewhere_through: date | None = None,
     ) -> tuple[str, str]:
         reseller_id, subscription_id = ids or (new_id(), new_id())
         started = started_at or utc(2023, 10, 15)
@@ -242,6 +243,7 @@ class BillingWorld:
                     "kind": kind,
                     "started_at": started,
                     "billing_currency": currency,
+                    "billed_elsewhere_through": billed_elsewhere_through,
                     **trial_end,
                 }
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -73,3 +74,10 @@ def test_average_skus_keep_one_value_per_day_the_others_one_per_period() -> None
     at = datetime(2024, 2, 14, 23, 59, tzinfo=UTC)
     assert bucket_day("average", at) == date(2024, 2, 14)
     assert bucket_day("last", at) == date(2024, 2, 1)
+
+
+def test_usage_of_a_month_billed_elsewhere_is_rejected_and_the_next_month_accepted() -> None:
+    imported = dataclasses.replace(PAID, billed_elsewhere_through=date(2024, 2, 1))
+    assert reason(imported, measured_at=datetime(2024, 2, 29, 23, 59, tzinfo=UTC)) == "billed_elsewhere"
+    assert reason(imported, measured_at=datetime(2024, 1, 20, tzinfo=UTC)) == "billed_elsewhere"
+    assert reason(imported, measured_at=datetime(2024, 3, 1, tzinfo=UTC)) is None

@@ -90,6 +90,7 @@ class Subscription:
     ramp_up_first_period: date | None
     ramp_up_last_period: date | None
     closed_through: date | None
+    billed_elsewhere_through: date | None
 
 
 _SUBSCRIPTION_COLUMNS = tuple(getattr(SubscriptionRow, name) for name in Subscription.__dataclass_fields__)
@@ -180,6 +181,7 @@ def usage_facts(
         started_at=view.row.started_at,
         window=view.window,
         skus=skus,
+        billed_elsewhere_through=view.row.billed_elsewhere_through,
     )
 
 
@@ -373,8 +375,14 @@ async def save_subscription(session: AsyncSession, created: SubscriptionCreatedV
         "started_at": created.started_at,
         "paid_from": created.started_at if created.kind == "paid" else None,
     }
-    insert = insert_for(session)(SubscriptionRow).values(**values, ramp_up_cycles=0)
-    # A ramp-up granted before (same key, so only on a replay) keeps its cycles: update the facts only.
+    # An imported subscription starts invoiced through the last month another system invoiced (ADR 0011).
+    imported = {
+        "billed_elsewhere_through": created.billed_elsewhere_through,
+        "closed_through": created.billed_elsewhere_through,
+    }
+    insert = insert_for(session)(SubscriptionRow).values(**values, **imported, ramp_up_cycles=0)
+    # A ramp-up granted before (same key, so only on a replay) keeps its cycles, and a close since then its
+    # closed_through: update the facts only.
     changes = {name: insert.excluded[name] for name in values if name != "subscription_id"}
     await session.execute(insert.on_conflict_do_update(index_elements=["subscription_id"], set_=changes))
 

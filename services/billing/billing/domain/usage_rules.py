@@ -25,6 +25,7 @@ class SubscriptionFacts:
     started_at: datetime
     window: PaidWindow
     skus: Mapping[str, Aggregation]  # SKUs billed under the product in force, with their aggregation
+    billed_elsewhere_through: date | None = None  # imported: the last month another system invoiced
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +47,9 @@ def check_usage(
     future_tolerance: timedelta,
 ) -> Rejection | None:
     """A usage event is refused when its subscription is unknown or another reseller's, its SKU is not billed
-    under the product, it was measured too far in the future, or outside the paid life of the subscription
-    (usage measured in trial is never invoiced) (docs/domain.md, "Usage ingestion")."""
+    under the product, it was measured too far in the future, in a month another system invoiced (an imported
+    subscription), or outside the paid life of the subscription (usage measured in trial is never invoiced)
+    (docs/domain.md, "Usage ingestion")."""
     if facts is None:
         return Rejection("unknown_subscription", f"subscription {subscription_id} is not known to billing")
     if facts.reseller_id != reseller_id:
@@ -56,6 +58,12 @@ def check_usage(
         return Rejection("unknown_sku", f"SKU '{sku}' is not billed under the subscription's product")
     if measured_at > now + future_tolerance:
         return Rejection("measured_in_future", f"measured_at {measured_at.isoformat()} is in the future")
+    if facts.billed_elsewhere_through is not None and period_of(measured_at) <= facts.billed_elsewhere_through:
+        return Rejection(
+            "billed_elsewhere",
+            f"measured in {period_of(measured_at):%Y-%m}, a month another system invoiced (the subscription was "
+            f"imported as invoiced through {facts.billed_elsewhere_through:%Y-%m})",
+        )
     if not is_billed_instant(facts.window, measured_at):
         if facts.status == "trial" or (facts.window.paid_from and measured_at >= facts.started_at):
             return Rejection("outside_subscription", "measured while the subscription was in trial: never invoiced")

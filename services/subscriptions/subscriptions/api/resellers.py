@@ -35,20 +35,7 @@ async def register(
     request = IdempotentRequest.of(
         key, caller=caller.subject, route="register-reseller", body=body.model_dump(mode="json")
     )
-    command = usecases.RegisterReseller(
-        legal_name=body.legal_name,
-        billing_email=body.billing_email,
-        billing_address=body.billing_address.model_dump(mode="json"),
-        country=body.country,
-        partner_since=body.partner_since,
-        billing_currency=body.billing_currency,
-        contract_signed_on=body.contract_signed_on,
-        tax_id=body.tax_id,
-        reseller_id=body.reseller_id,
-        price_list_currency=body.price_list_currency,
-        payment_terms_days=body.payment_terms_days,
-        locale=body.locale,
-    )
+    command = body.command()
     return reseller_read(await usecases.register_reseller(ctx, command, request))
 
 

@@ -69,6 +69,7 @@ def subscription_read(view: SubscriptionView) -> SubscriptionRead:
         ramp_up_cycles=s.ramp_up_cycles,
         ramp_up_first_period=s.ramp_up_first_period,
         ends_at=s.ends_at,
+        billed_elsewhere_through=s.billed_elsewhere_through,
         pending_change=PendingChange(
             to_product_id=pending.to_product_id, direction=pending.direction, effective_from=pending.effective_from
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import (
     AfterValidator,
@@ -35,6 +35,7 @@ from bss.vat_ids import vat_id_problem
 from subscriptions.domain.countries import country_refusal
 from subscriptions.domain.lifecycle import Status
 from subscriptions.domain.trials import MAX_TRIAL_DAYS, MIN_TRIAL_DAYS
+from subscriptions.usecases.resellers import RegisterReseller
 
 DecimalText = Annotated[Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str)]
 _INPUT = ConfigDict(extra="forbid")
@@ -59,21 +60,10 @@ class PostalAddressIn(BaseModel):
     country: Country
 
 
-class ResellerCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "example": {
-                "legal_name": "Northwind Managed Services GmbH",
-                "billing_email": "billing@northwind.example",
-                "billing_address": {"lines": ["Hafenstrasse 12"], "city": "Hamburg", "country": "DE"},
-                "country": "DE",
-                "partner_since": "2022-05-01",
-                "billing_currency": "EUR",
-                "contract_signed_on": "2022-05-02",
-            }
-        },
-    )
+class ResellerFields(BaseModel):
+    """What a reseller is registered with (a registration, a line of the book import)."""
+
+    model_config = _INPUT
 
     reseller_id: Uuid | None = Field(default=None, description="Keep an existing tenant id (imports); else new.")
     legal_name: Name
@@ -94,7 +84,6 @@ class ResellerCreate(BaseModel):
         default=DEFAULT_PAYMENT_TERMS_DAYS, ge=0, le=365, description="Billing profile: days from invoice to due date."
     )
     locale: LocaleTag = Field(default=DEFAULT_LOCALE, description="Billing profile: the documents' locale (BCP 47).")
-    requested_at: AwareDatetime | None = Field(default=None, description="Admin backdating (RFC 3339).")
 
     @field_validator("price_list_currency")
     @classmethod
@@ -104,10 +93,45 @@ class ResellerCreate(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _vat_id_of_its_country(self) -> ResellerCreate:
+    def _vat_id_of_its_country(self) -> Self:
         if problem := vat_id_problem(self.tax_id, self.billing_address.country):
             raise ValueError(f"tax_id is {problem}")
         return self
+
+    def command(self) -> RegisterReseller:
+        return RegisterReseller(
+            legal_name=self.legal_name,
+            billing_email=self.billing_email,
+            billing_address=self.billing_address.model_dump(mode="json"),
+            country=self.country,
+            partner_since=self.partner_since,
+            billing_currency=self.billing_currency,
+            contract_signed_on=self.contract_signed_on,
+            tax_id=self.tax_id,
+            reseller_id=self.reseller_id,
+            price_list_currency=self.price_list_currency,
+            payment_terms_days=self.payment_terms_days,
+            locale=self.locale,
+        )
+
+
+class ResellerCreate(ResellerFields):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "legal_name": "Northwind Managed Services GmbH",
+                "billing_email": "billing@northwind.example",
+                "billing_address": {"lines": ["Hafenstrasse 12"], "city": "Hamburg", "country": "DE"},
+                "country": "DE",
+                "partner_since": "2022-05-01",
+                "billing_currency": "EUR",
+                "contract_signed_on": "2022-05-02",
+            }
+        },
+    )
+
+    requested_at: AwareDatetime | None = Field(default=None, description="Admin backdating (RFC 3339).")
 
 
 class ResellerRead(BaseModel):
@@ -216,6 +240,9 @@ class SubscriptionRead(BaseModel):
     ramp_up_first_period: date | None
     ends_at: datetime | None
     pending_change: PendingChange | None
+    billed_elsewhere_through: date | None = Field(
+        default=None, description="Imported: the last month another system invoiced (billing invoices none before)."
+    )
 
 
 class BackdatedAction(BaseModel):

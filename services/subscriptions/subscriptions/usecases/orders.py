@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
@@ -51,6 +51,8 @@ class PlaceOrder:
     by_admin: bool
     trial: TrialChoice | None = None
     """A trial's own length or auto-conversion (trial orders only); None: the trial policy's."""
+    billed_elsewhere_through: date | None = None
+    """An imported paid subscription: the last month another system invoiced (checked by the import)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +174,7 @@ def _new_subscription(
         ramp_up_cycles=ramp_up.cycles,
         ramp_up_scope=ramp_up.scope if ramp_up.cycles else None,
         ramp_up_first_period=None if trial or not ramp_up.cycles else period_of(started_at),
+        billed_elsewhere_through=command.billed_elsewhere_through,
         created_at=ctx.effective,
         recorded_at=ctx.now,
     )
@@ -192,6 +195,7 @@ async def _publish_created(
         trial_ends_at=subscription.trial_ends_at,
         auto_convert=subscription.auto_convert,
         billing_currency=subscription.billing_currency,
+        billed_elsewhere_through=subscription.billed_elsewhere_through,
     )
     await publish(ctx.runtime, session, created, recorded=ctx.now)
     if ramp_up.cycles:

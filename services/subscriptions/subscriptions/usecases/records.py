@@ -61,6 +61,7 @@ class SubscriptionRecord:
     ends_at: datetime | None
     cancel_reason: str | None
     created_at: datetime
+    billed_elsewhere_through: date | None = None
 
 
 def subscription_record(row: Subscription) -> SubscriptionRecord:
@@ -82,6 +83,7 @@ def subscription_record(row: Subscription) -> SubscriptionRecord:
         ends_at=row.ends_at,
         cancel_reason=row.cancel_reason,
         created_at=row.created_at,
+        billed_elsewhere_through=row.billed_elsewhere_through,
     )
 
 

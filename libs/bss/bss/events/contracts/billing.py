@@ -100,6 +100,7 @@ UsageRejectionReason = Literal[
     "measured_in_future",
     "conflicting_duplicate",
     "quantity_out_of_range",
+    "billed_elsewhere",
 ]
 
 
@@ -115,7 +116,8 @@ class UsageRejectedV1(EventData):
         "reseller_mismatch: the subscription belongs to another reseller; unknown_sku: not billed under the "
         "subscription's product; outside_subscription: measured before it started or after it ended; "
         "measured_in_future; conflicting_duplicate: the id was seen with another payload (the first counts); "
-        "quantity_out_of_range: more than 18 integer digits or 12 decimals, or over 64 characters."
+        "quantity_out_of_range: more than 18 integer digits or 12 decimals, or over 64 characters; "
+        "billed_elsewhere: measured in a month another system invoiced (an imported subscription)."
     )
     detail: Text = Field(description="What is wrong and how to fix it, for people.")
     source: Name | None = Field(default=None, description="Envelope source of the refused event, if readable.")

@@ -237,11 +237,22 @@ class SubscriptionCreatedV1(_SubscriptionEvent):
     )
     auto_convert: bool = Field(default=False, description="A trial converts to paid at its end instead of expiring.")
     billing_currency: Currency = Field(description="Currency the subscription is invoiced in.")
+    billed_elsewhere_through: PeriodStart | None = Field(
+        default=None,
+        description=(
+            "An imported subscription: the last period another system invoiced. Billing invoices no period at or "
+            "before it and refuses usage measured in one."
+        ),
+    )
 
     @model_validator(mode="after")
     def _trial_has_an_end(self) -> Self:
         if (self.kind == "trial") != (self.trial_ends_at is not None):
             raise ValueError("trial_ends_at is set for a trial, and only for a trial")
+        if self.billed_elsewhere_through is not None and (
+            self.kind != "paid" or self.billed_elsewhere_through < self.started_at.date().replace(day=1)
+        ):
+            raise ValueError("billed_elsewhere_through is a period of a paid subscription, from its start on")
         if self.trial_ends_at is not None and self.trial_ends_at <= self.started_at:
             raise ValueError("a trial ends after it starts")
         if self.kind == "paid" and self.auto_convert:
