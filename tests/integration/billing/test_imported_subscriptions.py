@@ -13,7 +13,7 @@ from billing.models import InvoiceRow
 from bss.clock import FixedClock
 from bss.embedded_broker import EmbeddedBroker
 from tests.harness.databases import DatabaseFactory
-from tests.harness.identity import SYSTEM, headers_for
+from tests.harness.identity import ADMIN, SYSTEM, headers_for
 from tests.integration.billing.world import WORKSTATION, BillingWorld, billing_world, utc
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.broker]
@@ -56,6 +56,10 @@ async def test_imported_subscription_is_invoiced_only_after_the_months_billed_el
     assert [line["quantity"] for line in march["lines"] if line["kind"] == "usage"] == ["40"]
     # the native subscription catches up January and February first (ADR 0011); the imported one never does
     assert await world.count(InvoiceRow, InvoiceRow.subscription_id == native[1]) == 3
+    views = await world.client.get(
+        f"/v1/resellers/{imported[0]}/consumption", params={"period": FEB.isoformat()}, headers=headers_for(ADMIN)
+    )
+    assert views.json()[0]["problem"] == "2031-02 was invoiced by another system (imported as invoiced through 2031-02)"
     again = await world.close(FEB)
     assert again["invoiced"] == 0
     assert await world.count(InvoiceRow, InvoiceRow.subscription_id == imported[1]) == 1

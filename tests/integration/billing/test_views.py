@@ -83,7 +83,7 @@ async def test_distributor_margin_with_the_tier_one_program_active_for_the_whole
     ]
 
 
-async def test_an_earlier_month_not_yet_invoiced_is_estimated_as_its_close_will_invoice_it(
+async def test_an_earlier_month_is_estimated_as_its_close_will_invoice_it_then_shows_its_invoice(
     world: BillingWorld,
 ) -> None:
     ids = await world.subscribe(started_at=utc(2024, 2, 1))
@@ -110,7 +110,13 @@ async def test_an_earlier_month_not_yet_invoiced_is_estimated_as_its_close_will_
     invoice = await world.invoice(ids[1], date(2024, 2, 1))
     assert invoice["total"] == month["estimated_invoice"]["total"]
     [closed] = (await world.client.get(path, params={"period": "2024-02-01"}, headers=admin)).json()
-    assert closed["problem"] == "2024-02 is invoiced already: see its invoice"
+    assert closed["problem"] is None
+    assert (closed["invoice"]["invoice_id"], closed["invoice"]["status"]) == (invoice["invoice_id"], "issued")
+    assert closed["invoice"]["invoice_number"] == invoice["number"]
+    issued = [(line["kind"], line["amount"]) for line in closed["estimated_invoice"]["lines"]]
+    assert issued == lines  # the lines as issued, as estimated
+    assert (closed["estimated_invoice"]["total"], closed["projection"]) == ("1045.00", None)
+    assert [(s["sku"], s["quantity"]) for s in closed["skus"]] == [(WORKSTATION, "200")]
 
     for refused in ("2024-02-02", "2024-05-01"):  # not a 1st; a month that has not started
         answer = await world.client.get(path, params={"period": refused}, headers=admin)

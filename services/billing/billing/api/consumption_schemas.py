@@ -142,6 +142,12 @@ class ProjectionRead(BaseModel):
     )
 
 
+class InvoiceRef(BaseModel):
+    invoice_id: str
+    invoice_number: str | None
+    status: str
+
+
 class SubscriptionConsumptionRead(BaseModel):
     model_config = ConfigDict(json_schema_extra={"example": _EXAMPLE})
 
@@ -161,4 +167,8 @@ class SubscriptionConsumptionRead(BaseModel):
     )
     totals_complete: bool = Field(
         default=True, description="False: some lines are unpriced (see `missing_fx_rates`); totals leave them out."
+    )
+    invoice: InvoiceRef | None = Field(
+        default=None,
+        description="A month already invoiced: its invoice. `estimated_invoice` then holds its lines as issued.",
     )

@@ -26,8 +26,9 @@ class MarginsRead(BaseModel):
 
 @router.get(
     "/resellers/{reseller_id}/consumption",
-    summary="The current month (or an earlier one not yet invoiced): usage per SKU and customer against the "
-    "commitment, estimated invoice, projection",
+    summary="A month of a reseller's subscriptions: usage per SKU and customer against the commitment, the "
+    "estimated invoice and projection (the current month), the invoice to come (an earlier month not yet "
+    "invoiced) or the invoice issued (an invoiced month)",
     response_model=list[SubscriptionConsumptionRead],
     responses={
         404: {"description": "Another tenant's reseller", **_PROBLEM},
@@ -42,8 +43,8 @@ async def get_consumption(
     period: Annotated[
         date | None,
         Query(
-            description="The 1st of an earlier month: its estimate is the invoice its close will issue (no "
-            "projection). Default: the current month."
+            description="The 1st of an earlier month: its estimate is the invoice its close will issue, or the "
+            "invoice issued once it is closed (no projection). Default: the current month."
         ),
     ] = None,
 ) -> list[SubscriptionConsumptionRead]:

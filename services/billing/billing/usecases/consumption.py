@@ -1,7 +1,8 @@
 """Consumption views: a reseller's month so far (per SKU, per customer, against its commitment), the estimated
 invoice (the same pure invoice function on the usage so far), the shortfall projection, and the distributor's
 revenue, cost and margin per month. An earlier month not yet invoiced can be viewed the same way: its estimate
-is the invoice its close will issue (usage, fee, support lines), which is what a close waits for.
+is the invoice its close will issue (usage, fee, support lines), which is what a close waits for. A month already
+invoiced shows its invoice (the lines as issued, which invoice) and the usage per customer it carried.
 
 The views degrade where the close refuses: a missing FX rate leaves the lines it affects unpriced (each names
 the rate; no amount), the totals add up the priced lines and say they are incomplete, and the rest answers."""
@@ -53,6 +54,8 @@ class SubscriptionConsumption:
     problem: str | None = None
     missing_fx_rates: list[dict[str, str]] = field(default_factory=list)
     totals_complete: bool = True
+    invoice: dict[str, Any] | None = None
+    """For a month already invoiced: the invoice that billed it (id, number, status); the view shows its lines."""
 
 
 async def reseller_consumption(
@@ -94,8 +97,7 @@ async def _reseller_consumption(
             continue
         closed = view.row.closed_through
         if closed is not None and closed >= period:
-            problem = f"{period:%Y-%m} is invoiced already: see its invoice"
-            result.append(_with_problem(view.row, problem))
+            result.append(await _invoiced(session, view.row, period))
             continue
         rows = await prefetch(session, store, [subscription_id], {view.row.reseller_id}, period, billed_after=closed)
         try:
@@ -107,6 +109,41 @@ async def _reseller_consumption(
             continue
         result.append(await _consumption(session, view.row, resolved, period, now if period == current else None))
     return result
+
+
+async def _invoiced(session: AsyncSession, row: Subscription, period: date) -> SubscriptionConsumption:
+    """A month already closed, as invoiced: the invoice's figures and lines, and the usage per SKU and customer it
+    carried. A month another system invoiced (an imported subscription) has no invoice here and says so."""
+    invoice = (
+        await session.execute(
+            select(InvoiceRow).where(InvoiceRow.subscription_id == row.subscription_id, InvoiceRow.period == period)
+        )
+    ).scalar_one_or_none()
+    if invoice is None:
+        elsewhere = row.billed_elsewhere_through
+        if elsewhere is not None and period <= elsewhere:
+            problem = f"{period:%Y-%m} was invoiced by another system (imported as invoiced through {elsewhere:%Y-%m})"
+        else:
+            problem = f"{period:%Y-%m} is closed without an invoice for this subscription"
+        return _with_problem(row, problem)
+    document = invoice.document
+    return SubscriptionConsumption(
+        subscription_id=row.subscription_id,
+        tier=document["tier"],
+        currency=document["currency"],
+        commitment=document["commitment"],
+        usage_total=document["usage_total"],
+        estimated_invoice={
+            "lines": [{**line, "missing_fx_rate": None, "unconverted_amount": None} for line in document["lines"]],
+            "subtotal": document["subtotal"],
+            "tax": document["tax"],
+            "total": document["total"],
+            "totals_complete": True,
+        },
+        projection=None,
+        skus=await _per_customer(session, row.subscription_id, document["product_id"], period),
+        invoice={"invoice_id": invoice.invoice_id, "invoice_number": invoice.number, "status": invoice.status},
+    )
 
 
 def _with_problem(row: Subscription, problem: str) -> SubscriptionConsumption:
