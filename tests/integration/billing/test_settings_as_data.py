@@ -80,6 +80,8 @@ async def test_settings_bad_changes_are_refused_with_a_problem_and_nothing_is_wr
         (await _put(world, "distributor-discounts/tier:nope", {"percent": "30"}, MAR), 422, "scope"),
         (await _put(world, "seller/distributor", {**SELLER, "vat_id": "DE136695977"}, MAR), 422, "vat_id"),
         (await _put(world, "seller/distributor", {**SELLER, "legal_name": "Cloud\u0000GmbH"}, MAR), 422, "legal_name"),
+        (await _put(world, "seller/distributor", {**SELLER, "iban": "DE89370400440532013001"}, MAR), 422, "iban"),
+        (await _put(world, "seller/distributor", {**SELLER, "bic": "COBA"}, MAR), 422, "bic"),
         (await _put(world, "tax-rates/DE", {"rate_percent": "19", "note": "a\nb"}, MAR), 422, "note"),
         (
             await world.client.put(
@@ -187,6 +189,8 @@ async def test_billing_profile_in_force_on_the_periods_first_day_names_the_buyer
         locale="de-DE",
         legal_name="Profiled GmbH",
     )
+    bank = {"iban": "DE89 3704 0044 0532 0130 00", "bic": "COBADEFFXXX", "bank_name": "Commerzbank"}
+    assert (await _put(world, "seller/distributor", {**SELLER, **bank}, FEB)).status_code == 200
     # effective on the 15th: the February invoice keeps the profile of February 1st
     await world.set_profile(profiled[0], date(2024, 2, 15), currency="USD", country="DE", legal_name="Later GmbH")
     for ids in (profiled, registered_only):
@@ -199,6 +203,15 @@ async def test_billing_profile_in_force_on_the_periods_first_day_names_the_buyer
     assert mine["buyer"]["legal_name"] == "Profiled GmbH"
     assert (mine["buyer"]["vat_id"], mine["buyer"]["billing_address"]["postal_code"]) == ("DE136695976", "12345")
     assert (mine["payment_terms_days"], mine["due_date"], mine["locale"]) == (14, "2024-03-15", "de-DE")
+    assert (mine["seller"]["legal_name"], mine["seller"]["iban"]) == (
+        "Cloud Distribution GmbH",
+        "DE89370400440532013000",
+    )
+    assert (mine["billing_period"], mine["service_period_end"]) == ("2024-02-01", "2024-02-29")
+    usage = [line for line in mine["lines"] if line["kind"] == "usage"]
+    assert [(line["unit"], line["price_list_amount"], line["amount"]) for line in usage] == [
+        ("workload", "148000", "148000")
+    ]
     plain = (await world.invoice(registered_only[1], FEB))["document"]
     assert plain["buyer"]["legal_name"] == "Reseller USD"
     assert plain["buyer"]["billing_address"] is None  # registered before profiles: no address on record

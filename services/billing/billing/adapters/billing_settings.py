@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from schwifty import BIC, IBAN
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.domain.billing_terms import DEFAULT_SCOPE, VENDOR_BASE_PRICE_LIST, BillingTerms, Seller, TaxRule
@@ -81,6 +82,31 @@ class SellerValue(_Value):
     country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2.")
     vat_id: SingleLine | None = Field(default=None, max_length=30, description="Checked when the country is in the EU.")
     address_lines: list[Annotated[SingleLine, Field(max_length=200)]] = Field(default_factory=list, max_length=6)
+    iban: SingleLine | None = Field(
+        default=None, max_length=42, description="The account invoices are paid to (checked: country, length, digits)."
+    )
+    bic: SingleLine | None = Field(default=None, max_length=11, description="Its bank's BIC (SWIFT code), if given.")
+    bank_name: SingleLine | None = Field(default=None, max_length=200)
+
+    @field_validator("iban")
+    @classmethod
+    def _iban(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return str(IBAN(value).compact)
+        except ValueError as exc:
+            raise ValueError(f"not a valid IBAN ({exc})") from exc
+
+    @field_validator("bic")
+    @classmethod
+    def _bic(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return str(BIC(value).compact)
+        except ValueError as exc:
+            raise ValueError(f"not a valid BIC ({exc})") from exc
 
     @field_validator("country")
     @classmethod
@@ -207,6 +233,9 @@ SELLER = SettingKind(
         "country": "DE",
         "vat_id": "DE136695976",
         "address_lines": ["Hauptstrasse 1", "10115 Berlin"],
+        "iban": "DE89370400440532013000",
+        "bic": "COBADEFFXXX",
+        "bank_name": "Commerzbank",
     },
 )
 KINDS: tuple[SettingKind[Any], ...] = (
@@ -240,8 +269,20 @@ async def terms_for(session: AsyncSession, period: date) -> BillingTerms:
             # read as of the month's last day: in force then, and since its 1st (not started or ended within it)
             if v.value and tier_one_program_active(v.effective_from, first)
         },
-        seller=Seller(seller.country, seller.vat_id) if seller else None,
+        seller=_seller(seller) if seller else None,
         fx_base_currency=fx_base.currency if fx_base else DEFAULT_FX_BASE_CURRENCY,
+    )
+
+
+def _seller(value: SellerValue) -> Seller:
+    return Seller(
+        country=value.country,
+        vat_id=value.vat_id,
+        legal_name=value.legal_name,
+        address_lines=tuple(value.address_lines),
+        iban=value.iban,
+        bic=value.bic,
+        bank_name=value.bank_name,
     )
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from billing.adapters.invoice_inputs import ResolvedInvoice
 from billing.adapters.read_model import SubscriptionView
+from billing.domain.billing_terms import Seller
 from billing.domain.invoice_math import InvoiceAmounts, Line, due_date_of
+from bss.calendar_months import next_period
 from bss.events.contracts.value_types import decimal_text
 
 
@@ -33,6 +35,8 @@ def line_document(line: Line) -> dict[str, Any]:
         "original_period": _text(line.original_period),
         "ticket_id": line.ticket_id,
         "support_charge_id": line.support_charge_id,
+        "unit": line.unit,
+        "price_list_amount": _text(line.price_list_amount),
     }
 
 
@@ -49,6 +53,7 @@ def invoice_document(
         "product_id": resolved.product_id,
         "tier": resolved.tier,
         "billing_period": period.isoformat(),
+        "service_period_end": (next_period(period) - timedelta(days=1)).isoformat(),
         "invoice_date": resolved.invoice_date.isoformat(),
         "currency": amounts.currency,
         "price_list_currency": amounts.price_list_currency,
@@ -79,10 +84,25 @@ def invoice_document(
         "total": _text(amounts.total),
         "tax_treatment": amounts.tax_treatment,
         "tax_note": amounts.tax_note,
+        "seller": _seller(resolved.seller),
         "buyer": resolved.buyer.model_dump(mode="json") if resolved.buyer else None,
         "payment_terms_days": resolved.payment_terms_days,
         "due_date": due_date_of(resolved.invoice_date, resolved.payment_terms_days).isoformat(),
         "locale": resolved.locale,
+    }
+
+
+def _seller(seller: Seller | None) -> dict[str, Any] | None:
+    if seller is None:
+        return None
+    return {
+        "legal_name": seller.legal_name,
+        "country": seller.country,
+        "vat_id": seller.vat_id,
+        "address_lines": list(seller.address_lines),
+        "iban": seller.iban,
+        "bic": seller.bic,
+        "bank_name": seller.bank_name,
     }
 
 

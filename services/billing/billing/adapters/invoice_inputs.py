@@ -28,7 +28,7 @@ from billing.adapters.read_model import (
 )
 from billing.adapters.usage_store import UsageStore
 from billing.domain.aggregation import CustomerUsage, LatestValue, sku_quantity
-from billing.domain.billing_terms import BillingTerms, Buyer
+from billing.domain.billing_terms import BillingTerms, Buyer, Seller
 from billing.domain.catalog_view import commitment_on, price_list_currency, reseller_unit_price_on, tier_name_on
 from billing.domain.distributor_margin import cost_factor
 from billing.domain.fx import FxQuote, MissingRate, NoFxRate, RateTable, quote
@@ -59,6 +59,7 @@ class ResolvedInvoice:
     price_list_rate_missing: MissingRate | None = None
     unpriced_support: tuple[UnpricedSupport, ...] = ()
     buyer: InvoiceBuyer | None = None
+    seller: Seller | None = None
     payment_terms_days: int = DEFAULT_PAYMENT_TERMS_DAYS
     locale: str = DEFAULT_LOCALE
 
@@ -210,6 +211,7 @@ async def resolve_invoice(
         price_list_rate_missing=fx if isinstance(fx, MissingRate) else None,
         unpriced_support=tuple(unpriced),
         buyer=buyer,
+        seller=terms.seller,
         payment_terms_days=profile.payment_terms_days if profile else DEFAULT_PAYMENT_TERMS_DAYS,
         locale=profile.locale if profile else DEFAULT_LOCALE,
     )
@@ -319,6 +321,7 @@ def _rate(
         quantity=quantity,
         unit_price=price,
         original_period=usage_period if late else None,
+        unit=product.unit_on(usage_period, sku) if product else None,
     )
 
 

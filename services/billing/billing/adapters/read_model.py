@@ -9,7 +9,7 @@ applied twice changes nothing, and events of different aggregates apply in any o
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -66,10 +66,17 @@ from bss.ramp_up import RampUpWindow
 class ProductInfo:
     versions: tuple[ProductVersion, ...]
     skus_by_version: dict[date, dict[str, tuple[str, Aggregation]]]  # sku -> (name, aggregation)
+    units_by_version: dict[date, dict[str, str]] = field(default_factory=dict)  # sku -> unit ("GB", "workload")
 
     def skus_on(self, day: date) -> dict[str, tuple[str, Aggregation]]:
+        return self.skus_by_version[self._version_on(day)]
+
+    def unit_on(self, day: date, sku: str) -> str | None:
+        return self.units_by_version.get(self._version_on(day), {}).get(sku)
+
+    def _version_on(self, day: date) -> date:
         version = version_on(self.versions, day) or min(self.versions, key=lambda v: v.effective_from)
-        return self.skus_by_version[version.effective_from]
+        return version.effective_from
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +148,8 @@ def _product_info(rows: list[ProductVersionRow]) -> ProductInfo:
         for row in rows
     )
     skus = {row.effective_from: {s["sku"]: (s["name"], s["aggregation"]) for s in row.usage_skus} for row in rows}
-    return ProductInfo(versions=versions, skus_by_version=skus)
+    units = {row.effective_from: {s["sku"]: s["unit"] for s in row.usage_skus if s.get("unit")} for row in rows}
+    return ProductInfo(versions=versions, skus_by_version=skus, units_by_version=units)
 
 
 async def load_subscriptions(

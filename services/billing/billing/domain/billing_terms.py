@@ -48,10 +48,16 @@ class TaxTreatment:
 
 @dataclass(frozen=True, slots=True)
 class Seller:
-    """The distributor as it sells: what the reverse-charge rule needs of it."""
+    """The distributor as it sells: what the reverse-charge rule needs of it (country, VAT id), and what an invoice
+    prints of it."""
 
     country: str
     vat_id: str | None
+    legal_name: str = ""
+    address_lines: tuple[str, ...] = ()
+    iban: str | None = None
+    bic: str | None = None
+    bank_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

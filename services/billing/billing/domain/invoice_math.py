@@ -43,6 +43,7 @@ class RatedUsage:
     quantity: Decimal
     unit_price: Decimal
     original_period: date | None = None  # set for late usage: an adjustment of that period
+    unit: str | None = None  # what a quantity counts: "GB", "workload"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,10 @@ class Line:
     original_period: date | None = None
     ticket_id: str | None = None
     support_charge_id: str | None = None
+    unit: str | None = None
+    price_list_amount: Decimal | None = None
+    """A rated line: quantity x unit price rounded in the price-list currency, before conversion (what `amount`
+    converts; both in their currencies, so an FX-billed line ties out)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +135,8 @@ def rate_line(item: RatedUsage, invoice: InvoiceInput) -> Line:
         quantity=item.quantity,
         unit_price=item.unit_price,
         original_period=item.original_period,
+        unit=item.unit,
+        price_list_amount=rated,
     )
 
 

@@ -170,6 +170,12 @@ class InvoiceLine(BaseModel):
     support_charge_id: Uuid | None = Field(
         default=None, description="For support lines: the IncidentCharged charge id or IncidentCredited credit id."
     )
+    unit: Name | None = Field(default=None, description="What the quantity counts (GB, workload, ...).")
+    price_list_amount: NonNegativeAmount | None = Field(
+        default=None,
+        description="For usage and adjustment lines: quantity x unit price rounded in the price-list currency; "
+        "`amount` is it converted at the invoice's rate (the same when the currencies are the same).",
+    )
 
 
 class FxLeg(BaseModel):
@@ -196,6 +202,20 @@ class FxApplied(BaseModel):
         default=(),
         description="Every rate used, in order: the direct pair or its inverse, or the two legs through the base.",
     )
+
+
+class InvoiceSeller(BaseModel):
+    """The distributor as its invoice names it: the `seller` setting in force on the period's first day."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    legal_name: Name = Field(description="The seller's legal name.")
+    country: CountryCode = Field(description="Where the seller is established.")
+    vat_id: Name | None = Field(default=None, description="Its VAT id.")
+    address_lines: tuple[Name, ...] = Field(default=(), description="Its address, as printed.")
+    iban: Name | None = Field(default=None, description="The account to pay to (ISO 13616, compact).")
+    bic: Name | None = Field(default=None, description="The BIC of its bank.")
+    bank_name: Name | None = Field(default=None, description="Its bank.")
 
 
 class InvoiceBuyer(BaseModel):
@@ -240,7 +260,11 @@ class InvoiceIssuedV1(EventData):
         description="standard: the country's rate; reverse_charge: 0 %, VAT accounted for by the EU buyer.",
     )
     tax_note: str | None = Field(default=None, max_length=300, description="The legal note printed with the tax.")
+    seller: InvoiceSeller | None = Field(default=None, description="Who bills (the distributor's `seller` setting).")
     buyer: InvoiceBuyer | None = Field(default=None, description="Who is billed (the reseller's billing profile).")
+    service_period_end: date | None = Field(
+        default=None, description="The last day of the service period (the billing period's last day)."
+    )
     payment_terms_days: int | None = Field(default=None, ge=0, le=365, description="Days from invoice to due date.")
     due_date: date | None = Field(default=None, description="When payment is due: invoice_date + payment terms.")
     locale: LocaleTag | None = Field(default=None, description="The language and formats the buyer's documents use.")
