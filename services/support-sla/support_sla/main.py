@@ -9,6 +9,7 @@ from fastapi import FastAPI
 import support_sla
 from bss.clock import Clock
 from bss.service_app import ServiceDefinition, create_service_app
+from support_sla.api.imports import router as imports_router
 from support_sla.api.programs import router as programs_router
 from support_sla.api.settings import router as settings_router
 from support_sla.api.tickets import incident_router
@@ -33,7 +34,7 @@ def create_app(settings: SupportSLASettings | None = None, *, clock: Clock | Non
             metadata=Base.metadata,
             tables=messaging,
             migrations_dir=settings.migrations_dir or MIGRATIONS_DIR,
-            routers=(tickets_router, incident_router, programs_router, settings_router),
+            routers=(tickets_router, incident_router, programs_router, settings_router, imports_router),
             consumers=lambda runtime: (reseller_consumer(runtime),),
             background=lambda runtime: background_tasks(runtime),
             on_start=seed_settings,

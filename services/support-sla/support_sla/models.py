@@ -84,6 +84,8 @@ class Ticket(Base):
             postgresql_include=["resolution_seconds", "resolution_met"],
         ),
         Index("ix_tickets_open_opened_at", "opened_at", postgresql_where=text("resolved_at IS NULL")),
+        # An imported ticket once per id in its source system; tickets opened here have neither (NULLs never clash).
+        Index("ix_tickets_source_source_id", "source", "source_id", unique=True),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -112,6 +114,11 @@ class Ticket(Base):
     first_response_met: Mapped[bool | None] = mapped_column(Boolean)
     resolution_seconds: Mapped[int | None] = mapped_column(Integer)
     resolution_met: Mapped[bool | None] = mapped_column(Boolean)
+    # Imported tickets (`usecases/ticket_import.py`): the system and id they came from, and the SHA-256 of the
+    # content imported, which tells a re-import of the same ticket (unchanged) from a different one (conflict).
+    source: Mapped[str | None] = mapped_column(String(60))
+    source_id: Mapped[str | None] = mapped_column(String(200))
+    source_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
 
 class TicketEvent(Base):

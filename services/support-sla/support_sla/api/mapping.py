@@ -7,6 +7,13 @@ case's instants.
 
 from __future__ import annotations
 
+from support_sla.api.import_schemas import (
+    ImportedEscalationStep,
+    ImportedMessageStep,
+    ImportedSeverityStep,
+    ImportedStepInput,
+    TicketImport,
+)
 from support_sla.api.schemas import (
     CalendarInput,
     EscalationCreate,
@@ -15,6 +22,14 @@ from support_sla.api.schemas import (
     SeverityChange,
     StateChange,
     TicketCreate,
+)
+from support_sla.domain.ticket_import import (
+    ImportedEscalation,
+    ImportedMessage,
+    ImportedSeverityChange,
+    ImportedStateChange,
+    ImportedStep,
+    ImportedTicket,
 )
 from support_sla.usecases.ticket_commands import (
     CalendarCorrection,
@@ -75,3 +90,32 @@ def _calendar(given: CalendarInput | None) -> CalendarCorrection | None:
 
 def to_reapply_policy(body: PolicyReapply) -> ReapplyPolicy:
     return ReapplyPolicy(reason=body.reason, calendar=_calendar(body.calendar), as_of=body.as_of)
+
+
+UNKNOWN_PRODUCT = "unknown"
+"""The product of an imported ticket whose source did not say."""
+
+
+def to_imported_ticket(body: TicketImport) -> ImportedTicket:
+    return ImportedTicket(
+        source=body.source,
+        source_id=body.source_id,
+        reseller_id=body.reseller_id,
+        subject=body.subject,
+        description=body.description or body.subject,
+        product=body.product or UNKNOWN_PRODUCT,
+        build_number=body.build_number,
+        severity=body.severity,
+        opened_at=body.opened_at,
+        history=tuple(_imported_step(step) for step in body.history),
+    )
+
+
+def _imported_step(step: ImportedStepInput) -> ImportedStep:
+    if isinstance(step, ImportedMessageStep):
+        return ImportedMessage(step.at, step.by, step.body, step.internal, step.wait_on_reseller, step.author)
+    if isinstance(step, ImportedSeverityStep):
+        return ImportedSeverityChange(step.at, step.severity, step.reason, step.author)
+    if isinstance(step, ImportedEscalationStep):
+        return ImportedEscalation(step.at, step.template.model_dump(), step.author)
+    return ImportedStateChange(step.at, step.state, step.resolution, step.confirmed_defect, step.author)

@@ -192,6 +192,13 @@ class TicketRead(BaseModel):
     first_response_at: datetime | None
     resolved_at: datetime | None
     targets: list[TargetRead]
+    as_of: datetime | None = Field(
+        default=None,
+        description="The instant the severity, state, milestones and targets are shown as of: now, or the `as_of` "
+        "asked for (the history recorded up to it only)",
+    )
+    source: str | None = Field(default=None, description="Imported tickets: the system the ticket came from")
+    source_id: str | None = Field(default=None, description="Imported tickets: the ticket's id in that system")
 
 
 class StepRead(BaseModel):
@@ -216,6 +223,6 @@ class SlaExplanation(BaseModel):
         default=None, description="The `sla-calendars` setting the ticket's calendar came from (null: explicit)"
     )
     severity: Severity
-    as_of: datetime
+    as_of: datetime = Field(description="The instant explained: now, or the `as_of` asked for")
     paused: bool
     targets: list[TargetExplained]

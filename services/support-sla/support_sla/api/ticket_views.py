@@ -18,8 +18,8 @@ from support_sla.api.schemas import (
 )
 from support_sla.domain.sla_clock import TargetClock
 from support_sla.domain.sla_policy import SEVERITY_MEANINGS, PolicySnapshot
+from support_sla.domain.ticket_lifecycle import EOL_NOTICE
 from support_sla.usecases.ticket_results import TicketEventView, TicketView
-from support_sla.usecases.tickets import EOL_NOTICE
 
 
 def _target(clock: TargetClock) -> dict[str, object]:
@@ -34,7 +34,7 @@ def _target(clock: TargetClock) -> dict[str, object]:
     }
 
 
-def ticket_read(ticket: TicketView, clocks: Sequence[TargetClock]) -> TicketRead:
+def ticket_read(ticket: TicketView, clocks: Sequence[TargetClock], as_of: datetime) -> TicketRead:
     severity = cast(Severity, ticket.severity)
     return TicketRead(
         id=ticket.id,
@@ -52,6 +52,9 @@ def ticket_read(ticket: TicketView, clocks: Sequence[TargetClock]) -> TicketRead
         first_response_at=ticket.first_response_at,
         resolved_at=ticket.resolved_at,
         targets=[TargetRead.model_validate(_target(c)) for c in clocks],
+        as_of=as_of,
+        source=ticket.source,
+        source_id=ticket.source_id,
     )
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from bss.api.caller import Admin, tenant_scope
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
@@ -43,9 +44,19 @@ def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"description": text[code], "content": {PROBLEM_JSON: {}}} for code in codes}
 
 
-async def _read(runtime: RuntimeDep, caller: TicketCaller, ticket_id: str) -> TicketRead:
-    found = await ticket_reads.ticket_clocks(runtime, caller, ticket_id)
-    return ticket_read(found.ticket, found.clocks)
+AsOf = Annotated[
+    AwareDatetime | None,
+    Query(
+        description="An earlier instant (RFC 3339 with its offset) to show the ticket as of: its severity, state and "
+        "each target's state and due time then, from the history recorded up to it only. Default: now",
+        examples=["2024-03-05T12:00:00Z"],
+    ),
+]
+
+
+async def _read(runtime: RuntimeDep, caller: TicketCaller, ticket_id: str, as_of: datetime | None = None) -> TicketRead:
+    found = await ticket_reads.ticket_clocks(runtime, caller, ticket_id, as_of)
+    return ticket_read(found.ticket, found.clocks, found.now)
 
 
 @router.post(
@@ -81,29 +92,30 @@ async def list_tickets(
     scope = tenant_scope(caller, reseller_id)  # a reseller: its own tickets; naming another tenant is a 404
     page = await ticket_reads.list_tickets(runtime, scope, state, str(key[0]) if key else None, limit)
     return Page(
-        items=[ticket_read(found.ticket, found.clocks) for found in page.items],
+        items=[ticket_read(found.ticket, found.clocks, found.now) for found in page.items],
         next_cursor=encode_cursor([page.last_id]) if page.last_id is not None else None,
     )
 
 
 @router.get(
     "/{ticket_id}",
-    summary="A ticket with each target's due time, remaining time and state",
+    summary="A ticket with each target's due time, remaining time and state (now, or as of an earlier instant)",
     response_model=TicketRead,
-    responses=_problems(404),
+    responses=_problems(404, 422),
 )
-async def get_ticket(ticket_id: str, runtime: RuntimeDep, caller: TicketCaller) -> TicketRead:
-    return await _read(runtime, caller, ticket_id)
+async def get_ticket(ticket_id: str, runtime: RuntimeDep, caller: TicketCaller, as_of: AsOf = None) -> TicketRead:
+    return await _read(runtime, caller, ticket_id, as_of)
 
 
 @router.get(
     "/{ticket_id}/sla",
-    summary="Explain the SLA: per target the due time, remaining business time, state and the steps behind it",
+    summary="Explain the SLA: per target the due time, remaining business time, state and the steps behind it "
+    "(now, or as of an earlier instant)",
     response_model=SlaExplanation,
-    responses=_problems(404),
+    responses=_problems(404, 422),
 )
-async def explain_sla(ticket_id: str, runtime: RuntimeDep, caller: TicketCaller) -> SlaExplanation:
-    found = await ticket_reads.ticket_clocks(runtime, caller, ticket_id)
+async def explain_sla(ticket_id: str, runtime: RuntimeDep, caller: TicketCaller, as_of: AsOf = None) -> SlaExplanation:
+    found = await ticket_reads.ticket_clocks(runtime, caller, ticket_id, as_of)
     return explanation(found.ticket, found.clocks, found.now)
 
 

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bss.events.contracts.support import SlaDueTimes
 from bss.events.contracts.value_types import Severity
-from support_sla.domain.sla_clock import Pause, SeverityChange, TargetClock, TicketHistory, ticket_clocks
-from support_sla.domain.sla_policy import PolicySnapshot, TargetName
+from support_sla.adapters.ticket_rows import entries_of
+from support_sla.domain.sla_clock import TargetClock, TicketHistory, ticket_clocks
+from support_sla.domain.sla_policy import PolicySnapshot
+from support_sla.domain.ticket_lifecycle import met_times, sla_history
 from support_sla.models import SlaTarget, Ticket, TicketEvent
 
 
@@ -26,24 +28,8 @@ async def ticket_events(session: AsyncSession, ticket_id: str) -> list[TicketEve
 
 def history_of(ticket: Ticket, events: Sequence[TicketEvent]) -> TicketHistory:
     """The SLA history of a ticket: opening severity and changes, pauses, and when targets were met."""
-    severities = [SeverityChange(ticket.opened_at, cast(Severity, ticket.opening_severity))]
-    pauses: list[Pause] = []
-    for event in events:
-        if event.kind == "severity_change" and event.to_severity:
-            severities.append(SeverityChange(event.at, cast(Severity, event.to_severity), event.body))
-        elif event.kind == "pause":
-            pauses.append(Pause(event.at))
-        elif event.kind == "resume" and pauses and pauses[-1].end is None:
-            pauses[-1] = Pause(pauses[-1].start, event.at)
-    met: dict[TargetName, datetime] = {}
-    if ticket.first_response_at:
-        met["first_response"] = ticket.first_response_at
-    temporary = ticket.temporary_solution_at or ticket.resolved_at
-    if temporary:
-        met["temporary_solution"] = temporary
-    if ticket.resolved_at:
-        met["permanent_resolution"] = ticket.resolved_at
-    return TicketHistory(ticket.opened_at, severities, pauses, met)
+    met = met_times(ticket.first_response_at, ticket.temporary_solution_at, ticket.resolved_at)
+    return sla_history(ticket.opened_at, cast(Severity, ticket.opening_severity), entries_of(events), met)
 
 
 async def current_clocks(session: AsyncSession, ticket: Ticket, now: datetime) -> tuple[TargetClock, ...]:

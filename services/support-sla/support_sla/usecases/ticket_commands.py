@@ -12,6 +12,7 @@ from datetime import date
 from typing import Literal
 
 from bss.events.contracts.value_types import Severity
+from support_sla.domain.ticket_lifecycle import ChosenState
 
 PolicyAsOf = Literal["opening", "now"]
 
@@ -42,7 +43,7 @@ class ChangeSeverity:
 
 @dataclass(frozen=True, slots=True)
 class ChangeState:
-    state: str  # temporary_solution_provided, resolved or closed
+    state: ChosenState
     resolution: str | None  # required to resolve
     confirmed_defect: bool
 

@@ -1,17 +1,23 @@
-"""Reads of tickets: one or a page of them with their SLA clocks as of now, and a ticket's history."""
+"""Reads of tickets: one or a page of them with their SLA clocks as of now (or, for one ticket, as of an earlier
+instant), and a ticket's history."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from bss.api.backdating import FUTURE_TOLERANCE
 from bss.identity import Caller, Role
+from support_sla.adapters.ticket_rows import entries_of, opening_facts
 from support_sla.domain.sla_clock import TargetClock
+from support_sla.domain.sla_policy import PolicySnapshot
+from support_sla.domain.ticket_lifecycle import ticket_as_of
+from support_sla.errors import InvalidField, TicketNotOpenedYet
 from support_sla.models import Ticket, TicketEvent
 from support_sla.runtime import SupportRuntime
-from support_sla.usecases.sla_sync import current_clocks
+from support_sla.usecases.sla_sync import current_clocks, ticket_events
 from support_sla.usecases.ticket_results import TicketEventView, TicketView
 from support_sla.usecases.tickets import load_ticket
 
@@ -31,12 +37,36 @@ class TicketPage:
     last_id: str | None  # the last ticket of this page when there are more after it
 
 
-async def ticket_clocks(runtime: SupportRuntime, caller: Caller, ticket_id: str) -> TicketClocks:
-    """The ticket the caller may see (404 otherwise) with its clocks now."""
+async def ticket_clocks(
+    runtime: SupportRuntime, caller: Caller, ticket_id: str, as_of: datetime | None = None
+) -> TicketClocks:
+    """The ticket the caller may see (404 otherwise) with its clocks now, or as it stood at `as_of`: its
+    severity, state and each target's state and due time then, from the history recorded up to `as_of` only
+    (`ticket_lifecycle.ticket_as_of`). The policy is the ticket's snapshot as it stands (one an admin re-applied
+    applies to the whole history, as it does now)."""
     now = runtime.clock.now()
     async with runtime.sessions() as session:
         ticket = await load_ticket(session, caller, ticket_id)
-        return TicketClocks(TicketView.of(ticket), await current_clocks(session, ticket, now), now)
+        if as_of is None:
+            return TicketClocks(TicketView.of(ticket), await current_clocks(session, ticket, now), now)
+        instant = _instant_of_history(as_of, ticket, now)
+        entries = entries_of(await ticket_events(session, ticket.id))
+    snapshot = PolicySnapshot.from_json(ticket.policy_snapshot)
+    facts, clocks = ticket_as_of(snapshot, opening_facts(ticket), entries, instant)
+    return TicketClocks(TicketView.as_of(ticket, facts), clocks, instant)
+
+
+def _instant_of_history(as_of: datetime, ticket: Ticket, now: datetime) -> datetime:
+    """`as_of` in UTC, refused when the ticket did not exist yet or the instant is still to come."""
+    try:
+        instant = as_of.astimezone(UTC)
+    except OverflowError as exc:  # year 1 with a positive offset is before what a datetime holds in UTC
+        raise InvalidField("as_of", "out of the range of instants") from exc
+    if instant < ticket.opened_at:
+        raise TicketNotOpenedYet(ticket.id, instant, ticket.opened_at)
+    if instant > now + FUTURE_TOLERANCE:
+        raise InvalidField("as_of", "must not be in the future: the history is recorded up to now")
+    return instant
 
 
 async def list_tickets(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from support_sla.domain.ticket_lifecycle import TicketFacts
 from support_sla.models import Incident, Ticket, TicketEvent
 
 
@@ -27,6 +28,8 @@ class TicketView:
     resolved_at: datetime | None
     paused: bool  # waiting on the reseller: the SLA clock stands still
     policy_snapshot: dict[str, Any]  # the policy snapshotted at opening (`PolicySnapshot.to_json`)
+    source: str | None = None  # the system an imported ticket came from (None: opened here)
+    source_id: str | None = None  # its id there
 
     @classmethod
     def of(cls, ticket: Ticket) -> TicketView:
@@ -45,6 +48,20 @@ class TicketView:
             resolved_at=ticket.resolved_at,
             paused=ticket.paused_since is not None,
             policy_snapshot=ticket.policy_snapshot,
+            source=ticket.source,
+            source_id=ticket.source_id,
+        )
+
+    @classmethod
+    def as_of(cls, ticket: Ticket, facts: TicketFacts) -> TicketView:
+        """The ticket as it stood when it had `facts` (its severity, state, pause and milestones then)."""
+        return replace(
+            cls.of(ticket),
+            severity=facts.severity,
+            state=facts.state,
+            first_response_at=facts.first_response_at,
+            resolved_at=facts.resolved_at,
+            paused=facts.paused_since is not None,
         )
 
 

@@ -13,17 +13,26 @@ from bss.api.idempotency import IdempotencyStore, IdempotentRequest, StoredAnswe
 from bss.events.contracts.support import TicketOpenedV1, TicketResolvedV1, TicketSeverityChangedV1
 from bss.identity import Caller, Role
 from bss.problems import Forbidden
+from support_sla.adapters.ticket_rows import event_row, facts_of, put_facts
 from support_sla.domain.business_calendar import BusinessCalendar, CalendarError, parse_working_hours
 from support_sla.domain.eol_policy import is_supported
 from support_sla.domain.escalation import missing_template_fields
 from support_sla.domain.sla_policy import PolicySnapshot
+from support_sla.domain.ticket_lifecycle import (
+    HistoryEntry,
+    apply_entries,
+    decide_escalation,
+    decide_message,
+    decide_severity_change,
+    decide_state_change,
+)
 from support_sla.errors import (
     InvalidField,
     MissingTemplateFields,
     ResellerNotFound,
     TicketNotFound,
-    TicketStateConflict,
     calendar_problem,
+    refusals_as_problems,
 )
 from support_sla.models import PLACEHOLDER_COUNTRY, Reseller, Ticket, TicketEvent, messaging
 from support_sla.runtime import SLA_DUE_TIMES, SupportUseCase
@@ -42,7 +51,6 @@ from support_sla.usecases.ticket_commands import (
 from support_sla.usecases.ticket_results import TicketEventView, TicketView
 
 IDEMPOTENCY = IdempotencyStore(messaging)
-EOL_NOTICE = "Unsupported version, update first: only the latest release and the two before it are supported."
 
 
 async def load_ticket(session: AsyncSession, caller: Caller, ticket_id: str, *, lock: bool = False) -> Ticket:
@@ -60,20 +68,10 @@ async def load_ticket(session: AsyncSession, caller: Caller, ticket_id: str, *, 
     return ticket
 
 
-def _event(
-    ticket: Ticket, kind: str, at: datetime, recorded: datetime, caller: Caller, **values: object
-) -> TicketEvent:
-    return TicketEvent(
-        id=str(uuid.uuid4()),
-        ticket_id=ticket.id,
-        kind=kind,
-        at=at,
-        recorded_at=recorded,
-        actor_role=caller.role.value,
-        actor=caller.subject,
-        internal=bool(values.pop("internal", False)),
-        **values,
-    )
+def _record(ticket: Ticket, entries: list[HistoryEntry], recorded: datetime, caller: Caller) -> list[TicketEvent]:
+    """The rows recording `entries` (written by `caller` at `recorded`), and the ticket's facts after them."""
+    put_facts(ticket, apply_entries(facts_of(ticket), entries))
+    return [event_row(ticket.id, entry, recorded, caller.role.value, caller.subject) for entry in entries]
 
 
 def _instants(ctx: SupportUseCase, ticket: Ticket) -> tuple[datetime, datetime]:
@@ -174,42 +172,21 @@ async def post_message(ctx: SupportUseCase, ticket_id: str, command: PostMessage
     caller = ctx.caller
     async with ctx.transaction() as session:
         ticket = await load_ticket(session, caller, ticket_id, lock=True)
-        if ticket.state == "closed":
-            raise TicketStateConflict("The ticket is closed: open a new ticket instead of replying.")
         at, recorded = _instants(ctx, ticket)
-        is_reseller = caller.role is Role.RESELLER
-        if is_reseller and (command.internal or command.wait_on_reseller):
-            field = "internal" if command.internal else "wait_on_reseller"
-            raise InvalidField(field, "only support staff write internal notes or wait on the reseller")
-        if command.internal and command.wait_on_reseller:
-            raise InvalidField("wait_on_reseller", "an internal note does not ask the reseller anything")
-        message = _event(
-            ticket,
-            "note" if command.internal else "reply",
-            at,
-            recorded,
-            caller,
-            body=command.body,
-            internal=command.internal,
-        )
-        session.add(message)
-        if is_reseller and ticket.paused_since is not None:
-            session.add(_event(ticket, "resume", at, recorded, caller, state="open"))
-            ticket.paused_seconds += max(0, int((at - ticket.paused_since).total_seconds()))
-            ticket.paused_since = None
-            ticket.state = "open"
-        elif not is_reseller and not command.internal:
-            if ticket.first_response_at is None:
-                ticket.first_response_at = at
-            if ticket.state == "new":
-                ticket.state = "open"
-            if command.wait_on_reseller and ticket.paused_since is None:
-                session.add(_event(ticket, "pause", at, recorded, caller, state="waiting_on_reseller"))
-                ticket.paused_since = at
-                ticket.state = "waiting_on_reseller"
+        with refusals_as_problems():
+            entries = decide_message(
+                facts_of(ticket),
+                at,
+                command.body,
+                by_reseller=caller.role is Role.RESELLER,
+                internal=command.internal,
+                wait_on_reseller=command.wait_on_reseller,
+            )
+        rows = _record(ticket, entries, recorded, caller)
+        session.add_all(rows)
         await session.flush()
         await store_clocks(session, ticket, recorded)
-        posted = TicketEventView.of(message)
+        posted = TicketEventView.of(rows[0])
     ctx.runtime.wakeup(SLA_DUE_TIMES).set()
     return posted
 
@@ -219,24 +196,11 @@ async def change_severity(ctx: SupportUseCase, ticket_id: str, command: ChangeSe
     caller = ctx.caller
     async with ctx.transaction() as session:
         ticket = await load_ticket(session, caller, ticket_id, lock=True)
-        if ticket.state in ("resolved", "closed"):
-            raise TicketStateConflict(f"The ticket is {ticket.state}: its severity no longer matters.")
-        if command.severity == ticket.severity:
-            raise InvalidField("severity", f"the ticket already has severity {command.severity}")
         at, recorded = _instants(ctx, ticket)
-        session.add(
-            _event(
-                ticket,
-                "severity_change",
-                at,
-                recorded,
-                caller,
-                body=command.reason,
-                from_severity=ticket.severity,
-                to_severity=command.severity,
-            )
-        )
-        previous, ticket.severity = ticket.severity, command.severity
+        previous = ticket.severity
+        with refusals_as_problems():
+            entries = decide_severity_change(facts_of(ticket), at, command.severity, command.reason)
+        session.add_all(_record(ticket, entries, recorded, caller))
         await session.flush()
         clocks = await store_clocks(session, ticket, recorded)
         await ctx.runtime.outbox.add(
@@ -263,22 +227,9 @@ async def change_state(ctx: SupportUseCase, ticket_id: str, command: ChangeState
     async with ctx.transaction() as session:
         ticket = await load_ticket(session, caller, ticket_id, lock=True)
         at, recorded = _instants(ctx, ticket)
-        if ticket.state == "closed" or (ticket.state == "resolved" and command.state != "closed"):
-            raise TicketStateConflict(f"The ticket is {ticket.state}.")
-        if command.state == "closed" and ticket.state != "resolved":
-            raise TicketStateConflict("Resolve the ticket before closing it.")
-        if command.state == "resolved" and command.resolution is None:
-            raise InvalidField("resolution", "say how the ticket was resolved")
-        if ticket.paused_since is not None:
-            session.add(_event(ticket, "resume", at, recorded, caller))
-            ticket.paused_seconds += max(0, int((at - ticket.paused_since).total_seconds()))
-            ticket.paused_since = None
-        session.add(_event(ticket, "state_change", at, recorded, caller, state=command.state))
-        ticket.state = command.state
-        if command.state == "temporary_solution_provided" and ticket.temporary_solution_at is None:
-            ticket.temporary_solution_at = at
-        if command.state == "closed":
-            ticket.closed_at = at
+        with refusals_as_problems():
+            entries = decide_state_change(facts_of(ticket), at, command.state, command.resolution)
+        session.add_all(_record(ticket, entries, recorded, caller))
         if command.state == "resolved":
             await _resolve(ctx, session, ticket, command, at, recorded)
         await session.flush()
@@ -291,7 +242,6 @@ async def change_state(ctx: SupportUseCase, ticket_id: str, command: ChangeState
 async def _resolve(
     ctx: SupportUseCase, session: AsyncSession, ticket: Ticket, command: ChangeState, at: datetime, recorded: datetime
 ) -> None:
-    ticket.resolved_at = at
     ticket.confirmed_defect = command.confirmed_defect
     await ctx.runtime.outbox.add(
         session,
@@ -322,13 +272,10 @@ async def escalate(ctx: SupportUseCase, ticket_id: str, command: EscalateToVendo
     async with ctx.transaction() as session:
         ticket = await load_ticket(session, caller, ticket_id, lock=True)
         at, recorded = _instants(ctx, ticket)
-        if ticket.state in ("resolved", "closed"):
-            raise TicketStateConflict(f"The ticket is {ticket.state}.")
-        if ticket.unsupported_version:
-            raise TicketStateConflict(EOL_NOTICE)
+        with refusals_as_problems():
+            entries = decide_escalation(facts_of(ticket), at)
         ticket.escalation = dict(command.template)
-        session.add(_event(ticket, "state_change", at, recorded, caller, state="escalated_to_vendor"))
-        ticket.state = "escalated_to_vendor"
+        session.add_all(_record(ticket, entries, recorded, caller))
         await session.flush()
         await store_clocks(session, ticket, recorded)
         escalated = TicketView.of(ticket)
@@ -365,7 +312,8 @@ async def reapply_policy(ctx: SupportUseCase, ticket_id: str, command: ReapplyPo
         if corrected is not None:
             policy = replace(policy, calendar=corrected, calendar_name=None)
         ticket.policy_snapshot = policy.to_json()
-        session.add(_event(ticket, "policy_reapplied", now, now, ctx.caller, body=command.reason, internal=True))
+        note = HistoryEntry("policy_reapplied", now, internal=True, body=command.reason)
+        session.add(event_row(ticket.id, note, now, ctx.caller.role.value, ctx.caller.subject))
         await session.flush()
         await store_clocks(session, ticket, now)
         reapplied = TicketView.of(ticket)
