@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -23,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 
 from bss.api.error_responses import document_problems
 from bss.api.json_body import require_json_body_routes
+from bss.api.query_parameters import refuse_unknown_query_parameters
 from bss.db import check_reachable, create_engine, session_factory
 from bss.migrations import upgrade_to_head
 from bss.observability import RequestContextMiddleware, configure_logging
@@ -166,6 +167,9 @@ def _admin_app(gateway: Gateway) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/gateway/openapi.json",
+        # The gateway's own operations (keys, me, health, docs, the storefront pages) refuse query parameters they
+        # do not declare, as the services do; the static files (a mount) and the proxy are not operations.
+        dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     app.state.authenticator = gateway.authenticator
     app.state.key_store = gateway.key_store

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from bss.api.error_responses import problem_response, problem_schemas
+from bss.api.error_responses import add_reason, problem_response, problem_schemas
 from bss.identity import Role
 from gateway.policy import allowed
 
@@ -155,7 +155,11 @@ def _document_gateway_answers(path: str, item: dict[str, Any]) -> None:
             504: problem_response("The service did not answer in time"),
         }
         if "{" in tail:
-            answers[400] = problem_response("A path parameter is empty, '.' or '..', or holds an encoded slash")
+            bad_path = "A path parameter is empty, '.' or '..', or holds an encoded slash"
+            if "400" in responses:  # the service's own 400 (an unknown query parameter, a bad body)
+                add_reason(responses, "400", bad_path)
+            else:
+                answers[400] = problem_response(bad_path)
         if not all(allowed(role, service, method.upper(), tail) for role in Role):
             answers[403] = problem_response("The key's role may not call this operation")
         if "requestBody" in operation:

@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any, Generic
 
 import structlog
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData
 
 from bss.api.error_responses import document_problems
 from bss.api.json_body import require_json_body_routes
+from bss.api.query_parameters import refuse_unknown_query_parameters
 from bss.background import BackgroundTask, start_background, stop_background
 from bss.clock import Clock, SystemClock
 from bss.db import check_reachable, create_engine, is_sqlite, ping, session_factory
@@ -109,6 +110,7 @@ def create_service_app(definition: ServiceDefinition[S], *, clock: Clock | None 
         version=definition.version,
         lifespan=lifespan,
         openapi_tags=definition.openapi_tags or None,
+        dependencies=[Depends(refuse_unknown_query_parameters)],  # every operation, health included: 400
     )
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, service=definition.name)

@@ -3,6 +3,7 @@ call, and "load or 404" for ids."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -23,10 +24,11 @@ BillingReader = Annotated[Caller, Depends(require_roles(Role.ADMIN, Role.SUPPORT
 Admin = Annotated[Caller, Depends(require_roles(Role.ADMIN))]
 
 
-def use_case(runtime: BillingRuntime, caller: Caller) -> BillingUseCase:
-    """The context of a write use case: who calls, and now (billing's endpoints take no `requested_at`, so the
-    effective instant is the recorded one). Routes that read their body themselves build it after reading."""
-    return UseCase(runtime, caller, resolve_instants(caller, None, runtime.clock.now()))
+def use_case(runtime: BillingRuntime, caller: Caller, requested_at: datetime | None = None) -> BillingUseCase:
+    """The context of a write use case: who calls, and at which instants: at `requested_at` when an admin
+    backdates it (the month close; anyone else giving it is refused: `bss.api.backdating.resolve_instants`),
+    else now. Routes that read their body themselves build it after reading."""
+    return UseCase(runtime, caller, resolve_instants(caller, requested_at, runtime.clock.now()))
 
 
 def _admin_use_case(runtime: RuntimeDep, caller: Admin) -> BillingUseCase:

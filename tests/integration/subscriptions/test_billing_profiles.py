@@ -112,7 +112,7 @@ async def test_billing_profile_orders_are_invoiced_in_the_profiles_currency_on_t
         (profile(vat_id="DE123456789"), "2024-03-01", 422, "vat_id"),
         (profile(locale="xx-YY"), "2024-03-01", 422, "locale"),
         (profile(price_list_currency="CHF"), "2024-03-01", 422, "price_list_currency"),
-        (profile(invoice_currency="SEK"), "2024-03-01", 422, "invoice_currency"),
+        (profile(invoice_currency="KGS"), "2024-03-01", 422, "invoice_currency"),  # no test quotes KGS
         (profile(payment_terms_days=400), "2024-03-01", 422, "payment_terms_days"),
         (profile(surprise=True), "2024-03-01", 422, "surprise"),
         (profile(), "2024-01-09", 422, "effective_from"),

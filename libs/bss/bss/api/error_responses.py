@@ -3,7 +3,9 @@
 Routes document what their use cases raise (`responses={404: {"description": ...}}`). What the shared
 dependencies answer is added here from each route's dependency tree, so no route can forget it:
 
-- 400 where FastAPI reads a JSON body (a body it cannot decode);
+- 400 where FastAPI reads a JSON body (a body it cannot decode), and where the app refuses query parameters an
+  operation does not declare (`bss.api.query_parameters`): every operation of the suite's apps. A route that
+  documents its own 400 gets that reason added to its description;
 - 401 where the route needs the caller (`get_caller`), 403 where it lets only some roles through
   (`require_roles`);
 - 409 where it takes an `Idempotency-Key` (the same key again with another body);
@@ -29,6 +31,7 @@ from pydantic.json_schema import SkipJsonSchema
 from starlette.routing import BaseRoute
 
 from bss.api.caller import get_caller, require_roles
+from bss.api.query_parameters import UNKNOWN_QUERY_PARAMETER, refuse_unknown_query_parameters
 from bss.identity import Role
 from bss.problems import PROBLEM_JSON
 
@@ -140,6 +143,8 @@ def add_error_responses(document: dict[str, Any], routes: Sequence[BaseRoute]) -
                 del responses["422"]
             for status in _dependency_answers(route.dependant, has_body=route.body_field is not None):
                 responses.setdefault(str(status), {"description": DEPENDENCY_ANSWERS[status]})
+            if _refuses_unknown_query_parameters(route.dependant):
+                add_reason(responses, "400", UNKNOWN_QUERY_PARAMETER)
     for item in paths.values():
         for operation in item.values():
             if isinstance(operation, dict) and "responses" in operation:
@@ -179,6 +184,23 @@ def _dependency_answers(dependant: Dependant, *, has_body: bool) -> list[int]:
         if node.body_params or any(_can_fail(field) for field in parameters):
             answers.add(422)
     return sorted(answers)
+
+
+def _refuses_unknown_query_parameters(dependant: Dependant) -> bool:
+    return any(node.call is refuse_unknown_query_parameters for node in _walk(dependant))
+
+
+def add_reason(responses: dict[str, Any], status: str, reason: str) -> None:
+    """Document `reason` as a cause of the `status` answer, beside those already documented (idempotent: FastAPI
+    caches the document, and a response may be a dict a route shares, so it is replaced, not changed)."""
+    response = responses.get(status)
+    if response is None:
+        responses[status] = {"description": reason}
+        return
+    described = response.get("description") or ""
+    if reason.lower() not in described.lower():
+        also = f"{reason[0].lower()}{reason[1:]}"
+        responses[status] = {**response, "description": f"{described}; or {also}" if described else reason}
 
 
 def _walk(dependant: Dependant) -> Iterator[Dependant]:

@@ -8,11 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from billing.adapters.invoice_documents import invoice_csv
 from billing.adapters.invoice_pdf import invoice_pdf
-from billing.deps import AdminUseCase, BillingReader, ReadableInvoice, RuntimeDep, UsageStoreDep
+from billing.deps import Admin, AdminUseCase, BillingReader, ReadableInvoice, RuntimeDep, UsageStoreDep, use_case
 from billing.usecases import invoice_reads
 from billing.usecases.invoice_lifecycle import credit, issue, pay, void
 from billing.usecases.invoice_reads import CreditNote, Invoice
@@ -62,10 +62,20 @@ def _read(invoice: Invoice) -> InvoiceRead:
 
 
 class MonthCloseCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"period": "2024-03-01"}})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"period": "2024-03-01"}, {"period": "2024-03-01", "requested_at": "2024-04-01T02:00:00Z"}]
+        },
+    )
 
     period: date = Field(description="The 1st of the month to close; the month must have ended.")
     issue: bool = Field(default=True, description="Issue the invoices at once (else they stay drafts).")
+    requested_at: AwareDatetime | None = Field(
+        default=None,
+        description="Admin backdating (RFC 3339, with a UTC offset): close as of this earlier instant. The month "
+        "must have ended by then; the invoices are issued at it, and created at the real time.",
+    )
 
 
 class MonthClosedRead(BaseModel):
@@ -85,10 +95,28 @@ class MonthCloseRead(MonthClosedRead):
 @router.post(
     "/month-closes",
     summary="Close a month: one invoice per billable subscription (re-running changes nothing)",
+    description=(
+        "Invoices every billable subscription for `period`, after closing any earlier month a subscription still "
+        "has open (months close in order). Only a month that has ended can be closed.\n\n"
+        "`requested_at` (admins only, like every backdated operation of the suite) runs the close as of that "
+        "instant, as an import of a past close would: the month must have ended by then, and the invoices are "
+        "issued at it (`issued_at`) while their creation keeps the real time. It must carry a UTC offset (422 "
+        "without one) and may not be in the future (422 beyond a 5-minute clock skew; within it, the month must "
+        "have ended by the real time too). Without it the close runs now."
+    ),
     response_model=MonthCloseRead,
-    responses={422: {"description": "Not a 1st, or a month that has not ended", **_PROBLEM}},
+    responses={
+        422: {
+            "description": "Not a 1st, a month that has not ended (by `requested_at` when given), or a "
+            "`requested_at` without a UTC offset or in the future",
+            **_PROBLEM,
+        }
+    },
 )
-async def post_month_close(body: MonthCloseCreate, ctx: AdminUseCase, store: UsageStoreDep) -> MonthCloseRead:
+async def post_month_close(
+    body: MonthCloseCreate, runtime: RuntimeDep, caller: Admin, store: UsageStoreDep
+) -> MonthCloseRead:
+    ctx = use_case(runtime, caller, body.requested_at)
     summary = await close_month(ctx, store, body.period, issue=body.issue)
     earlier = [
         MonthClosedRead(period=s.period, invoiced=s.invoiced, skipped=s.skipped, failed=s.failed)

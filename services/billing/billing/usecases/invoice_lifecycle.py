@@ -36,7 +36,8 @@ async def issue_invoice(session: AsyncSession, ctx: BillingUseCase, invoice: Inv
 
 
 async def issue_invoices(session: AsyncSession, ctx: BillingUseCase, invoices: list[InvoiceRow]) -> None:
-    """Issue drafts together (a month close): numbers in order, one counter update per year, one outbox write."""
+    """Issue drafts together (a month close): numbers in order, one counter update per year, one outbox write.
+    They are issued at `ctx.effective` (a backdated month close's `requested_at`); the event is sent now."""
     now, outbox = ctx.now, ctx.runtime.outbox
     for invoice in invoices:
         if invoice.status != "draft":
@@ -46,7 +47,8 @@ async def issue_invoices(session: AsyncSession, ctx: BillingUseCase, invoices: l
         of_year = [invoice for invoice in invoices if invoice.invoice_date.year == year]
         for invoice, number in zip(of_year, await next_numbers(session, "INV", year, len(of_year)), strict=True):
             document = dict(invoice.document, invoice_number=number)
-            invoice.status, invoice.number, invoice.issued_at, invoice.document = "issued", number, now, document
+            invoice.status, invoice.number, invoice.document = "issued", number, document
+            invoice.issued_at = ctx.effective
             event = make_event(InvoiceIssuedV1.model_validate(document), source=outbox.source, time=now)
             envelopes.append((event, InvoiceIssuedV1.topic, event.subject))
     await session.flush()

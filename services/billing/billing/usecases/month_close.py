@@ -50,11 +50,18 @@ class CloseSummary:
 async def close_month(ctx: BillingUseCase, store: UsageStore, period: date, *, issue: bool = True) -> CloseSummary:
     """Invoice every billable subscription for `period` (a past calendar month) that has no invoice for it,
     after closing, month by month, any earlier month a subscription still has open. `store` reads the usage
-    aggregates (the database's `UsageStore`); every invoice is created (and issued) at `ctx.now`."""
+    aggregates (the database's `UsageStore`). The close runs as of `ctx.effective` (an admin's `requested_at`
+    when backdated): the month must have ended by then, and the invoices are issued at it; each is created
+    (`created_at`, the audit) at `ctx.now`."""
     if period.day != 1:
         raise InvalidPeriod("period", "a billing period is named by the 1st of its month")
-    if period_end_instant(period) > ctx.now:
-        raise InvalidPeriod("period", f"{period:%Y-%m} has not ended yet; only past months can be closed")
+    # `requested_at` may run up to a clock skew ahead of now: a month that has not really ended is never closed.
+    if period_end_instant(period) > min(ctx.effective, ctx.now):
+        if ctx.effective < ctx.now:
+            message = f"{period:%Y-%m} had not ended by requested_at {ctx.effective.isoformat()}"
+        else:
+            message = f"{period:%Y-%m} has not ended yet"
+        raise InvalidPeriod("period", f"{message}; only past months can be closed")
     async with ctx.runtime.sessions() as session:
         month = await _first_open_month(session, period)
     caught_up = []
