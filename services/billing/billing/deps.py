@@ -11,11 +11,12 @@ from fastapi import Depends, Path, Request
 from billing.adapters.usage_store import UsageStore
 from billing.errors import InvoiceNotFound
 from billing.runtime import BillingRuntime, BillingUseCase
-from billing.usecases.invoice_reads import Invoice, find_invoice
+from billing.usecases.invoice_reads import CreditNoteWithInvoice, Invoice, find_credit_note, find_invoice
 from bss.api.backdating import resolve_instants
 from bss.api.caller import require_roles, tenant_scope
 from bss.api.runtime import get_runtime
 from bss.identity import Caller, Role
+from bss.problems import NotFound
 from bss.usecase import UseCase
 
 RuntimeDep = Annotated[BillingRuntime, Depends(get_runtime)]
@@ -58,3 +59,17 @@ async def invoice_for_reader(
 
 
 ReadableInvoice = Annotated[Invoice, Depends(invoice_for_reader)]
+
+
+async def credit_note_for_reader(
+    credit_note_id: Annotated[str, Path(description="The credit note id.", max_length=36)],
+    runtime: RuntimeDep,
+    caller: BillingReader,
+) -> CreditNoteWithInvoice:
+    found = await find_credit_note(runtime, credit_note_id)
+    if found is None or tenant_scope(caller, found.invoice.reseller_id) != found.invoice.reseller_id:
+        raise NotFound("No such credit note for your account.")
+    return found
+
+
+ReadableCreditNote = Annotated[CreditNoteWithInvoice, Depends(credit_note_for_reader)]

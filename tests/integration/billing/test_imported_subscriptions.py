@@ -60,6 +60,12 @@ async def test_imported_subscription_is_invoiced_only_after_the_months_billed_el
         f"/v1/resellers/{imported[0]}/consumption", params={"period": FEB.isoformat()}, headers=headers_for(ADMIN)
     )
     assert views.json()[0]["problem"] == "2031-02 was invoiced by another system (imported as invoiced through 2031-02)"
+    # no seller was ever set in this world: no e-invoice (a 409 saying why), and the PDF stands alone
+    xml = await world.client.get(f"/v1/invoices/{march['invoice_id']}.xml", headers=headers_for(ADMIN))
+    assert xml.status_code == 409
+    assert "seller" in xml.json()["detail"]
+    pdf = await world.client.get(f"/v1/invoices/{march['invoice_id']}.pdf", headers=headers_for(ADMIN))
+    assert (pdf.status_code, pdf.content[:5]) == (200, b"%PDF-")
     again = await world.close(FEB)
     assert again["invoiced"] == 0
     assert await world.count(InvoiceRow, InvoiceRow.subscription_id == imported[1]) == 1

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
+import facturx
 import pytest
 import pytest_asyncio
 
@@ -216,8 +217,30 @@ async def test_billing_profile_in_force_on_the_periods_first_day_names_the_buyer
     assert plain["buyer"]["legal_name"] == "Reseller USD"
     assert plain["buyer"]["billing_address"] is None  # registered before profiles: no address on record
     assert (plain["payment_terms_days"], plain["due_date"], plain["locale"]) == (30, "2024-03-31", "en")
+    xml = await world.client.get(f"/v1/invoices/{mine['invoice_id']}.xml", headers=headers_for(ADMIN))
+    assert (xml.status_code, xml.headers["content-type"]) == (200, "application/xml"), xml.text
+    assert facturx.xml_check_xsd(xml.content, flavor="factur-x", level="en16931")
     pdf = await world.client.get(f"/v1/invoices/{mine['invoice_id']}.pdf", headers=headers_for(ADMIN))
     assert pdf.status_code == 200
+    embedded_name, embedded = facturx.get_xml_from_pdf(pdf.content, check_xsd=True)
+    assert (embedded_name, embedded) == ("factur-x.xml", xml.content)
+    plain_xml = await world.client.get(f"/v1/invoices/{plain['invoice_id']}.xml", headers=headers_for(ADMIN))
+    assert plain_xml.status_code == 200  # the seller is in force for February: both invoices carry it
+
+    url = f"/v1/invoices/{mine['invoice_id']}/credit-notes"
+    credit = {"lines": [{"description": "Goodwill", "amount": "1000"}], "reason": "Goodwill for February."}
+    created = await world.client.post(url, json=credit, headers=headers_for(ADMIN))
+    assert created.status_code == 201, created.text
+    note_id = created.json()["credit_note_id"]
+    as_owner = headers_for(reseller(profiled[0]))
+    note = await world.client.get(f"/v1/credit-notes/{note_id}", headers=as_owner)
+    assert (note.status_code, note.json()["number"]) == (200, created.json()["number"])
+    note_xml = await world.client.get(f"/v1/credit-notes/{note_id}.xml", headers=as_owner)
+    assert note_xml.status_code == 200, note_xml.text
+    assert facturx.xml_check_xsd(note_xml.content, flavor="factur-x", level="en16931")
+    assert b"<ram:TypeCode>381</ram:TypeCode>" in note_xml.content
+    stranger = headers_for(reseller(registered_only[0]))
+    assert (await world.client.get(f"/v1/credit-notes/{note_id}.xml", headers=stranger)).status_code == 404
 
 
 async def test_distributor_cost_per_tier_discount_and_a_tier_one_program_that_starts_and_ends_within_the_year(

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.errors import InvoiceNotFound
-from billing.models import InvoiceRow, NumberSequenceRow, ResellerRow
+from billing.models import CreditNoteRow, InvoiceRow, NumberSequenceRow, ResellerRow
 from bss.db import insert_for
 
 
@@ -37,6 +37,10 @@ async def next_numbers(session: AsyncSession, name: str, year: int, count: int) 
     )
     last = int(result.scalar_one())
     return [f"{name}-{year}-{value:06d}" for value in range(last - count + 1, last + 1)]
+
+
+async def load_credit_note(session: AsyncSession, credit_note_id: str) -> CreditNoteRow | None:
+    return await session.get(CreditNoteRow, credit_note_id)
 
 
 async def load_invoice(session: AsyncSession, invoice_id: str, *, lock: bool = False) -> InvoiceRow | None:

@@ -10,9 +10,19 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from billing.adapters.e_invoice import EInvoiceUnavailable, credit_note_xml, invoice_xml, pdf_with_e_invoice
 from billing.adapters.invoice_documents import invoice_csv
 from billing.adapters.invoice_pdf import invoice_pdf
-from billing.deps import Admin, AdminUseCase, BillingReader, ReadableInvoice, RuntimeDep, UsageStoreDep, use_case
+from billing.deps import (
+    Admin,
+    AdminUseCase,
+    BillingReader,
+    ReadableCreditNote,
+    ReadableInvoice,
+    RuntimeDep,
+    UsageStoreDep,
+    use_case,
+)
 from billing.usecases import invoice_reads
 from billing.usecases.invoice_lifecycle import credit, issue, pay, void
 from billing.usecases.invoice_reads import CreditNote, Invoice
@@ -24,6 +34,7 @@ from bss.api.json_body import JsonBodyRoute
 from bss.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from bss.events.contracts.value_types import Name, Uuid, decimal_text
 from bss.money import round_money
+from bss.problems import Conflict
 
 router = APIRouter(prefix="/v1", tags=["invoices"], route_class=JsonBodyRoute)
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
@@ -183,8 +194,37 @@ async def get_invoice_csv(invoice: ReadableInvoice) -> Response:
     },
 )
 async def get_invoice_pdf(invoice: ReadableInvoice, runtime: RuntimeDep) -> Response:
-    body = invoice_pdf(invoice.document, await invoice_reads.reseller_legal_name(runtime, invoice.reseller_id))
-    return Response(body, media_type="application/pdf")
+    document = invoice.document
+    body = invoice_pdf(document, await invoice_reads.reseller_legal_name(runtime, invoice.reseller_id))
+    try:
+        xml = invoice_xml(document)
+    except EInvoiceUnavailable:  # a draft, or issued before the seller was set: the PDF alone
+        return Response(body, media_type="application/pdf")
+    seller = document["seller"]["legal_name"]
+    embedded = pdf_with_e_invoice(body, xml, title=f"Invoice {document['invoice_number']}", author=seller)
+    return Response(embedded, media_type="application/pdf")
+
+
+_XML: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The EN 16931 e-invoice: UN/CEFACT Cross Industry Invoice, Factur-X / ZUGFeRD EN 16931 profile",
+        "content": {"application/xml": {"schema": {"type": "string"}}},
+    },
+    409: {"description": "A draft, or issued before the distributor's seller data was set", **_PROBLEM},
+}
+
+
+@router.get(
+    "/invoices/{invoice_id}.xml",
+    summary="One invoice as an EN 16931 e-invoice (CII XML; the PDF embeds the same as Factur-X)",
+    response_class=Response,
+    responses={**_XML, 404: {"description": "No such invoice", **_PROBLEM}},
+)
+async def get_invoice_xml(invoice: ReadableInvoice) -> Response:
+    try:
+        return Response(invoice_xml(invoice.document), media_type="application/xml")
+    except EInvoiceUnavailable as exc:
+        raise Conflict(f"No e-invoice for this invoice: {exc}.") from exc
 
 
 @router.get(
@@ -296,3 +336,34 @@ async def post_credit_note(
     lines = [line.model_dump() for line in body.lines]
     stored = await credit(ctx, invoice_id, lines, body.reason, request=request, answer=answer)
     return CreditNoteRead.model_validate(stored)
+
+
+@router.get(
+    "/credit-notes/{credit_note_id}.xml",
+    summary="One credit note as an EN 16931 e-invoice (CII XML, type 381, referencing its invoice)",
+    response_class=Response,
+    responses={**_XML, 404: {"description": "No such credit note", **_PROBLEM}},
+)
+async def get_credit_note_xml(found: ReadableCreditNote) -> Response:
+    try:
+        xml = credit_note_xml(found.credit_note.document, found.invoice.document)
+    except EInvoiceUnavailable as exc:
+        raise Conflict(f"No e-invoice for this credit note: {exc}.") from exc
+    return Response(xml, media_type="application/xml")
+
+
+@router.get(
+    "/credit-notes/{credit_note_id}",
+    summary="One credit note as JSON (the CreditNoteIssued shape)",
+    response_model=CreditNoteRead,
+    responses={404: {"description": "No such credit note", **_PROBLEM}},
+)
+async def get_credit_note(found: ReadableCreditNote) -> CreditNoteRead:
+    note = found.credit_note
+    return CreditNoteRead(
+        credit_note_id=note.credit_note_id,
+        number=note.number,
+        invoice_id=note.invoice_id,
+        total=_money(note.total, note.currency),
+        document=note.document,
+    )

@@ -73,6 +73,23 @@ class InvoicePage:
     more: bool  # invoices follow the last one
 
 
+@dataclass(frozen=True, slots=True)
+class CreditNoteWithInvoice:
+    credit_note: CreditNote
+    invoice: Invoice
+    """The invoice it corrects: its parties, tax and numbers are the credit note's too."""
+
+
+async def find_credit_note(runtime: BillingRuntime, credit_note_id: str) -> CreditNoteWithInvoice | None:
+    """The credit note and the invoice it corrects, or None (the caller decides whether the reader may see it)."""
+    async with runtime.sessions() as session:
+        row = await invoice_repository.load_credit_note(session, credit_note_id)
+        invoice = None if row is None else await invoice_repository.load_invoice(session, row.invoice_id)
+        if row is None or invoice is None:
+            return None
+        return CreditNoteWithInvoice(CreditNote.of(row), Invoice.of(invoice))
+
+
 async def find_invoice(runtime: BillingRuntime, invoice_id: str) -> Invoice | None:
     """The invoice, or None (the caller decides whether the reader may see it)."""
     async with runtime.sessions() as session:
