@@ -20,6 +20,9 @@ SELLER = {
     "country": "DE",
     "vat_id": "DE136695976",
     "address_lines": ["Hauptstrasse 1", "10115 Berlin"],
+    "iban": "DE89370400440532013000",
+    "bic": "COBADEFFXXX",
+    "bank_name": "Commerzbank",
 }
 NOT_SUBJECT_TO_GERMAN_VAT = "Not subject to German VAT: the service is supplied where the recipient is established."
 # (path under /api/v1/billing/settings, value): the seller, the German rate, every other country, the discounts

@@ -66,6 +66,7 @@ class Month:
     tickets: list[TicketOutcome] = field(default_factory=list)
     usage: StreamTally | None = None
     close: dict[str, Any] = field(default_factory=dict)
+    credit_note: dict[str, Any] | None = None
     reports: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def name_of(self, reseller_id: str) -> str | None:
@@ -103,6 +104,7 @@ async def run_month(
     say("  waiting until billing has counted the month for every subscription ...")
     await wait_complete(admin, [expected_invoice(r) for r in paid], period)
     await close_month(admin, month, say)
+    await credit_goodwill(admin, month, say)
     month.reports = await support_reports(admin, period)
     return month
 
@@ -288,6 +290,30 @@ async def close_month(admin: httpx.AsyncClient, month: Month, say: Say) -> None:
         if len(page["items"]) > 1:
             raise DemoError(f"{reseller.legal_name} has {len(page['items'])} invoices for the month")
         reseller.invoice = page["items"][0] if page["items"] else None
+
+
+GOODWILL = "10"
+"""The demo's goodwill credit, in the invoice's currency (10 CHF, 10 EUR, 10 JPY: within any open amount)."""
+
+
+async def credit_goodwill(admin: httpx.AsyncClient, month: Month, say: Say) -> None:
+    """A credit note against one invoice (the FX-billed one if any): a goodwill gesture for a ticket of the month,
+    so the month has a credit note to read as PDF, CSV and EN 16931 XML."""
+    invoiced = [r for r in month.resellers.values() if r.invoice and r.invoice["status"] == "issued"]
+    if not invoiced:
+        return
+    chosen = next((r for r in invoiced if r.invoice and r.invoice["currency"] == "CHF"), invoiced[0])
+    assert chosen.invoice is not None
+    body = {
+        "lines": [{"description": f"Goodwill for the support ticket of {month.period:%B %Y}", "amount": GOODWILL}],
+        "reason": "Goodwill gesture after a service disruption.",
+    }
+    url = f"/api/v1/billing/invoices/{chosen.invoice['invoice_id']}/credit-notes"
+    month.credit_note = expect(await admin.post(url, json=body), 201, "issue a credit note")
+    say(
+        f"  credited    {chosen.legal_name}: credit note {month.credit_note['number']} of "
+        f"{month.credit_note['total']} against {chosen.invoice['number']}"
+    )
 
 
 async def support_reports(admin: httpx.AsyncClient, period: date) -> dict[str, dict[str, Any]]:
