@@ -45,10 +45,21 @@ async def test_current_month_per_sku_and_customer_with_estimated_invoice_and_sho
     assert workstations["customers"] == [{"customer_id": C1, "quantity": "60"}, {"customer_id": C2, "quantity": "48"}]
     assert month["estimated_invoice"]["total"] == "1000.00"
     assert month["projection"] == {
-        "projected_usage_total": "900.00",
-        "projected_commitment_fee": "100.00",
+        # workstations are billed on their peak: the peak so far is the month's, it does not grow with the days
+        "projected_usage_total": "270.00",
+        "projected_commitment_fee": "730.00",
         "elapsed_days": "9.00",
         "totals_complete": True,
+        "skus": [
+            {
+                "sku": WORKSTATION,
+                "aggregation": "max",
+                "quantity": "108",
+                "projected_quantity": "108.0000",
+                "amount": "270.00",
+                "projected_amount": "270.00",
+            }
+        ],
     }
     other = await world.client.get(f"/v1/resellers/{ids[0]}/consumption", headers=headers_for(reseller(new_id())))
     assert other.status_code == 404

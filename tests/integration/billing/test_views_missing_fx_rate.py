@@ -82,10 +82,21 @@ async def test_a_ticket_fee_without_an_fx_rate_is_marked_and_the_rest_of_the_est
     assert month["totals_complete"] is False
     # the projection needs no rate: usage and commitment are priced in USD, support plays no part in it
     assert month["projection"] == {
-        "projected_usage_total": "900.00",
-        "projected_commitment_fee": "100.00",
+        # workstations are billed on their peak: the peak so far is the month's, it does not grow with the days
+        "projected_usage_total": "270.00",
+        "projected_commitment_fee": "730.00",
         "elapsed_days": "9.00",
         "totals_complete": True,
+        "skus": [
+            {
+                "sku": WORKSTATION,
+                "aggregation": "max",
+                "quantity": "108",
+                "projected_quantity": "108.0000",
+                "amount": "270.00",
+                "projected_amount": "270.00",
+            }
+        ],
     }
     assert [c["quantity"] for c in month["skus"][0]["customers"]] == ["60", "48"]
 

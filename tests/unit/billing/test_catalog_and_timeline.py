@@ -19,7 +19,7 @@ from billing.domain.catalog_view import (
 from billing.domain.distributor_margin import cost_factor, invoice_margin, tier_one_program_active
 from billing.domain.fx import NoFxRate, RateTable, quote
 from billing.domain.invoice_math import Line, invoice_date_of
-from billing.domain.shortfall import project_month_end
+from billing.domain.shortfall import UsageSoFar, project_month_end
 from billing.domain.subscription_timeline import (
     PaidWindow,
     TierStep,
@@ -136,8 +136,8 @@ def test_distributor_cost_factor_with_the_tier_one_program_active_for_the_whole_
     assert (margin.revenue, margin.cost, margin.margin) == (D("1000.00"), D("612.00"), D("388.00"))
 
 
-def test_shortfall_projection_at_the_daily_rate_so_far() -> None:
+def test_shortfall_projection_of_a_sum_sku_at_the_daily_rate_so_far() -> None:
     now = datetime(2024, 4, 10, tzinfo=UTC)  # 9 days elapsed of 30
-    projection = project_month_end(D("270"), D(1000), False, now, "USD")
+    projection = project_month_end([UsageSoFar("JOBS", "sum", D(27), D("270.00"))], D(1000), False, now, "USD")
     assert projection.projected_usage_total == D("900.00")
     assert projection.projected_fee == D("100.00")

@@ -77,5 +77,5 @@ def test_a_missing_rate_needed_by_several_lines_is_listed_once() -> None:
 
 
 def test_the_projected_fee_is_unknown_while_the_commitment_is() -> None:
-    projection = project_month_end(D("0.00"), None, False, datetime(2024, 4, 10, tzinfo=UTC), "GBP")
+    projection = project_month_end([], None, False, datetime(2024, 4, 10, tzinfo=UTC), "GBP")
     assert projection.projected_fee is None

@@ -129,8 +129,20 @@ class EstimatedInvoiceRead(BaseModel):
     )
 
 
+class SkuProjectionRead(BaseModel):
+    sku: str
+    aggregation: str = Field(
+        description="sum: grows over the days left; max, last: stays; average: its running average."
+    )
+    quantity: str
+    projected_quantity: str
+    amount: str
+    projected_amount: str
+
+
 class ProjectionRead(BaseModel):
-    """Where the month ends at the usage rate so far (the current month only; support lines play no part)."""
+    """Where the month ends, each SKU by its aggregation (the current month only; support lines and late usage play
+    no part)."""
 
     projected_usage_total: str
     projected_commitment_fee: str | None = Field(
@@ -140,6 +152,7 @@ class ProjectionRead(BaseModel):
     totals_complete: bool = Field(
         default=True, description="False: the usage lines and the commitment need a missing FX rate."
     )
+    skus: list[SkuProjectionRead] = Field(default_factory=list, description="Each priced usage line's projection.")
 
 
 class InvoiceRef(BaseModel):

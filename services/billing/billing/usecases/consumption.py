@@ -30,7 +30,7 @@ from billing.adapters.usage_store import UsageStore
 from billing.domain.aggregation import CustomerUsage, customer_quantity, sku_quantity
 from billing.domain.fx import MissingRate
 from billing.domain.invoice_estimate import Estimate, EstimateLine, estimate_invoice
-from billing.domain.shortfall import project_month_end
+from billing.domain.shortfall import UsageSoFar, project_month_end
 from billing.domain.subscription_timeline import is_billable_period
 from billing.errors import InvalidPeriod
 from billing.models import InvoiceRow, SubscriptionRow, UsageAggregateRow
@@ -141,9 +141,16 @@ async def _invoiced(session: AsyncSession, row: Subscription, period: date) -> S
             "totals_complete": True,
         },
         projection=None,
-        skus=await _per_customer(session, row.subscription_id, document["product_id"], period),
+        skus=await _per_customer(
+            session, row.subscription_id, await _skus(session, document["product_id"], period), period
+        ),
         invoice={"invoice_id": invoice.invoice_id, "invoice_number": invoice.number, "status": invoice.status},
     )
+
+
+async def _skus(session: AsyncSession, product_id: str, period: date) -> dict[str, tuple[str, Aggregation]]:
+    products = await load_products(session, [product_id])
+    return products[product_id].skus_on(period) if product_id in products else {}
 
 
 def _with_problem(row: Subscription, problem: str) -> SubscriptionConsumption:
@@ -159,6 +166,7 @@ async def _consumption(
         price_list_rate_missing=resolved.price_list_rate_missing,
         unpriced_support=resolved.unpriced_support,
     )
+    skus = await _skus(session, resolved.product_id, period)
     return SubscriptionConsumption(
         subscription_id=row.subscription_id,
         tier=resolved.tier,
@@ -172,25 +180,44 @@ async def _consumption(
             "total": decimal_text(estimate.total),
             "totals_complete": estimate.complete,
         },
-        projection=None if now is None else _projection(estimate, now),
-        skus=await _per_customer(session, row.subscription_id, resolved.product_id, period),
+        projection=None if now is None else _projection(estimate, skus, now),
+        skus=await _per_customer(session, row.subscription_id, skus, period),
         missing_fx_rates=[_missing_rate(rate) for rate in estimate.missing_rates],
         totals_complete=estimate.complete,
     )
 
 
-def _projection(estimate: Estimate, now: datetime) -> dict[str, Any]:
-    """The month-end projection of the usage and commitment (incomplete when their rate is missing; support
-    lines play no part in it)."""
-    projected = project_month_end(
-        estimate.usage_total, estimate.commitment, estimate.ramp_up_applied, now, estimate.currency
-    )
+def _projection(estimate: Estimate, skus: dict[str, tuple[str, Aggregation]], now: datetime) -> dict[str, Any]:
+    """The month-end projection of the priced usage lines, each by its SKU's aggregation, and of the commitment fee
+    (incomplete when their rate is missing; support lines and late usage play no part in it)."""
+    usage = [
+        UsageSoFar(
+            sku=entry.line.sku,
+            aggregation=skus[entry.line.sku][1] if entry.line.sku in skus else "sum",
+            quantity=entry.line.quantity or Decimal(0),
+            amount=entry.line.amount,
+        )
+        for entry in estimate.lines
+        if entry.line.kind == "usage" and entry.missing is None and entry.line.sku is not None
+    ]
+    projected = project_month_end(usage, estimate.commitment, estimate.ramp_up_applied, now, estimate.currency)
     fee = projected.projected_fee
     return {
         "projected_usage_total": decimal_text(projected.projected_usage_total),
         "projected_commitment_fee": None if fee is None else decimal_text(fee),
         "elapsed_days": decimal_text(projected.elapsed_days.quantize(Decimal("0.01"))),
         "totals_complete": estimate.price_list_rate_missing is None,
+        "skus": [
+            {
+                "sku": sku.sku,
+                "aggregation": sku.aggregation,
+                "quantity": decimal_text(sku.quantity),
+                "projected_quantity": decimal_text(sku.projected_quantity),
+                "amount": decimal_text(sku.amount),
+                "projected_amount": decimal_text(sku.projected_amount),
+            }
+            for sku in projected.skus
+        ],
     }
 
 
@@ -213,10 +240,8 @@ def _missing_rate(rate: MissingRate) -> dict[str, str]:
 
 
 async def _per_customer(
-    session: AsyncSession, subscription_id: str, product_id: str, period: date
+    session: AsyncSession, subscription_id: str, skus: dict[str, tuple[str, Aggregation]], period: date
 ) -> list[dict[str, Any]]:
-    products = await load_products(session, [product_id])
-    skus = products[product_id].skus_on(period) if product_id in products else {}
     rows = (
         await session.execute(
             select(UsageAggregateRow).where(
