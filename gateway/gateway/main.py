@@ -14,10 +14,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 import structlog
 from fastapi import Depends, FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import Receive, Scope, Send
 
@@ -43,6 +45,9 @@ from gateway.storefront_pages import install_storefront
 from gateway.upstream import Upstream, UpstreamUnavailable
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+DOCS_ASSETS = "/docs/assets"
+DOCS_ASSETS_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
+"""Swagger UI 5, ReDoc and their favicon, as the `fastapi-offline` package ships them."""
 SECURITY_SCHEMES = {
     "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
     "Bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
@@ -210,9 +215,28 @@ def _admin_app(gateway: Gateway) -> FastAPI:
     async def openapi(_request: Request) -> JSONResponse:
         return JSONResponse(await gateway.merged_openapi())
 
+    # Swagger UI and ReDoc from the installed fastapi-offline package, not a CDN: the docs work offline.
+    app.mount(DOCS_ASSETS, StaticFiles(directory=DOCS_ASSETS_DIR), name="docs-assets")
+
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="BSS suite API")
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="BSS suite API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title="BSS suite API",
+            redoc_js_url=f"{DOCS_ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+            with_google_fonts=False,
+        )
 
     document_problems(app)
     return app

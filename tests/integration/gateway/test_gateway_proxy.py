@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -228,3 +229,16 @@ async def test_every_proxied_request_is_logged_with_its_request_id_and_caller(
     (line,) = lines
     assert line["event"] == "access"
     assert (line["status"], line["caller"], line["path"]) == (200, "bootstrap-admin", "/api/v1/catalog/echo/logged")
+
+
+async def test_docs_pages_load_every_asset_from_the_gateway_itself(gateway: RunningServer) -> None:
+    async with httpx.AsyncClient(base_url=gateway.base_url, headers=ADMIN_KEY) as client:
+        for page in ("/docs", "/redoc"):
+            html = (await client.get(page)).text
+            assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+            assert assets, page
+            assert all(asset.startswith("/docs/assets/") for asset in assets), (page, assets)
+            assert "://" not in html, page  # nothing from another host
+            for asset in assets:
+                answer = await client.get(asset)
+                assert (answer.status_code, len(answer.content) > 1000) == (200, True), asset
