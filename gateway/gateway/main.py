@@ -45,6 +45,23 @@ from gateway.storefront_pages import install_storefront
 from gateway.upstream import Upstream, UpstreamUnavailable
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+HOME_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>BSS suite</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem}
+code{background:#f3f3f3;padding:0 .2rem}</style></head><body>
+<h1>BSS suite</h1>
+<p>The one entry to the suite for resellers' storefronts, the distributor's admins and other systems.</p>
+<ul>
+<li><a href="/docs">API docs</a> (Swagger UI; also <a href="/redoc">ReDoc</a> and <a href="/openapi.json">the
+OpenAPI document</a>): every operation, under <code>/api/v1/&lt;service&gt;/...</code>, with an
+<code>X-API-Key</code> header</li>
+<li><a href="/storefront">Storefront</a>: a reseller's month (sign in with a reseller key)</li>
+<li><a href="/storefront/admin">Admin page</a>: the distributor's month (sign in with an admin key)</li>
+<li><a href="/readyz">Readiness</a> of every service, <a href="/metrics">metrics</a></li>
+</ul>
+</body></html>
+"""
+HOME_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 DOCS_ASSETS = "/docs/assets"
 DOCS_ASSETS_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
 """Swagger UI 5, ReDoc and their favicon, as the `fastapi-offline` package ships them."""
@@ -214,6 +231,12 @@ def _admin_app(gateway: Gateway) -> FastAPI:
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(_request: Request) -> JSONResponse:
         return JSONResponse(await gateway.merged_openapi())
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> HTMLResponse:
+        return HTMLResponse(
+            HOME_PAGE, headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+        )
 
     # Swagger UI and ReDoc from the installed fastapi-offline package, not a CDN: the docs work offline.
     app.mount(DOCS_ASSETS, StaticFiles(directory=DOCS_ASSETS_DIR), name="docs-assets")

@@ -242,3 +242,11 @@ async def test_docs_pages_load_every_asset_from_the_gateway_itself(gateway: Runn
             for asset in assets:
                 answer = await client.get(asset)
                 assert (answer.status_code, len(answer.content) > 1000) == (200, True), asset
+
+
+async def test_the_home_page_links_the_docs_and_the_pages(gateway: RunningServer) -> None:
+    async with httpx.AsyncClient(base_url=gateway.base_url) as client:
+        home = await client.get("/")
+    assert (home.status_code, home.headers["content-type"]) == (200, "text/html; charset=utf-8")
+    links = set(re.findall(r'href="([^"]+)"', home.text))
+    assert {"/docs", "/redoc", "/storefront", "/storefront/admin", "/readyz"} <= links
