@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import shlex
 import signal
 import sys
 import time
@@ -20,7 +22,7 @@ from bss.settings import ConfigurationError
 from deploy.demo.gateway_calls import DemoError, expect
 from deploy.demo.month_tables import month_text
 from deploy.demo.progress import ProgressBar
-from deploy.demo.scenario import demo_period, run_month
+from deploy.demo.scenario import Month, demo_period, run_month
 from deploy.demo.suite import start_suite, suite_answers
 from deploy.local.run import Runner
 from gateway.settings import DEV_BOOTSTRAP_ADMIN_KEY
@@ -53,6 +55,20 @@ async def demo(gateway_url: str, admin_key: str) -> None:
         print(f"\nA month in the life of the distributor: {period:%B %Y} (the month before today), via {gateway_url}")
         month = await run_month(admin, period, say=print, progress=ProgressBar())
     print("\n" + month_text(month))
+    print(next_steps(month, gateway_url, admin_key))
+
+
+def next_steps(month: Month, gateway_url: str, admin_key: str) -> str:
+    """What to do next: a reseller key for one of the month's resellers, and the pages to open with it."""
+    reseller = next((r for r in month.resellers.values() if r.invoice), next(iter(month.resellers.values())))
+    body = json.dumps({"name": f"storefront of {reseller.legal_name}", "role": "reseller", "tenant_id": reseller.id})
+    return (
+        f"\nSee {reseller.legal_name}'s month as the reseller does. Create its key:\n"
+        f"  curl -s -X POST {gateway_url}/gateway/v1/keys -H {shlex.quote('X-API-Key: ' + admin_key)} "
+        f"-H 'Content-Type: application/json' -d {shlex.quote(body)}\n"
+        f'then open {gateway_url}/storefront and sign in with the "token" it prints; '
+        f"the distributor's month is at {gateway_url}/storefront/admin (sign in with the admin key)."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -12,10 +13,11 @@ from bss.api.input_text import SingleLine
 from bss.api.json_body import JsonBodyRoute
 from bss.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from bss.identity import Caller, Role
-from bss.problems import Forbidden, NotFound, Unauthorized, ValidationProblem, field_error
+from bss.problems import Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationProblem, field_error
 from gateway.auth import Authenticator, AuthError
 from gateway.keystore import KeyNotFound, KeyStore
 from gateway.models import ApiKeyRow
+from gateway.upstream import UpstreamBroken, UpstreamTimeout, UpstreamUnavailable
 
 router = APIRouter(prefix="/gateway/v1/keys", tags=["gateway: API keys"], route_class=JsonBodyRoute)
 
@@ -120,6 +122,22 @@ class KeyCreated(KeyRead):
     token: str = Field(description="The API key to send as X-API-Key. Shown only now: store it safely.")
 
 
+async def _refuse_unknown_tenant(request: Request, tenant_id: str) -> None:
+    """A reseller key names a reseller subscriptions knows (422 otherwise; 503 while it cannot say)."""
+    exists: Callable[[str], Awaitable[bool]] | None = getattr(request.app.state, "tenant_exists", None)
+    if exists is None:
+        return
+    try:
+        known = await exists(tenant_id)
+    except (UpstreamUnavailable, UpstreamTimeout, UpstreamBroken) as exc:
+        raise ServiceUnavailable(
+            "Cannot check the tenant: the subscriptions service does not answer; try again shortly."
+        ) from exc
+    if not known:
+        message = f"no reseller {tenant_id!r} is registered (GET /api/v1/subscriptions/resellers lists them)"
+        raise ValidationProblem(f"The key cannot be created: {message}.", errors=[field_error("tenant_id", message)])
+
+
 def _check(body: KeyCreate, now: datetime) -> None:
     errors = []
     if body.role is Role.RESELLER and body.tenant_id is None:
@@ -132,10 +150,20 @@ def _check(body: KeyCreate, now: datetime) -> None:
         raise ValidationProblem("The key cannot be created as given; see errors.", errors=errors)
 
 
-@router.post("", status_code=201, response_model=KeyCreated, summary="Create an API key", responses=_ERRORS | _INVALID)
-async def create_key(body: KeyCreate, caller: AdminCaller, store: Store) -> KeyCreated:
+@router.post(
+    "",
+    status_code=201,
+    response_model=KeyCreated,
+    summary="Create an API key (a reseller key for a reseller subscriptions knows)",
+    responses=_ERRORS
+    | _INVALID
+    | {503: {"description": "The tenant cannot be checked now: subscriptions does not answer", **_PROBLEM}},
+)
+async def create_key(body: KeyCreate, caller: AdminCaller, store: Store, request: Request) -> KeyCreated:
     now = datetime.now(UTC)
     _check(body, now)
+    if body.tenant_id is not None:
+        await _refuse_unknown_tenant(request, body.tenant_id)
     row, token = await store.create(
         name=body.name,
         role=body.role,

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import fastapi_offline
 import structlog
@@ -27,6 +28,7 @@ from bss.api.error_responses import document_problems
 from bss.api.json_body import require_json_body_routes
 from bss.api.query_parameters import refuse_unknown_query_parameters
 from bss.db import check_reachable, create_engine, session_factory
+from bss.identity import IDENTITY_HEADER, SIGNATURE_HEADER, Caller, Role, encode_caller
 from bss.migrations import upgrade_to_head
 from bss.observability import RequestContextMiddleware, configure_logging
 from bss.problems import install_problem_handlers
@@ -61,6 +63,8 @@ OpenAPI document</a>): every operation, under <code>/api/v1/&lt;service&gt;/...<
 </ul>
 </body></html>
 """
+KEY_CHECKER = Caller(Role.ADMIN, "gateway:api-keys")
+"""Who the gateway is when it asks subscriptions whether a key's tenant exists."""
 HOME_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 DOCS_ASSETS = "/docs/assets"
 DOCS_ASSETS_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
@@ -102,6 +106,7 @@ class Gateway:
             on_done=self.access_log.record,
         )
         self.app = _admin_app(self)
+        self.app.state.tenant_exists = self.reseller_exists if settings.check_key_tenants else None
         self._openapi: dict[str, Any] | None = None
         self._openapi_at = 0.0
 
@@ -115,6 +120,25 @@ class Gateway:
         await check_reachable(self.engine, "gateway", "GATEWAY_DATABASE_URL")
         if self.settings.migrate_on_start:
             await upgrade_to_head(self.engine, self.settings.migrations_dir or MIGRATIONS_DIR)
+
+    async def reseller_exists(self, tenant_id: str) -> bool:
+        """Whether subscriptions knows the reseller a key is for (a key for a tenant nobody registered would see
+        only empty lists). `UpstreamUnavailable` when subscriptions cannot answer."""
+        upstream = self.upstreams["subscriptions"]
+        target = f"/v1/resellers/{quote(tenant_id, safe='')}"
+        value, signature = self.proxy.signer.bind(
+            encode_caller(KEY_CHECKER),
+            self.proxy.audiences["subscriptions"],
+            b"GET",
+            upstream.base_path + target.encode(),
+            int(time.time()),
+        )
+        status, _ = await upstream.get(
+            target, [(IDENTITY_HEADER.encode(), value), (SIGNATURE_HEADER.encode(), signature)]
+        )
+        if status >= 500:
+            raise UpstreamUnavailable(f"subscriptions answered {status}")
+        return status == 200
 
     async def merged_openapi(self) -> dict[str, Any]:
         now = time.monotonic()

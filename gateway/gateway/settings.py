@@ -53,6 +53,11 @@ class GatewaySettings(BaseSettings, CollectorSettings):
     log_level: str = "INFO"
     log_json: bool = True
     access_log: bool = True
+    check_key_tenants: bool = Field(
+        default=True,
+        description="Refuse a reseller key whose tenant subscriptions does not know (422), or cannot say (503). "
+        "Off only where keys are made before their resellers exist.",
+    )
     forwarded_allow_ips: str = Field(
         default="",
         description="Proxies (IPs, CIDRs, or *) whose X-Forwarded-For names the client; empty = use the socket peer",

@@ -12,6 +12,7 @@ import asyncio
 import ssl
 import time
 from collections import deque
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 import httptools
@@ -251,18 +252,27 @@ class Upstream:
             connection.close()
         self._idle.clear()
 
-    async def get(self, path: str) -> tuple[int, bytes]:
-        """A plain GET of `path` for the gateway's own use (readiness, OpenAPI); whole body, no streaming."""
+    async def get(self, path: str, headers: Sequence[tuple[bytes, bytes]] = ()) -> tuple[int, bytes]:
+        """A plain GET of `path` for the gateway's own use (readiness, OpenAPI, a key's tenant); whole body, no
+        streaming; `headers` added to the request (a signed identity)."""
         try:
-            return await self._get(path, fresh=False)
+            return await self._get(path, headers, fresh=False)
         except UpstreamUnavailable:
-            return await self._get(path, fresh=True)  # the pooled connection may have gone stale
+            return await self._get(path, headers, fresh=True)  # the pooled connection may have gone stale
 
-    async def _get(self, path: str, *, fresh: bool) -> tuple[int, bytes]:
+    async def _get(self, path: str, headers: Sequence[tuple[bytes, bytes]], *, fresh: bool) -> tuple[int, bytes]:
         connection = await self.acquire(fresh=fresh)
         try:
+            extra = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
             connection.write(
-                b"GET " + self.base_path + path.encode() + b" HTTP/1.1\r\nhost: " + self.host_header + b"\r\n\r\n"
+                b"GET "
+                + self.base_path
+                + path.encode()
+                + b" HTTP/1.1\r\nhost: "
+                + self.host_header
+                + b"\r\n"
+                + extra
+                + b"\r\n"
             )
             body: list[bytes] = []
             while not connection.complete:

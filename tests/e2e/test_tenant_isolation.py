@@ -96,3 +96,12 @@ async def test_a_reseller_reaches_none_of_another_tenants_resources_on_any_route
 
 async def _call(client: httpx.AsyncClient, method: str, path: str, body: Any) -> httpx.Response:
     return await client.request(method, path, json=body)
+
+
+async def test_a_key_for_a_reseller_nobody_registered_is_refused(suite: Suite) -> None:
+    async with suite.admin() as admin:
+        body = {"name": "typo", "role": "reseller", "tenant_id": "0190c3a1-2000-7000-8000-00000000dead"}
+        refused = await admin.post("/gateway/v1/keys", json=body)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "tenant_id"
+    assert "no reseller" in refused.json()["detail"]

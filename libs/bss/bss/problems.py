@@ -91,6 +91,14 @@ class Unauthorized(Problem):
     status = 401
 
 
+class ServiceUnavailable(Problem):
+    """A service this answer depends on does not answer now; retrying later may succeed."""
+
+    type_ = "service-unavailable"
+    title = "A service is unavailable"
+    status = 503
+
+
 def field_error(field: str, message: str) -> dict[str, Any]:
     return {"field": field, "message": message}
 

@@ -204,3 +204,21 @@ async def test_keys_are_listed_in_pages_with_a_cursor(gateway: RunningServer) ->
     assert seen == created
     assert bad.status_code == 422
     assert "cursor" in str(bad.json()["errors"])
+
+
+async def test_a_reseller_key_needs_a_tenant_subscriptions_can_vouch_for(
+    start_gateway: StartGateway, echo: RunningServer
+) -> None:
+    body = {"name": "portal", "role": "reseller", "tenant_id": "0190c3a1-2000-7000-8000-000000000200"}
+    down = await start_gateway(check_key_tenants=True)  # subscriptions does not answer
+    async with httpx.AsyncClient(base_url=down.base_url, headers=ADMIN_KEY) as client:
+        refused = await client.post("/gateway/v1/keys", json=body)
+        listed = (await client.get("/gateway/v1/keys")).json()["items"]
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "subscriptions" in refused.json()["detail"]
+    assert [key for key in listed if key["role"] == "reseller"] == []  # nothing half-written
+    answering = await start_gateway(check_key_tenants=True, subscriptions_url=echo.base_url)  # answers 200
+    async with httpx.AsyncClient(base_url=answering.base_url, headers=ADMIN_KEY) as client:
+        created = await client.post("/gateway/v1/keys", json=body)
+    assert created.status_code == 201, created.text
