@@ -239,6 +239,12 @@ async def test_billing_profile_in_force_on_the_periods_first_day_names_the_buyer
     assert note_xml.status_code == 200, note_xml.text
     assert facturx.xml_check_xsd(note_xml.content, flavor="factur-x", level="en16931")
     assert b"<ram:TypeCode>381</ram:TypeCode>" in note_xml.content
+    note_pdf = await world.client.get(f"/v1/credit-notes/{note_id}.pdf", headers=as_owner)
+    assert (note_pdf.status_code, note_pdf.headers["content-type"]) == (200, "application/pdf")
+    assert facturx.get_xml_from_pdf(note_pdf.content, check_xsd=True)[1] == note_xml.content
+    note_csv = await world.client.get(f"/v1/credit-notes/{note_id}.csv", headers=as_owner)
+    assert note_csv.status_code == 200
+    assert created.json()["number"] in note_csv.text
     stranger = headers_for(reseller(registered_only[0]))
     assert (await world.client.get(f"/v1/credit-notes/{note_id}.xml", headers=stranger)).status_code == 404
 

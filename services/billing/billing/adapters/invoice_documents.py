@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from billing.adapters.document_format import spreadsheet_text
 from billing.adapters.invoice_inputs import ResolvedInvoice
 from billing.adapters.read_model import SubscriptionView
 from billing.domain.billing_terms import Seller
@@ -106,19 +107,55 @@ def _seller(seller: Seller | None) -> dict[str, Any] | None:
     }
 
 
-CSV_COLUMNS = ("kind", "description", "sku", "quantity", "unit_price", "amount", "original_period")
+CSV_COLUMNS = (
+    "invoice_number",
+    "invoice_date",
+    "due_date",
+    "billing_period",
+    "currency",
+    "price_list_currency",
+    "fx_rate",
+    "kind",
+    "description",
+    "sku",
+    "unit",
+    "quantity",
+    "unit_price",
+    "price_list_amount",
+    "amount",
+    "original_period",
+)
+_LINE_COLUMNS = CSV_COLUMNS[CSV_COLUMNS.index("kind") :]
 
 
 def invoice_csv(document: dict[str, Any]) -> str:
-    """One row per line, then the subtotal, tax and total rows, in the invoice currency."""
+    """The invoice as one table: a header row, then one row per line and three closing rows of kind `subtotal`,
+    `tax` and `total`, every row with the same columns and the invoice's number, dates and currencies repeated.
+
+    Values are the document's own: decimal strings with `.` (amounts in the invoice currency, unit prices and
+    `price_list_amount` in the price-list currency), ISO dates; an empty cell is an absent value. The line amounts
+    add up to the subtotal, and subtotal + tax is the total. A draft has no number (empty)."""
+    fx = document.get("fx") or {}
+    invoice = {
+        "invoice_number": document.get("invoice_number") or "",
+        "invoice_date": document.get("invoice_date") or "",
+        "due_date": document.get("due_date") or "",
+        "billing_period": document.get("billing_period") or "",
+        "currency": document["currency"],
+        "price_list_currency": document.get("price_list_currency") or document["currency"],
+        "fx_rate": fx.get("rate") or "",
+    }
+    tax_rate = document.get("tax_rate") or "0"
+    treatment = "reverse charge" if document.get("tax_treatment") == "reverse_charge" else "standard"
+    closing = [
+        {"kind": "subtotal", "description": "Subtotal", "amount": document["subtotal"]},
+        {"kind": "tax", "description": f"Tax {tax_rate} % ({treatment})", "amount": document["tax"]},
+        {"kind": "total", "description": "Total", "amount": document["total"]},
+    ]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["invoice_number", document.get("invoice_number") or "(draft)"])
-    writer.writerow(["billing_period", document["billing_period"], "tier", document["tier"]])
-    writer.writerow(["currency", document["currency"]])
     writer.writerow(CSV_COLUMNS)
-    for line in document["lines"]:
-        writer.writerow([line.get(column) or "" for column in CSV_COLUMNS])
-    for label in ("subtotal", "tax", "total"):
-        writer.writerow([label, "", "", "", "", document[label], ""])
+    for line in [*document["lines"], *closing]:
+        cells = {column: spreadsheet_text(line.get(column)) for column in _LINE_COLUMNS}
+        writer.writerow([{**invoice, **cells}[column] for column in CSV_COLUMNS])
     return out.getvalue()

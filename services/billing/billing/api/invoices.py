@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from billing.adapters.credit_note_documents import credit_note_csv, credit_note_pdf
 from billing.adapters.e_invoice import EInvoiceUnavailable, credit_note_xml, invoice_xml, pdf_with_e_invoice
 from billing.adapters.invoice_documents import invoice_csv
 from billing.adapters.invoice_pdf import invoice_pdf
@@ -336,6 +337,44 @@ async def post_credit_note(
     lines = [line.model_dump() for line in body.lines]
     stored = await credit(ctx, invoice_id, lines, body.reason, request=request, answer=answer)
     return CreditNoteRead.model_validate(stored)
+
+
+@router.get(
+    "/credit-notes/{credit_note_id}.pdf",
+    summary="One credit note as PDF (with its EN 16931 e-invoice embedded when it has one)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The credit note as PDF",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        404: {"description": "No such credit note", **_PROBLEM},
+    },
+)
+async def get_credit_note_pdf(found: ReadableCreditNote, runtime: RuntimeDep) -> Response:
+    note, invoice = found.credit_note.document, found.invoice.document
+    legal_name = await invoice_reads.reseller_legal_name(runtime, found.invoice.reseller_id)
+    body = credit_note_pdf(note, invoice, legal_name)
+    try:
+        xml = credit_note_xml(note, invoice)
+    except EInvoiceUnavailable:
+        return Response(body, media_type="application/pdf")
+    seller = invoice["seller"]["legal_name"]
+    title = f"Credit note {note['credit_note_number']}"
+    return Response(pdf_with_e_invoice(body, xml, title=title, author=seller), media_type="application/pdf")
+
+
+@router.get(
+    "/credit-notes/{credit_note_id}.csv",
+    summary="One credit note's lines as CSV",
+    response_class=Response,
+    responses={
+        200: {"description": "The credit note lines as CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
+        404: {"description": "No such credit note", **_PROBLEM},
+    },
+)
+async def get_credit_note_csv(found: ReadableCreditNote) -> Response:
+    return Response(credit_note_csv(found.credit_note.document, found.invoice.document), media_type="text/csv")
 
 
 @router.get(
