@@ -9,14 +9,21 @@ rates and rounds in USD first, then converts and rounds again (docs/domain.md, B
 
 from __future__ import annotations
 
+import asyncio
 import calendar
+import io
+import re
+import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
+import facturx
 import pytest
 import pytest_asyncio
+from pypdf import PdfReader
 
 from deploy.demo.cast import CLOUD_STORAGE, DR_COMPUTE, SERVERS, WORKSTATIONS
 from deploy.demo.distributor_settings import CALENDARS, NOT_SUBJECT_TO_GERMAN_VAT
@@ -25,6 +32,7 @@ from tests.e2e.conftest import Suite
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.broker]
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "demo-documents"
 CENT = Decimal("0.01")
 YEN = Decimal("1")
 
@@ -243,3 +251,43 @@ async def test_each_ticket_runs_on_the_calendar_the_demo_assigned_to_its_reselle
             calendar = CALENDARS[outcome.plan.reseller]
             assert explained.json()["calendar_name"] == calendar["name"]
             assert calendar["time_zone"] in explained.json()["calendar"]
+
+
+async def test_every_invoice_and_the_credit_note_render_complete_with_a_valid_e_invoice(
+    suite: Suite, month: Month
+) -> None:
+    """The month's USD, EUR, JPY and CHF (FX) invoices and its credit note: the PDF names the seller (and, on an
+    invoice, the IBAN to pay to) and embeds the same EN 16931 XML the .xml download answers, which validates and
+    states the total. Page 1 of each is saved as an image next to the storefront's screenshots (with pdftoppm)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    documents: list[tuple[str, str, dict[str, Any], str]] = []
+    for key, reseller in month.resellers.items():
+        if reseller.invoice:
+            invoice = reseller.invoice
+            name = f"invoice-{key}-{invoice['currency']}"
+            documents.append((name, f"invoices/{invoice['invoice_id']}", invoice, "DE89 3704 0044 0532 0130 00"))
+    assert {read["currency"] for _, _, read, _ in documents} >= {"USD", "EUR", "JPY", "CHF"}
+    assert month.credit_note is not None
+    note = month.credit_note
+    documents.append(("credit-note", f"credit-notes/{note['credit_note_id']}", note, note["number"]))
+    async with suite.admin() as admin:
+        for name, path, read, expected_text in documents:
+            xml = await admin.get(f"/api/v1/billing/{path}.xml")
+            assert xml.status_code == 200, (name, xml.text)
+            assert facturx.xml_check_xsd(xml.content, flavor="factur-x", level="en16931"), name
+            totals = re.findall(rb"<ram:GrandTotalAmount>([0-9.]+)</ram:GrandTotalAmount>", xml.content)
+            assert totals == [read["total"].encode()], name
+            pdf = await admin.get(f"/api/v1/billing/{path}.pdf")
+            assert pdf.status_code == 200, name
+            assert facturx.get_xml_from_pdf(pdf.content, check_xsd=False)[1] == xml.content, name
+            text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+            assert "Cloud Distribution GmbH" in text, name
+            assert expected_text in text, name
+            target = ARTIFACTS / f"{name}.pdf"
+            target.write_bytes(pdf.content)
+            if shutil.which("pdftoppm"):
+                page_one = ["-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile"]
+                render = await asyncio.create_subprocess_exec(
+                    "pdftoppm", *page_one, str(target), str(target.with_suffix(""))
+                )
+                assert await render.wait() == 0, name
