@@ -2,7 +2,8 @@
 
 Registered and subscribed to Tier 3 since the 1st of last month (backdated), with usage last month and this
 month from two customers, last month closed with an issued invoice, a ticket opened last month whose first
-response came two days late (an SLA breach), and a ticket opened this month by the reseller itself.
+response came two days late (an SLA breach), and a ticket opened this month by the reseller itself. A newcomer:
+registered today, with no contract yet.
 """
 
 from __future__ import annotations
@@ -70,11 +71,23 @@ async def priced_skus(admin: httpx.AsyncClient, product_id: str, on: date) -> li
     return priced[:2] if len(priced) >= 2 else None
 
 
-async def register_and_subscribe(admin: httpx.AsyncClient, tier3: str, since: date) -> tuple[str, str, str]:
+async def register(admin: httpx.AsyncClient, since: date) -> tuple[str, str]:
+    """A German reseller billed in EUR, registered on `since`: its id and legal name."""
     body = reseller_body("DE", "2021-02-01", CURRENCY) | {"requested_at": instant(since)}
     registered = await admin.post("/api/v1/subscriptions/resellers", json=body)
     assert registered.status_code == 201, registered.text
-    reseller_id = registered.json()["id"]
+    return registered.json()["id"], body["legal_name"]
+
+
+async def newcomer(suite: Suite) -> tuple[str, str, str]:
+    """A reseller registered today without a contract, and its key: id, legal name, key."""
+    async with suite.admin() as admin:
+        reseller_id, legal_name = await register(admin, datetime.now(UTC).date())
+    return reseller_id, legal_name, await suite.key_for("reseller", reseller_id)
+
+
+async def register_and_subscribe(admin: httpx.AsyncClient, tier3: str, since: date) -> tuple[str, str, str]:
+    reseller_id, legal_name = await register(admin, since)
     ordered = await admin.post(
         "/api/v1/subscriptions/subscriptions",
         json={
@@ -86,7 +99,7 @@ async def register_and_subscribe(admin: httpx.AsyncClient, tier3: str, since: da
         },
     )
     assert ordered.status_code == 201, ordered.text
-    return reseller_id, body["legal_name"], ordered.json()["id"]
+    return reseller_id, legal_name, ordered.json()["id"]
 
 
 async def billing_bills(admin: httpx.AsyncClient, reseller_id: str) -> bool:

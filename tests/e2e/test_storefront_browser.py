@@ -1,8 +1,11 @@
 """The storefront pages in a real browser: Debian's Chromium driven by Playwright, against the whole suite.
 
 The reseller signs in with its key and sees its tier, this month's usage as charts and the estimated invoice,
-downloads last month's invoice as PDF, sees its tickets' SLA due times and orders an upgrade; the admin sees the
-distributor's month (revenue, cost, margin) and the SLA breach. Without /usr/bin/chromium the tests skip, unless
+downloads last month's invoice as PDF, sees its tickets' SLA due times and orders an upgrade; a link opens last
+month (its invoice with a status badge and downloads, its tickets) and the month picker this month (the projection's
+sentence, chart and invoice column agree); the 12-month invoice history charts the totals; a reseller without a
+contract is told what to do, with no empty chart. The admin sees the distributor's month (revenue, cost, margin)
+and the SLA breach. Without /usr/bin/chromium the tests skip, unless
 BSS_REQUIRE_BROWSER=1 (CI) makes that a failure.
 """
 
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +28,7 @@ from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 from bss.calendar_months import next_period
 from deploy.demo.distributor_settings import NOT_SUBJECT_TO_GERMAN_VAT, SELLER
 from tests.e2e.conftest import ADMIN_KEY, Suite
-from tests.e2e.storefront_account import CURRENCY, Account, make_account, money, month_start
+from tests.e2e.storefront_account import CURRENCY, Account, make_account, money, month_start, newcomer
 from tests.harness.browser import REQUIRE, require_chromium
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.broker, pytest.mark.slow]
@@ -191,6 +194,107 @@ async def test_a_line_without_an_exchange_rate_shows_unpriced_naming_the_rate_an
     await page.screenshot(path=str(ARTIFACTS / "storefront-missing-rate.png"), full_page=True)
 
 
+def shown_month(on: date) -> str:
+    """As the page names a month (en-US): "November 2026"."""
+    return f"{on:%B %Y}"
+
+
+async def consumption_answer(page: Page, action: Awaitable[Any]) -> dict[str, Any]:
+    """The consumption view the page received while `action` ran (the figures it drew)."""
+    async with page.expect_response(lambda r: "/consumption" in r.url and r.status == 200) as answer:
+        await action
+    rows: list[dict[str, Any]] = await (await answer.value).json()
+    return rows[0]
+
+
+async def test_a_link_opens_last_month_s_invoice_and_the_picker_this_month_s_projection(
+    suite: Suite, account: Account, page: Page
+) -> None:
+    """Last month, closed: its invoice (number, status badge, downloads), usage and tickets. This month: the
+    projection's sentence, chart and projected invoice column show the same figures, per SKU by its aggregation."""
+    last_month = account.last_month.isoformat()[:7]
+    this_month = month_start(datetime.now(UTC).date())
+    await page.goto(f"{suite.gateway.base_url}/storefront#{last_month}")  # a link to the month, before sign-in
+    await sign_in(page, account.key)
+    await expect(page.locator("#consumption-title")).to_have_text(shown_month(account.last_month))
+    await expect(page.locator("#month-select")).to_have_value(last_month)
+    summary = page.locator("#month-invoice-summary")
+    await expect(summary).to_contain_text(f"Invoice {account.invoice['number']}")
+    await expect(summary.locator(".badge")).to_have_text("issued")
+    await expect(summary).to_contain_text(money(account.invoice["total"]))
+    await expect(page.locator("#estimate-title")).to_have_text(f"Invoice {account.invoice['number']} as issued")
+    await expect(page.locator("#estimated-total")).to_have_text(money(account.invoice["total"]))
+    await expect(page.locator("#projection-text")).to_be_hidden()  # a closed month has no projection
+    await expect(summary.get_by_role("button", name=re.compile("as an e-invoice"))).to_have_count(0)
+    await expect(summary).to_contain_text("no e-invoice")  # issued before the seller was set: no XML to offer
+    ticket = page.locator("#ticket-table tbody tr", has_text="Backups stopped last month")
+    await expect(ticket.locator("[data-target='first_response']")).to_contain_text("breached")
+    await expect(page.locator("#ticket-table")).not_to_contain_text(account.ticket["subject"])  # opened this month
+    month_chart = {d["label"]: d for d in await chart_datasets(page, "usage-chart")}
+    assert month_chart["Minimum commitment"]["labels"] == ["The month", "Commitment"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "storefront-last-month.png"), full_page=True)
+    async with page.expect_download() as download_info:
+        await summary.get_by_role("button", name=re.compile("as CSV")).click()
+    download = await download_info.value
+    assert download.suggested_filename == f"{account.invoice['number']}.csv"
+    csv_text = await asyncio.to_thread(Path(await download.path()).read_text)
+    assert account.invoice["number"] in csv_text
+
+    month = await consumption_answer(page, page.locator("#month-select").select_option(this_month.isoformat()[:7]))
+    await expect(page.locator("#consumption-title")).to_have_text(f"This month · {shown_month(this_month)}")
+    assert page.url.endswith(f"#{this_month.isoformat()[:7]}")
+    projection = month["projection"]
+    sentence = page.locator("#projection-text")
+    await expect(sentence.locator("#projected-usage")).to_have_text(money(projection["projected_usage_total"]))
+    await expect(sentence.locator("#projected-fee")).to_have_text(money(projection["projected_commitment_fee"]))
+    await expect(page.locator("#projected-fee-cell")).to_have_text(money(projection["projected_commitment_fee"]))
+    names = {sku["sku"]: sku["name"] for sku in month["skus"]}
+    chart = {d["label"]: d for d in await chart_datasets(page, "usage-chart")}
+    for sku in projection["skus"]:
+        so_far, month_end, _ = chart[names[sku["sku"]]]["data"]
+        assert (so_far, month_end) == (float(sku["amount"]), float(sku["projected_amount"]))
+        cell = page.locator(f"#estimate-table [data-sku='{sku['sku']}']")
+        await expect(cell).to_contain_text(money(sku["projected_amount"]))
+        if sku["aggregation"] in ("max", "last"):  # a peak or last reading does not grow with the days
+            assert sku["projected_amount"] == sku["amount"]
+            await expect(cell).to_contain_text("stays")
+            reading = "the month's peak" if sku["aggregation"] == "max" else "the latest reading"
+            await expect(sentence).to_contain_text(f"{names[sku['sku']]} {money(sku['amount'])} (billed on {reading}")
+    await expect(page.locator("#ticket-table")).to_contain_text(account.ticket["subject"])
+    await page.screenshot(path=str(ARTIFACTS / "storefront-this-month.png"), full_page=True)
+
+
+async def test_a_reseller_without_a_contract_is_told_to_order_and_then_that_usage_is_on_its_way(
+    suite: Suite, account: Account, page: Page
+) -> None:
+    """No contract: each section says what to do, and no chart is drawn empty. Ordered: the month waits for usage."""
+    _, legal_name, key = await newcomer(suite)
+    this_month = month_start(datetime.now(UTC).date())
+    await page.goto(f"{suite.gateway.base_url}/storefront")
+    await sign_in(page, key)
+    await expect(page.locator("#account-name")).to_have_text(legal_name)
+    await expect(page.locator("#no-contract")).to_contain_text("order a tier below")
+    await expect(page.locator("#consumption-message")).to_contain_text("You have no contract yet")
+    await expect(page.locator("#history-message")).to_contain_text("No invoice yet")
+    for hidden in ("#month-nav", "#consumption-figures", "#history-figure", "#invoice-table"):
+        await expect(page.locator(hidden)).to_be_hidden()
+    await expect(page.locator("#ticket-table")).to_contain_text(f"No ticket opened in {shown_month(this_month)}")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "storefront-no-contract.png"), full_page=True)
+
+    await page.get_by_role("button", name="Order Tier 2").click()
+    await page.get_by_role("dialog").get_by_role("button", name="Place order").click()
+    await expect(page.get_by_role("status")).to_contain_text("Ordered: your Tier 2 contract")
+    empty = page.locator("#usage-empty")
+    await expect(empty).to_contain_text(f"No usage reported for {shown_month(this_month)} yet", timeout=WAIT_MS)
+    await expect(empty).to_contain_text("Acronis collectors")
+    await expect(page.locator("#usage-figures")).to_be_hidden()  # no gauge, no empty charts
+    await expect(page.locator("#estimate-table")).to_contain_text("Minimum Commitment Amount Fee")
+    await expect(page.locator("#history-message")).to_contain_text(f"for {shown_month(this_month)}, is issued on")
+    await page.screenshot(path=str(ARTIFACTS / "storefront-no-usage.png"), full_page=True)
+
+
 async def test_the_admin_page_shows_the_month_margins_and_the_sla_breach(
     suite: Suite, account: Account, page: Page
 ) -> None:
@@ -348,6 +452,36 @@ async def test_the_admin_page_shows_the_settings_in_force_on_the_month_s_first(
     await expect(page.get_by_role("alert")).to_be_hidden()  # left out quietly
     await page.locator("#support-settings").evaluate("(section) => section.scrollIntoView({ block: 'center' })")
     await page.screenshot(path=str(ARTIFACTS / "admin-settings-support-absent.png"))
+
+
+async def test_the_invoice_history_charts_the_months_totals_with_their_status_and_credit(
+    suite: Suite, account: Account, page: Page
+) -> None:
+    """Last month's invoice, paid and partly credited (after the admin tests: the margins count paid invoices
+    alike), in the history chart and the list; its month opens from the list."""
+    invoice_id = account.invoice["invoice_id"]
+    async with suite.admin() as admin:
+        paid = await admin.post(f"/api/v1/billing/invoices/{invoice_id}/pay")
+        assert paid.status_code == 200, paid.text
+        credit = {"lines": [{"description": "Goodwill for the late answer", "amount": "10.00"}], "reason": "SLA."}
+        credited = await admin.post(f"/api/v1/billing/invoices/{invoice_id}/credit-notes", json=credit)
+        assert credited.status_code == 201, credited.text
+    await page.goto(f"{suite.gateway.base_url}/storefront")
+    await sign_in(page, account.key)
+    await expect(page.locator("#history-caption")).to_contain_text(f"in {CURRENCY}")
+    history = {d["label"]: d for d in await chart_datasets(page, "history-chart")}
+    assert set(history) == {"Paid"}
+    assert history["Paid"]["labels"][-1] == f"{account.last_month:%b %Y}"  # the last closed month ends it
+    assert history["Paid"]["data"][-1] == float(account.invoice["total"])
+    assert history["Paid"]["painted"] > 500  # bars were drawn
+    row = page.locator("#invoice-table tbody tr", has_text=account.invoice["number"])
+    await expect(row.locator(".badge")).to_have_text("paid")
+    await expect(row).to_contain_text(f"credited {money(credited.json()['total'])}")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.locator("#invoices").screenshot(path=str(ARTIFACTS / "storefront-invoice-history.png"))
+    await row.get_by_role("link", name=shown_month(account.last_month)).click()
+    await expect(page.locator("#consumption-title")).to_have_text(shown_month(account.last_month))
+    await expect(page.locator("#month-invoice-summary .badge")).to_have_text("paid")
 
 
 async def test_without_chromium_the_browser_tests_skip_unless_ci_requires_the_browser(

@@ -10,6 +10,7 @@ const DATE_TIME = new Intl.DateTimeFormat(undefined, {
 });
 const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: "UTC" });
 const MONTH = new Intl.DateTimeFormat(undefined, { month: "long", year: "numeric", timeZone: "UTC" });
+const SHORT_MONTH = new Intl.DateTimeFormat(undefined, { month: "short", year: "numeric", timeZone: "UTC" });
 
 export function formatDateTime(iso) {
   return iso ? DATE_TIME.format(new Date(iso)) : "–";
@@ -24,6 +25,11 @@ export function formatMonth(isoDate) {
   return MONTH.format(new Date(`${isoDate.slice(0, 10)}T00:00:00Z`));
 }
 
+// "2026-11" as "Nov 2026" (chart labels).
+export function formatShortMonth(month) {
+  return SHORT_MONTH.format(new Date(`${month}-01T00:00:00Z`));
+}
+
 // "2026-11" of a Date, in UTC (billing months are UTC months).
 export function monthOf(date) {
   return date.toISOString().slice(0, 7);
@@ -33,6 +39,13 @@ export function addMonths(month, count) {
   const [year, number] = month.split("-").map(Number);
   const moved = new Date(Date.UTC(year, number - 1 + count, 1));
   return monthOf(moved);
+}
+
+// Every month from `first` to `last` ("2026-01", ...), both included; empty when `first` is after `last`.
+export function monthsFrom(first, last) {
+  const months = [];
+  for (let month = first; month <= last; month = addMonths(month, 1)) months.push(month);
+  return months;
 }
 
 // A duration in seconds as "3 h 20 min" / "2 d 4 h".

@@ -42,6 +42,21 @@ export function multiply(a, b, scale) {
   return toText(rescale(product, scale), scale);
 }
 
+// amount x part / whole rounded half up to `scale` digits (a customer's share of a line); null when whole is zero.
+export function share(amount, part, whole, scale) {
+  const a = parseDecimal(amount);
+  const p = parseDecimal(part);
+  const w = parseDecimal(whole);
+  if (w.units === 0n) return null;
+  // amount x part / whole = (a.units x p.units x 10^w.scale) / (w.units x 10^(a.scale + p.scale)); scaled to `scale`.
+  let top = a.units * p.units * 10n ** BigInt(w.scale + scale);
+  let bottom = w.units * 10n ** BigInt(a.scale + p.scale);
+  if (bottom < 0n) [top, bottom] = [-top, -bottom];
+  const magnitude = top < 0n ? -top : top;
+  const rounded = (2n * magnitude + bottom) / (2n * bottom); // ROUND_HALF_UP
+  return toText(top < 0n ? -rounded : rounded, scale);
+}
+
 export function add(a, b) {
   const left = parseDecimal(a);
   const right = parseDecimal(b);

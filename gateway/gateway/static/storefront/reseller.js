@@ -1,19 +1,36 @@
-// The reseller's storefront: tiers, its subscription, this month, invoices and tickets, all through the gateway.
+// The reseller's storefront: tiers, its subscription, a month (usage, invoice, tickets) picked from its contract's
+// months, the invoices with their 12-month history, all through the gateway.
 
 import { Gateway, KeyStore, hideMessage, showNotice, showProblem, wireSignIn } from "./api.js";
-import { loadConsumption, renderConsumption, showConsumptionError } from "./consumption.js";
-import { formatDate, formatDateTime, formatMonth } from "./dates.js";
-import { badge, definitionList, el, fillTable } from "./dom.js";
+import { loadMonthRows, pickRow, renderMonth, showMonthError } from "./consumption.js";
+import { addMonths, formatDate, formatDateTime, formatMonth, monthOf } from "./dates.js";
+import { badge, definitionList, el } from "./dom.js";
+import { Downloads, fxNote, invoiceSummary, loadInvoices, periodMonth, renderInvoiceHistory, renderInvoiceTable } from "./invoices.js";
+import { MonthPicker, monthFromHash } from "./month.js";
 import { formatMoney } from "./money.js";
+import { loadTickets, renderTickets } from "./tickets.js";
 import { ChangeDialog, commitmentIn, loadCatalog, renderTiers } from "./tiers.js";
 
 const $ = (id) => document.getElementById(id);
 const keys = new KeyStore("bss.storefront.reseller-key");
 const gateway = new Gateway(keys);
 const LIVE_STATES = new Set(["active", "trial", "suspended"]);
-const TARGET_NAMES = { first_response: "First response", temporary_solution: "Temporary solution", permanent_resolution: "Resolution" };
-const state = { caller: null, reseller: null, subscription: null, catalog: null };
+const state = { caller: null, reseller: null, subscription: null, subscriptions: [], catalog: null, invoices: [], tickets: [], month: null, loads: 0 };
 const dialog = new ChangeDialog(gateway, afterChange);
+const downloads = new Downloads(gateway, $("alert"));
+const picker = new MonthPicker({
+  container: $("month-nav"),
+  select: $("month-select"),
+  previous: $("month-previous"),
+  next: $("month-next"),
+  panel: $("consumption"),
+  onShow: showMonth,
+});
+
+// Billing months are UTC months.
+function currentMonth() {
+  return monthOf(new Date());
+}
 
 function account() {
   if (!state.reseller) return null;
@@ -44,12 +61,16 @@ async function enter(caller) {
   $("reseller-view").hidden = false;
   $("subscription").after($("tiers")); // signed in, the tiers are the choices next to the subscription
   await loadSubscription();
-  await Promise.all([refreshConsumption(), loadInvoices(), loadTickets()]);
+  await Promise.all([refreshInvoices(), refreshTickets()]);
+  setMonthRange();
+  drawHistory();
+  await picker.show(picker.requested(), { scroll: Boolean(monthFromHash(window.location.hash)) });
 }
 
 function signOut(message) {
   keys.clear();
-  Object.assign(state, { caller: null, reseller: null, subscription: null });
+  state.loads += 1; // a month still loading is not drawn any more
+  Object.assign(state, { caller: null, reseller: null, subscription: null, subscriptions: [], invoices: [], tickets: [], month: null });
   $("account").hidden = true;
   $("reseller-view").hidden = true;
   $("sign-in").hidden = false;
@@ -63,11 +84,11 @@ function signOut(message) {
 async function loadSubscription() {
   const body = $("subscription-body");
   try {
-    const subscriptions = await gateway.all("/api/v1/subscriptions/subscriptions");
-    state.subscription = subscriptions.find((s) => LIVE_STATES.has(s.status)) || null;
+    state.subscriptions = await gateway.all("/api/v1/subscriptions/subscriptions");
+    state.subscription = state.subscriptions.find((s) => LIVE_STATES.has(s.status)) || null;
     renderSubscription(body, state.subscription);
   } catch (error) {
-    state.subscription = null;
+    Object.assign(state, { subscription: null, subscriptions: [] });
     showProblem(body, error, "Your subscription could not be loaded");
   }
   drawTiers();
@@ -75,7 +96,10 @@ async function loadSubscription() {
 
 function renderSubscription(body, subscription) {
   if (!subscription) {
-    body.replaceChildren(el("p", { className: "hint" }, "You have no contract yet: choose a tier above to order one."));
+    const text = state.subscriptions.length
+      ? "You have no running contract: order a tier below to start a new one. Your earlier months stay below."
+      : "You have no contract yet: order a tier below. Your usage, invoices and tickets show on this page from its first month.";
+    body.replaceChildren(el("p", { className: "empty-state", id: "no-contract" }, text));
     return;
   }
   const product = state.catalog?.products.find((p) => p.id === subscription.current_product_id);
@@ -86,7 +110,7 @@ function renderSubscription(body, subscription) {
     ["Tier", el("strong", { id: "current-tier" }, subscription.current_tier || "–")],
     ["Product", subscription.current_product_name || "–"],
     ["Status", badge(subscription.status, subscription.status === "active" ? "ok" : "warn")],
-    ["Minimum commitment", commitment ? `${formatMoney(commitment.amount, commitment.currency)} a month` : "–"],
+    ["Minimum commitment", commitmentText(commitment, subscription.billing_currency)],
     ["Billing currency", subscription.billing_currency],
     ["Started", formatDateTime(subscription.started_at)],
   ];
@@ -99,97 +123,101 @@ function renderSubscription(body, subscription) {
   body.replaceChildren(definitionList(facts));
 }
 
-async function refreshConsumption() {
+// The months of the contracts (from the first one's start, or the first invoice's month) to the current one.
+function setMonthRange() {
+  const starts = state.subscriptions.filter((s) => s.started_at).map((s) => monthOf(new Date(s.started_at)));
+  const first = [...starts, ...state.invoices.map(periodMonth)].sort()[0] || null;
+  picker.setRange(first, currentMonth());
+}
+
+// Draw a month: its usage and invoice (billing's consumption view) and its tickets. Returns its row, or null.
+async function showMonth(month, refused) {
+  const load = ++state.loads;
+  state.month = month;
+  if (refused) showNotice($("notice"), `${formatMonth(`${refused}-01`)} is not one of your contract's months: here is ${formatMonth(`${month}-01`)}.`);
+  renderTickets(state.tickets, month);
+  renderInvoiceTable(state.invoices, downloads, month);
+  const view = { month, currentMonth: currentMonth(), row: null, rows: [], invoiceBlock: null, noRowText: noRowText(month) };
+  if (!state.subscriptions.length) {
+    renderMonth(view);
+    return null;
+  }
   try {
-    const row = await loadConsumption(gateway, state.reseller.id, state.subscription?.id);
-    renderConsumption(row);
+    const rows = await loadMonthRows(gateway, state.reseller.id, month, view.currentMonth);
+    const row = pickRow(rows, state.subscription?.id);
+    const invoice = row?.invoice ? await invoiceOf(row) : null;
+    if (load !== state.loads) return null; // another month was asked for meanwhile
+    const invoiceBlock = invoice ? invoiceSummary(invoice, downloads) : null;
+    renderMonth({ ...view, row, rows, invoiceBlock, priceNote: invoice ? fxNote(invoice) : null });
     return row;
   } catch (error) {
-    showConsumptionError(error);
+    if (load === state.loads) showMonthError(error, month);
     return null;
   }
 }
 
-async function loadInvoices() {
-  const table = $("invoice-table");
+// The month's invoice with its total and credits: from the list, else read on its own.
+async function invoiceOf(row) {
+  const listed = state.invoices.find((invoice) => invoice.invoice_id === row.invoice.invoice_id);
+  if (listed) return listed;
   try {
-    const invoices = await gateway.all("/api/v1/billing/invoices", { limit: 50, maxPages: 2 });
-    fillTable(table, {
-      caption: "Your invoices",
-      columns: [{ label: "Month" }, { label: "Number" }, { label: "Status" }, { label: "Total", numeric: true }, { label: "Download" }],
-      rows: invoices.map((invoice) => [
-        formatMonth(invoice.period),
-        invoice.number || "draft",
-        badge(invoice.status, invoice.status === "paid" ? "ok" : invoice.status === "void" ? "muted" : "info"),
-        formatMoney(invoice.total, invoice.currency),
-        el("span", { className: "downloads" }, downloadButton(invoice, "pdf"), downloadButton(invoice, "csv")),
-      ]),
-      empty: "No invoice yet: the first one is issued on the 1st after your first month.",
-    });
+    return await gateway.json(`/api/v1/billing/invoices/${encodeURIComponent(row.invoice.invoice_id)}`);
   } catch (error) {
-    table.replaceChildren();
+    const { invoice_id: id, invoice_number: number, status } = row.invoice;
+    return { invoice_id: id, number, status, total: row.estimated_invoice.total, currency: row.currency, credited: "0", period: `${state.month}-01` };
+  }
+}
+
+function noRowText(month) {
+  const name = formatMonth(`${month}-01`);
+  if (!state.subscriptions.length) {
+    return "You have no contract yet: order one of the tiers above. Your usage and your invoice show here from its first month.";
+  }
+  if (month !== currentMonth()) return `No paid contract was billed in ${name}: nothing was invoiced for it.`;
+  if (state.subscription?.status === "trial") {
+    return `Your trial runs in ${name}: trial usage is never invoiced, so there is no estimate. Usage and the invoice show here from the first paid month.`;
+  }
+  return `No paid contract is billed in ${name} yet. A contract ordered a moment ago shows here within seconds.`;
+}
+
+async function refreshInvoices() {
+  try {
+    state.invoices = await loadInvoices(gateway);
+  } catch (error) {
+    state.invoices = [];
     showProblem($("alert"), error, "Your invoices could not be loaded");
   }
 }
 
-function downloadButton(invoice, format) {
-  const name = `${invoice.number || invoice.invoice_id}.${format}`;
-  return el(
-    "button",
-    {
-      type: "button",
-      className: "button-small",
-      "aria-label": `Download invoice ${invoice.number || ""} for ${formatMonth(invoice.period)} as ${format.toUpperCase()}`,
-      onClick: () => download(`/api/v1/billing/invoices/${encodeURIComponent(invoice.invoice_id)}.${format}`, name, format),
-    },
-    format.toUpperCase(),
-  );
+function drawHistory() {
+  renderInvoiceHistory(state.invoices, { currentMonth: currentMonth(), firstMonth: picker.first, noInvoiceText: noInvoiceText(), onPick: (month) => picker.go(month) });
 }
 
-async function download(path, filename, format) {
-  try {
-    const blob = await gateway.blob(path, format === "pdf" ? "application/pdf" : "text/csv");
-    const url = URL.createObjectURL(blob);
-    const link = el("a", { href: url, download: filename, hidden: true });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  } catch (error) {
-    showProblem($("alert"), error, `${filename} could not be downloaded`);
+function noInvoiceText() {
+  if (state.invoices.length) return "No invoice in the last 12 months: the table below lists the earlier ones.";
+  if (!state.subscriptions.length) return "No invoice yet: invoices are issued on the 1st for the month before, once you have a contract.";
+  const start = state.subscription?.started_at ? monthOf(new Date(state.subscription.started_at)) : null;
+  const firstDate = start ? addMonths(start, 1) : null;
+  if (!firstDate || firstDate <= currentMonth() || state.subscription.status === "trial") {
+    return "No invoice yet: invoices are issued on the 1st for the month before, once a paid month has ended.";
   }
+  return `No invoice yet: your first invoice, for ${formatMonth(`${start}-01`)}, is issued on ${formatDate(`${firstDate}-01`)}.`;
 }
 
-async function loadTickets() {
-  const table = $("ticket-table");
+async function refreshTickets() {
   try {
-    const tickets = await gateway.all("/api/v1/support/tickets", { limit: 100, maxPages: 2 });
-    fillTable(table, {
-      caption: "Your support tickets with their SLA due times",
-      columns: [{ label: "Ticket" }, { label: "Severity" }, { label: "State" }, { label: "SLA targets" }],
-      rows: tickets.map((ticket) => [
-        el("span", {}, ticket.subject, el("span", { className: "cell-note" }, `opened ${formatDateTime(ticket.opened_at)}`)),
-        el("abbr", { title: ticket.severity_meaning }, ticket.severity),
-        ticket.state.replaceAll("_", " "),
-        el("ul", { className: "targets" }, ticket.targets.map(targetItem)),
-      ]),
-      empty: "No tickets.",
-    });
+    state.tickets = await loadTickets(gateway);
   } catch (error) {
-    table.replaceChildren();
+    state.tickets = [];
     showProblem($("alert"), error, "Your tickets could not be loaded");
   }
 }
 
-function targetItem(target) {
-  const kind = { met: "ok", breached: "bad", paused: "warn", running: "info" }[target.state] || "muted";
-  return el(
-    "li",
-    { "data-target": target.target },
-    el("span", { className: "target-name" }, TARGET_NAMES[target.target] || target.target),
-    target.due_at ? el("time", { datetime: target.due_at }, `due ${formatDateTime(target.due_at)}`) : el("span", {}, "no due time"),
-    badge(target.state.replaceAll("_", " "), kind),
-  );
+function commitmentText(commitment, currency) {
+  if (!commitment) return "–";
+  const amount = `${formatMoney(commitment.amount, commitment.currency)} a month`;
+  // No commitment in the billing currency: the invoice converts it at the exchange rate of its date.
+  return commitment.currency === currency ? amount : el("span", {}, amount, el("span", { className: "cell-note" }, `invoiced in ${currency} at the rate of the invoice date`));
 }
 
 async function afterChange(kind, product, result) {
@@ -200,13 +228,19 @@ async function afterChange(kind, product, result) {
     showNotice($("notice"), `Done: your subscription ${kind === "upgrade" ? "is upgraded" : "moves"} to ${result.to_tier} from ${when}.`);
   }
   await loadSubscription();
-  if (kind !== "downgrade") await followBilling(product.tier); // a downgrade applies from the next month
+  setMonthRange();
+  drawHistory();
+  if (kind === "downgrade") return; // it applies from the next month
+  await picker.go(currentMonth()); // the change is this month's
+  await followBilling(product.tier);
 }
 
-// Billing learns the change from an event a moment later: refresh this month until it shows the new tier.
+// Billing learns the change from an event a moment later: refresh this month until it shows the new tier (or the
+// reseller opens another month).
 async function followBilling(tier) {
-  for (let attempt = 0; attempt < 20 && state.reseller; attempt += 1) {
-    const row = await refreshConsumption();
+  const month = currentMonth();
+  for (let attempt = 0; attempt < 20 && state.reseller && state.month === month; attempt += 1) {
+    const row = await showMonth(month);
     if (row && !row.problem && row.tier === tier) return;
     await new Promise((resolve) => setTimeout(resolve, 1500));
   }
