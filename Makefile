@@ -11,11 +11,12 @@ PYTEST_ARGS ?=
 ST ?=
 B ?=
 
-.PHONY: install run demo test lint apicheck migrate seed bench schemas clean help
+.PHONY: install run demo import-book test lint apicheck migrate seed bench schemas clean help
 
 help:
 	@echo "make run      start broker, services and gateway on the embedded default (SQLite + embedded Kafka)"
 	@echo "make demo     a month in the life, through the gateway (starts the suite if none answers)"
+	@echo "make import-book  import a book from CSV files through the gateway (DIR=...; default: fresh samples)"
 	@echo "make test     run the whole test suite (DATABASE_URL=postgresql+asyncpg://... for PostgreSQL)"
 	@echo "make lint     ruff, mypy and the import-linter contracts"
 	@echo "make apicheck schemathesis against a throwaway suite: no 5xx, every answer as documented (ST=\"--seed 1\")"
@@ -38,13 +39,23 @@ run: install
 demo: install
 	$(BIN)/python -m deploy.demo
 
+# DIR=<dir> imports that book; without DIR, a sample book generated relative to today into var/import-samples,
+# under a source named after this month (so a second run this month changes nothing). IMPORT_ARGS="--dry-run" etc.
+import-book: install
+	@if [ -n "$(DIR)" ]; then \
+		$(BIN)/python -m deploy.import_book "$(DIR)" $(IMPORT_ARGS); \
+	else \
+		$(BIN)/python -m deploy.import_book.samples var/import-samples && \
+		$(BIN)/python -m deploy.import_book var/import-samples --source "samples-$$(date -u +%Y-%m)" $(IMPORT_ARGS); \
+	fi
+
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bench deploy/local deploy/demo libs/bss/bss services/catalog/catalog services/subscriptions/subscriptions services/billing/billing services/support-sla/support_sla gateway/gateway
+	$(BIN)/mypy bench deploy/local deploy/demo deploy/import_book libs/bss/bss services/catalog/catalog services/subscriptions/subscriptions services/billing/billing services/support-sla/support_sla gateway/gateway
 	$(BIN)/lint-imports
 
 apicheck: install
