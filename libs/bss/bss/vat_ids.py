@@ -8,6 +8,7 @@ suite does not ask.
 from __future__ import annotations
 
 from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import ValidationError
 
 EU_MEMBER_STATES = frozenset(code.upper() for code in eu_vat.MEMBER_STATES if code != "xi")
 """The EU member states by ISO 3166 code (stdnum's `el` for Greece is `GR` in ISO 3166)."""
@@ -18,7 +19,10 @@ def valid_eu_vat_id(vat_id: str | None, country: str) -> bool:
     """Whether `vat_id` is a well-formed VAT id (check digits included) of the member state `country`."""
     if not vat_id:
         return False
-    compact = eu_vat.compact(vat_id)
+    try:
+        compact = eu_vat.compact(vat_id)
+    except ValidationError:  # not even the form of an EU VAT id (a Swiss CHE-... number, letters only, ...)
+        return False
     prefix = _VAT_PREFIX.get(country.upper(), country.upper())
     return compact.startswith(prefix) and eu_vat.is_valid(compact)
 

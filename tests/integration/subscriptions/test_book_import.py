@@ -92,6 +92,7 @@ async def test_book_import_dry_run_then_import_then_reimport_changes_nothing(
     dry = await imported(service, book, dry_run=True)
     assert (dry["dry_run"], dry["source"], dry["created"]) == (True, source, 4)
     assert [line["status"] for line in dry["lines"]] == ["created"] * 4
+    assert [line["id"] for line in dry["lines"]] == [None] * 4  # nothing was created: no id to name
     assert await row_counts(service) == before, "a dry run writes nothing"
 
     real = await imported(service, book)
@@ -148,7 +149,9 @@ async def test_book_import_reimport_changes_the_profile_and_names_what_it_cannot
         f"/v1/resellers/{reseller_id}/billing-profile", params={"as_of": "2025-01-01"}, headers=ADMIN_HEADERS
     )
     assert (old.json()["profile"]["payment_terms_days"], new.json()["profile"]["payment_terms_days"]) == (14, 30)
-    moved = await imported(service, {"source": source, "resellers": [reseller_line("C-1", country="FR")]})
+    moved = await imported(
+        service, {"source": source, "resellers": [reseller_line("C-1", country="FR", tax_id="FR40303265045")]}
+    )
     assert [(line["status"], line["fields"]) for line in moved["lines"]] == [("conflict", ["country"])]
 
 
@@ -169,6 +172,7 @@ async def test_book_import_refuses_a_line_with_its_reason_and_goes_on(service: S
             subscription_line("S-unknown-code", "C-1", "ACC-NO-SUCH-CODE"),
             subscription_line("S-1", "C-1", catalog["t1000"]),
             subscription_line("S-second-live", "C-1", catalog["t1000"]),  # one live contract per reseller
+            subscription_line("S-before-registration", "C-1", catalog["t10000"], started_at="2020-12-31T00:00:00Z"),
         ],
     }
     before = await row_counts(service)
@@ -184,12 +188,14 @@ async def test_book_import_refuses_a_line_with_its_reason_and_goes_on(service: S
             "S-unknown-code": "refused",
             "S-1": "created",
             "S-second-live": "refused",
+            "S-before-registration": "refused",
         }, (dry_run, [(x["source_id"], x["problem"]) for x in answer["lines"] if x["status"] == "refused"])
         assert "registered_at" in str(verdicts["C-future"]["problem"])
         assert "C-missing" in verdicts["S-no-reseller"]["problem"]["detail"]
         assert "not ended" in str(verdicts["S-open-month"]["problem"])
         assert "ACC-NO-SUCH-CODE" in verdicts["S-unknown-code"]["problem"]["detail"]
         assert verdicts["S-second-live"]["problem"]["status"] in (409, 422)
+        assert "registered" in verdicts["S-before-registration"]["problem"]["detail"]
         if dry_run:
             assert await row_counts(service) == before
     after = await row_counts(service)

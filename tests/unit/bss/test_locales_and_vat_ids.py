@@ -32,6 +32,8 @@ def test_locale_refuses_what_has_no_known_formats(tag: str) -> None:
         ("FR40303265045", "DE", False),  # another member state's id
         ("EL094259216", "GR", True),  # Greece's VAT prefix is EL
         (None, "DE", False),
+        ("CHE-116.281.710 MWST", "FR", False),  # a Swiss number given for a French company: no EU id, no crash
+        ("not a number", "DE", False),
     ],
 )
 def test_vat_id_is_well_formed_for_its_member_state(vat_id: str | None, country: str, valid: bool) -> None:

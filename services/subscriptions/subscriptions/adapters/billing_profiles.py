@@ -9,19 +9,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import ConfigDict, field_validator, model_validator
+from pydantic import ConfigDict, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bss.effective_settings import SettingKind, SettingsStore, SettingVersion, canonical_uuid
 from bss.events.contracts.subscriptions import BillingProfile, PostalAddress
 from bss.money import PRICE_LIST_CURRENCIES
-from bss.vat_ids import vat_id_problem
 from subscriptions.models import Reseller, setting_versions
 
 
 class BillingProfileValue(BillingProfile):
-    """A profile as the admin API takes it: no unknown fields, a VAT id of the billing address's country (EU),
-    a price list the vendor publishes."""
+    """A profile as the admin API takes it: no unknown fields, a price list the vendor publishes. The VAT id is
+    checked against the reseller's country by the change's guard (`usecases/settings.py`)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -31,12 +30,6 @@ class BillingProfileValue(BillingProfile):
         if value is not None and value not in PRICE_LIST_CURRENCIES:
             raise ValueError(f"not a vendor price list; one of {', '.join(PRICE_LIST_CURRENCIES)}, or null")
         return value
-
-    @model_validator(mode="after")
-    def _vat_id_of_its_country(self) -> BillingProfileValue:
-        if problem := vat_id_problem(self.vat_id, self.billing_address.country):
-            raise ValueError(f"vat_id is {problem}")
-        return self
 
 
 def _reseller_scope(raw: str) -> str:

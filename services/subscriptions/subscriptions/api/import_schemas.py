@@ -35,7 +35,10 @@ class ImportedSubscriptionIn(BaseModel):
     )
     reseller_id: Uuid | None = Field(default=None, description="Or the reseller's id in this suite.")
     product: SingleLine = Field(
-        min_length=1, max_length=200, description="A contract tier product id, or its code (e.g. ACC-CSP-TIER-3)."
+        min_length=1,
+        max_length=200,
+        description="A contract tier product id, or the code of its version in force on the start day "
+        "(e.g. csp-commit-1000; GET /v1/catalog/products lists them).",
     )
     started_at: UtcDatetime = Field(description="When the paid subscription started (RFC 3339, past).")
     billed_through: date | None = Field(
@@ -81,7 +84,7 @@ _EXAMPLE: dict[str, Any] = {
         {
             "source_id": "S-5001",
             "reseller_source_id": "C-1001",
-            "product": "0190c3a0-0003-7000-8000-000000000003",
+            "product": "csp-commit-1000",
             "started_at": "2021-03-15T00:00:00Z",
             "billed_through": "2026-11-01",
         }
@@ -114,7 +117,9 @@ class LineRead(BaseModel):
     index: int = Field(description="The line's position in its list (resellers or subscriptions), from 0.")
     source_id: str
     status: LineStatus
-    id: str | None = Field(description="The reseller or subscription here (null: refused).")
+    id: str | None = Field(
+        description="The reseller or subscription here (null: refused, or created by a dry run, which wrote nothing)."
+    )
     fields: list[str] = Field(description="What a changed line changed, or what a conflicting line cannot change.")
     problem: dict[str, Any] | None = Field(description="Why the line was refused (problem+json).")
 

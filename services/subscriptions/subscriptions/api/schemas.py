@@ -74,7 +74,7 @@ class ResellerFields(BaseModel):
     billing_currency: Currency
     contract_signed_on: date
     tax_id: Name | None = Field(
-        default=None, description="VAT or tax number; in the EU, a valid VAT id of the billing address's country."
+        default=None, description="VAT or tax number; in the EU, a valid VAT id of the reseller's country."
     )
     price_list_currency: Currency | None = Field(
         default=None,
@@ -94,7 +94,7 @@ class ResellerFields(BaseModel):
 
     @model_validator(mode="after")
     def _vat_id_of_its_country(self) -> Self:
-        if problem := vat_id_problem(self.tax_id, self.billing_address.country):
+        if problem := vat_id_problem(self.tax_id, self.country):
             raise ValueError(f"tax_id is {problem}")
         return self
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -33,7 +33,7 @@ from subscriptions.domain.book_import import (
     reseller_reimport,
     subscription_reimport,
 )
-from subscriptions.models import CatalogProductVersion, ImportedRecord
+from subscriptions.models import CatalogProductVersion, ImportedRecord, Reseller
 from subscriptions.runtime import SubscriptionsUseCase
 from subscriptions.usecases.orders import PlaceOrder, place_order
 from subscriptions.usecases.resellers import RegisterReseller, register_reseller
@@ -103,6 +103,8 @@ async def import_book(
         for index, subscription in enumerate(subscriptions):
             line = _subscription(source, subscription)
             result.lines.append(await unit("subscription", index, subscription.source_id, line))
+    if dry_run:  # what a dry run would have created was rolled back: it has no id to name
+        result.lines[:] = [replace(line, entity_id=None) if line.status == "created" else line for line in result.lines]
     return result
 
 
@@ -204,8 +206,13 @@ def _subscription(source: str, line: SubscriptionLine) -> Apply:
         _not_in_the_future(ctx, "started_at", line.started_at)
         if problem := billed_through_problem(line.started_at, line.billed_through, ctx.today):
             raise ValidationProblem(f"billed_through: {problem}", errors=[field_error("billed_through", problem)])
+        reseller_id = await _reseller_id(session, source, line)
+        reseller = await session.get(Reseller, reseller_id)
+        if reseller is not None and line.started_at < reseller.registered_at:
+            message = f"starts before its reseller was registered ({reseller.registered_at.isoformat()})"
+            raise ValidationProblem(f"started_at {message}", errors=[field_error("started_at", message)])
         order = PlaceOrder(
-            reseller_id=await _reseller_id(session, source, line),
+            reseller_id=reseller_id,
             product_id=await _product_id(session, line.product, line.started_at.date()),
             kind="paid",
             start_at=line.started_at,

@@ -17,6 +17,7 @@ from bss.effective_settings import SettingKind, SettingsStore, SettingVersion
 from bss.events.contracts.subscriptions import ResellerBillingProfileChangedV1
 from bss.problems import Conflict, NotFound, ValidationProblem, field_error
 from bss.usecase import UseCase
+from bss.vat_ids import vat_id_problem
 from subscriptions.adapters.billing_profiles import (
     BILLING_PROFILES,
     BillingProfileValue,
@@ -70,11 +71,15 @@ def first_invoice_date(effective_from: date) -> date:
 async def _refuse_unbillable_profile(
     session: AsyncSession, reseller_id: str, value: BillingProfileValue, effective_from: date
 ) -> None:
-    """A profile is for a registered reseller, from its registration day on, in a currency an invoice can be
-    priced in (a vendor price list, or one linked to one by FX rates) on the first invoice it applies to."""
+    """A profile is for a registered reseller, from its registration day on, with a VAT id of the reseller's
+    country (EU: the reverse charge reads it so), in a currency an invoice can be priced in (a vendor price list, or
+    one linked to one by FX rates) on the first invoice it applies to."""
     reseller = await session.get(Reseller, reseller_id)
     if reseller is None:
         raise ResellerNotFound()
+    if problem := vat_id_problem(value.vat_id, reseller.country):
+        message = f"{problem}: the reseller is established in {reseller.country}"
+        raise ValidationProblem(f"Billing profile: vat_id is {message}.", errors=[field_error("value.vat_id", message)])
     registered_on = reseller.registered_at.date()
     if effective_from < registered_on:
         message = f"the reseller was registered on {registered_on.isoformat()}; a profile applies from then on"
