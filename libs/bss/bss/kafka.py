@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Iterable
-
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaError
 
-from bss.events.topics import TOPICS, TopicSpec, dead_letter_topic
+from bss.events.topics import DECLARED_TOPICS, TopicSpec
+from bss.kafka_topics import TopicsNotAsDeclared, ensure_topics, prepare_topics, verify_topics
 
 
 def new_producer(bootstrap_servers: str, *, idempotent: bool, client_id: str) -> AIOKafkaProducer:
@@ -53,36 +49,17 @@ def new_consumer(
 
 
 def all_topic_specs() -> list[TopicSpec]:
-    """The suite's topics and their dead-letter topics."""
-    specs = list(TOPICS)
-    specs += [TopicSpec(dead_letter_topic(spec.name), 1) for spec in TOPICS]
-    return specs
-
-
-async def ensure_topics(
-    bootstrap_servers: str, specs: Iterable[TopicSpec] | None = None, *, timeout_s: float = 15.0
-) -> None:
-    """Create the topics that do not exist yet; existing ones are left as they are."""
-    wanted = list(specs) if specs is not None else all_topic_specs()
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout_s * 1000))
-    async with asyncio.timeout(timeout_s):
-        await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [spec for spec in wanted if spec.name not in existing]
-        if missing:
-            with contextlib.suppress(TopicAlreadyExistsError):  # another process was first: fine
-                await admin.create_topics(
-                    [NewTopic(spec.name, num_partitions=spec.partitions, replication_factor=1) for spec in missing]
-                )
-    finally:
-        await admin.close()
+    """The suite's topics and their dead-letter topics, as declared."""
+    return list(DECLARED_TOPICS)
 
 
 __all__ = [
     "KafkaError",
+    "TopicsNotAsDeclared",
     "all_topic_specs",
     "ensure_topics",
     "new_consumer",
     "new_producer",
+    "prepare_topics",
+    "verify_topics",
 ]

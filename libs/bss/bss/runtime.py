@@ -36,6 +36,8 @@ class Runtime(Generic[S]):
     relay: OutboxRelay | None = None
     consumers: list[EventConsumer] = field(default_factory=list)
     broker_connected: bool = False
+    broker_problem: str | None = None
+    """Why the service refuses the broker (production topics not as declared); readiness reports it."""
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     """The service's background tasks while they run (see `bss.background`)."""
     wakeups: dict[str, asyncio.Event] = field(default_factory=dict)

@@ -4,6 +4,11 @@ The lifespan opens the database (and migrates it in the embedded default), then 
 the background: a broker that is down delays publishing and consuming, never the start or the API.
 Once connected it runs the outbox relay and the service's consumers, and stops them in order. The service's
 background tasks (`bss.background`) start once the database is ready and stop first at shutdown.
+
+Topics: the embedded default creates the missing ones; production checks them against their declaration and
+stops the service (exit 2 under `bss.serve`) when one is missing or weaker than declared (ADR 0016).
+`/readyz` answers 503 while the database's schema is behind the code's migrations, so a roll-out waits for its
+migration Job.
 """
 
 from __future__ import annotations
@@ -28,13 +33,13 @@ from bss.api.query_parameters import refuse_unknown_query_parameters
 from bss.background import BackgroundTask, start_background, stop_background
 from bss.clock import Clock, SystemClock
 from bss.db import check_reachable, create_engine, is_sqlite, ping, session_factory
-from bss.kafka import KafkaError, ensure_topics, new_producer
+from bss.kafka import KafkaError, TopicsNotAsDeclared, new_producer, prepare_topics
 from bss.messaging.consumer import ConsumerConfig, ConsumerSpec, EventConsumer
 from bss.messaging.inbox import Inbox
 from bss.messaging.outbox import Outbox
 from bss.messaging.relay import OutboxRelay, RelayConfig
 from bss.messaging.tables import MessagingTables
-from bss.migrations import upgrade_to_head
+from bss.migrations import database_schema, upgrade_to_head
 from bss.observability import RequestContextMiddleware, configure_logging
 from bss.problems import install_problem_handlers
 from bss.runtime import Runtime as Runtime
@@ -93,7 +98,10 @@ def create_service_app(definition: ServiceDefinition[S], *, clock: Clock | None 
             app.state.runtime = runtime
             if definition.on_start is not None:
                 await definition.on_start(runtime)
-            connector = asyncio.create_task(_run_messaging(definition, runtime), name=f"{definition.name}-messaging")
+            connector = asyncio.create_task(
+                _run_messaging(definition, runtime, lambda problem: _stop_service(app, problem)),
+                name=f"{definition.name}-messaging",
+            )
             try:
                 runtime.tasks = start_background(definition.background(runtime))
                 log.info("service started", **settings.summary())
@@ -114,16 +122,29 @@ def create_service_app(definition: ServiceDefinition[S], *, clock: Clock | None 
     )
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, service=definition.name)
-    app.include_router(_health_router(definition.name))
+    app.include_router(_health_router(definition.name, definition.migrations_dir))
     for router in definition.routers:
         app.include_router(router)
     document_problems(app)
     return app
 
 
-async def _run_messaging(definition: ServiceDefinition[S], runtime: Runtime[S]) -> None:
+def _stop_service(app: FastAPI, problem: str) -> None:
+    """Record why the service must not run and ask the server to stop (`bss.serve` then exits with code 2).
+
+    Without a server that offers `request_exit` (an app under test), the service keeps answering, not ready."""
+    app.state.fatal_error = problem
+    request_exit = getattr(app.state, "request_exit", None)
+    if request_exit is not None:
+        request_exit()
+
+
+async def _run_messaging(
+    definition: ServiceDefinition[S], runtime: Runtime[S], stop_service: Callable[[str], None]
+) -> None:
     """Connect to the broker (retrying while it is down), then run the relay and the consumers."""
     settings = runtime.settings
+    create_topics = settings.environment == "embedded"
     backoff = 0.2
     while True:
         producer = new_producer(
@@ -132,9 +153,15 @@ async def _run_messaging(definition: ServiceDefinition[S], runtime: Runtime[S]) 
             client_id=f"{definition.name}{settings.kafka_client_id_suffix}",
         )
         try:
-            await ensure_topics(settings.kafka_bootstrap_servers)
+            await prepare_topics(settings.kafka_bootstrap_servers, create=create_topics)
             await producer.start()
             break
+        except TopicsNotAsDeclared as exc:
+            await producer.stop()
+            runtime.broker_problem = str(exc)
+            log.error("refusing to run on topics that are not as declared; stopping", error=str(exc))
+            stop_service(f"{definition.name}: {exc}")
+            return
         except (KafkaError, OSError, TimeoutError) as exc:
             await producer.stop()
             log.warning("broker not reachable yet; retrying", error=str(exc) or type(exc).__name__, backoff_s=backoff)
@@ -150,6 +177,7 @@ async def _run_messaging(definition: ServiceDefinition[S], runtime: Runtime[S]) 
             retention_s=settings.outbox_retention_s,
             broker_check_interval_s=settings.outbox_broker_check_interval_s,
             max_backoff_s=settings.outbox_max_backoff_s,
+            create_topics=create_topics,
         ),
         session_factory=runtime.sessions,
         tables=definition.tables,
@@ -212,7 +240,7 @@ async def _stop_messaging(runtime: Runtime[Any], connector: asyncio.Task[None]) 
         log.error("messaging stopped with an error", error=str(exc))
 
 
-def _health_router(service: str) -> APIRouter:
+def _health_router(service: str, migrations_dir: Path) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", summary="Liveness: the process answers")
@@ -221,17 +249,30 @@ def _health_router(service: str) -> APIRouter:
 
     @router.get(
         "/readyz",
-        summary="Readiness: the database and the broker are reachable",
-        responses={503: {"description": "A dependency is unreachable", "content": {"application/json": {}}}},
+        summary="Readiness: the database and the broker are reachable, and the schema is migrated",
+        description="503 while a dependency is unreachable or while the database's Alembic revision is behind "
+        "the code's head (`schema` says which revision is current and which is expected): a new release's pods "
+        "wait for its migration.",
+        responses={
+            503: {
+                "description": "A dependency is unreachable, or the schema is behind the code",
+                "content": {"application/json": {}},
+            }
+        },
     )
     async def readyz(request: Request) -> JSONResponse:
         runtime: Runtime[ServiceSettings] = request.app.state.runtime
         checks = {"database": await _check(ping(runtime.engine)), "broker": await _broker_reachable(runtime)}
+        body: dict[str, Any] = {"service": service, "checks": checks}
+        try:
+            revision = await database_schema(runtime.engine, migrations_dir)
+        except Exception as exc:
+            checks["schema"] = f"unknown: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        else:
+            checks["schema"] = "behind" if revision.state == "behind" else "ok"
+            body["schema"] = revision.as_json()
         ready = all(value == "ok" for value in checks.values())
-        return JSONResponse(
-            {"status": "ready" if ready else "not ready", "service": service, "checks": checks},
-            status_code=200 if ready else 503,
-        )
+        return JSONResponse({"status": "ready" if ready else "not ready", **body}, status_code=200 if ready else 503)
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response, responses=METRICS_RESPONSE)
     async def metrics() -> Response:
@@ -249,6 +290,8 @@ async def _check(awaitable: Any) -> str:
 
 
 async def _broker_reachable(runtime: Runtime[Any]) -> str:
+    if runtime.broker_problem is not None:
+        return runtime.broker_problem
     if not runtime.broker_connected:
         return "not connected yet"
     for server in runtime.settings.kafka_bootstrap_servers.split(","):

@@ -49,7 +49,7 @@ async def test_service_answers_health_readiness_and_metrics(
     async with running(app) as server, httpx.AsyncClient(base_url=server.base_url) as client:
         assert (await client.get("/healthz")).json() == {"status": "ok", "service": name}
         readiness = await wait_ready(server.base_url)
-        assert readiness["checks"] == {"database": "ok", "broker": "ok"}
+        assert readiness["checks"] == {"database": "ok", "broker": "ok", "schema": "ok"}
         metrics = await client.get("/metrics")
         assert "bss_http_requests_total" in metrics.text
         assert 'bss_http_requests_total{method="GET",service="' + name + '",status="200"}' in metrics.text

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bss.events.topics import TOPICS, dead_letter_topic
+from bss.events.topics import DECLARED_TOPICS
 
 REPO = Path(__file__).resolve().parents[3]
 DEPLOY = REPO / "deploy"
@@ -69,6 +69,7 @@ GATEWAY_UPSTREAM_VARS = {
     "GATEWAY_SUPPORT_URL": "support-sla",
 }
 HPA_TARGETS = {"gateway", "billing"}
+KAFKA_NODES = ("kafka-1", "kafka-2", "kafka-3")
 
 
 def by_name(components: tuple[Component, ...]) -> pytest.MarkDecorator:
@@ -116,7 +117,7 @@ def test_compose_file_parses_into_services_and_volumes(compose: dict[str, Any]) 
 
 def test_compose_defines_every_component_and_the_infrastructure(compose_services: dict[str, Any]) -> None:
     expected = {c.name for c in COMPONENTS} | {f"{c.name}-migrate" for c in SERVICES}
-    expected |= {"kafka", "kafka-init", "postgres", "redis"}
+    expected |= {*KAFKA_NODES, "kafka-init", "postgres", "redis"}
     assert expected <= set(compose_services), f"missing: {sorted(expected - set(compose_services))}"
 
 
@@ -317,23 +318,44 @@ def test_gateway_upstream_urls_point_at_compose_services_on_their_ports(
 def test_kafka_advertises_the_bootstrap_address_the_services_use(
     compose_services: dict[str, dict[str, Any]],
 ) -> None:
-    kafka = compose_env(compose_services["kafka"])
-    advertised = {listener.split("://", 1)[1] for listener in kafka["KAFKA_ADVERTISED_LISTENERS"].split(",")}
-    for name, _ in service_containers(compose_services):
+    advertised = {
+        listener.split("://", 1)[1]
+        for node in KAFKA_NODES
+        for listener in compose_env(compose_services[node])["KAFKA_ADVERTISED_LISTENERS"].split(",")
+    }
+    for name, _ in [*service_containers(compose_services), ("kafka-init", None)]:
         servers = compose_env(compose_services[name])["BSS_KAFKA_BOOTSTRAP_SERVERS"].split(",")
-        assert set(servers) <= advertised, f"{name}: {servers} not advertised by kafka ({advertised})"
+        assert set(servers) == advertised, f"{name}: {servers} are not the brokers ({advertised})"
 
 
-def test_kafka_init_creates_every_topic_with_its_partitions_and_a_dead_letter_topic(
+def test_kafka_runs_three_kraft_nodes_that_replicate_as_the_topics_are_declared(
     compose_services: dict[str, dict[str, Any]],
 ) -> None:
-    command = compose_services["kafka-init"]["command"]
-    script = command if isinstance(command, str) else "\n".join(command)
-    calls = re.findall(r"^\s*create\s+(\S+)\s+(\d+)\s*$", script, flags=re.MULTILINE)
-    created = {topic: int(partitions) for topic, partitions in calls}
-    expected = {spec.name: spec.partitions for spec in TOPICS}
-    expected |= {dead_letter_topic(spec.name): 1 for spec in TOPICS}
-    assert created == expected
+    """Replication factor 3 and min.insync.replicas 2 need three brokers; one may be down and writes go on."""
+    voters = {f"{number}@kafka-{number}:9093" for number in (1, 2, 3)}
+    for number, node in enumerate(KAFKA_NODES, 1):
+        env = compose_env(compose_services[node])
+        assert env["KAFKA_NODE_ID"] == str(number)
+        assert set(env["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(",")) == voters
+        assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false", "a client must never create a topic"
+        assert env["KAFKA_DEFAULT_REPLICATION_FACTOR"] == "3"
+        assert env["KAFKA_MIN_INSYNC_REPLICAS"] == "2"
+        assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "3"
+        assert env["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"] == "2"
+    assert {max(spec.replication_factor, spec.min_insync_replicas + 1) for spec in DECLARED_TOPICS} == {3}
+
+
+def test_kafka_init_runs_the_generated_topic_script_once_every_node_is_healthy(
+    compose_services: dict[str, dict[str, Any]],
+) -> None:
+    init = compose_services["kafka-init"]
+    assert init["entrypoint"] == ["/bin/sh", "/create-topics.sh"]
+    assert init["volumes"] == ["./kafka/create-topics.sh:/create-topics.sh:ro"]
+    assert (DEPLOY / "kafka" / "create-topics.sh").is_file()
+    assert init["image"] == compose_services["kafka-1"]["image"], "the CLI tools of the broker's own version"
+    assert {node: spec["condition"] for node, spec in init["depends_on"].items()} == dict.fromkeys(
+        KAFKA_NODES, "service_healthy"
+    )
 
 
 def test_every_bind_mount_source_exists(compose_services: dict[str, dict[str, Any]]) -> None:
@@ -572,12 +594,17 @@ def test_every_dockerfile_passes_the_dockerfile_checker(component: Component) ->
 
 
 @by_name(COMPONENTS)
-def test_every_dockerfile_is_multi_stage_on_python_311_slim(component: Component) -> None:
-    all_stages = stages(parse_dockerfile(component.dockerfile.read_text()))
+def test_every_dockerfile_is_multi_stage_on_python_311_slim_of_one_debian_release(component: Component) -> None:
+    """`python:3.11-slim` moves to the next Debian release on its own; `-slim-bookworm` does not, and the build
+    argument lets a release pin the image by digest (`python:3.11-slim-bookworm@sha256:...`)."""
+    instructions = parse_dockerfile(component.dockerfile.read_text())
+    args = {name: value for name, _, value in (i.args.partition("=") for i in instructions if i.keyword == "ARG")}
+    all_stages = stages(instructions)
     assert len(all_stages) >= 2, "build wheels in one stage, run in a slim one"
     for _, body in all_stages:
         _, rest = split_flags(body[0].args)
-        assert rest.split()[0] == "python:3.11-slim", body[0]
+        image = re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], rest.split()[0])
+        assert re.fullmatch(r"python:3\.11-slim-bookworm(@sha256:[0-9a-f]{64})?", image), body[0]
 
 
 @by_name(COMPONENTS)
@@ -699,8 +726,9 @@ def test_every_k8s_container_has_resource_requests_and_limits(
 
 
 def test_every_deployment_container_has_readiness_and_liveness_probes(manifests: Manifests) -> None:
-    """Services: ready on /readyz (database and broker), alive on /healthz. The gateway is ready on /healthz:
-    its /readyz fails while any one service is down, and that must not pull every gateway pod."""
+    """Services: ready on /readyz (database, broker, schema at the code's head), alive on /healthz. The gateway
+    is ready on /healthz: its /readyz fails while any one service is down, and that must not pull every gateway
+    pod."""
     for name, deployment in of_kind(manifests, "Deployment").items():
         readiness_path = "/healthz" if name == GATEWAY.name else "/readyz"
         for container in deployment["spec"]["template"]["spec"]["containers"]:

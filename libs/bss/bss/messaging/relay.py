@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bss.clock import Clock
 from bss.db import insert_for
 from bss.events.topics import spec_for
-from bss.kafka import KafkaError, ensure_topics
+from bss.kafka import KafkaError, TopicsNotAsDeclared, prepare_topics
 from bss.messaging.log_marks import ID_HEADER, LogMark, Verdict, check_marks
 from bss.messaging.outbox import BUNDLE_PREFIX, decode_bundle, on_outbox_commit
 from bss.messaging.tables import MessagingTables
@@ -50,6 +50,8 @@ class RelayConfig:
     broker_check_interval_s: float = 2.0
     max_backoff_s: float = 5.0
     cleanup_interval_s: float = 60.0
+    create_topics: bool = True
+    """Re-create the topics an emptied broker lost (the embedded default); in production they are checked instead."""
 
 
 class _Outgoing(NamedTuple):  # a tuple: a relay round can carry tens of thousands
@@ -320,10 +322,16 @@ class OutboxRelay:
         log.warning("broker lost its log; re-sending the retention window", reason=reason, since=cutoff.isoformat())
         topics = {tp.topic for tp in self._marks}
         try:
-            await ensure_topics(self._config.bootstrap_servers, [spec_for(topic) for topic in topics])
+            await prepare_topics(
+                self._config.bootstrap_servers, [spec_for(topic) for topic in topics], create=self._config.create_topics
+            )
             async with self._sessions() as session, session.begin():
                 await session.execute(update(self._outbox).where(self._outbox.c.sent_at >= cutoff).values(sent_at=None))
                 await session.execute(delete(self._offsets_table))
+        except TopicsNotAsDeclared as exc:  # production: never re-create a lost topic with one replica
+            log.error("replay waits for the topics to be created as declared", error=str(exc))
+            await self._sleep(self._config.max_backoff_s)
+            return
         except _TRANSIENT as exc:
             log.warning("replay could not start yet; will retry", error=str(exc))
             await self._sleep(self._config.max_backoff_s)
