@@ -105,3 +105,14 @@ async def test_a_key_for_a_reseller_nobody_registered_is_refused(suite: Suite) -
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["field"] == "tenant_id"
     assert "no reseller" in refused.json()["detail"]
+
+
+async def test_a_problem_names_the_gateway_path_the_client_called(suite: Suite) -> None:
+    async with suite.admin() as admin:
+        missing = await admin.get("/api/v1/billing/invoices/0190c3a1-9000-7000-8000-000000000999")
+        ticket = await admin.get("/api/v1/support/tickets/0190c3a1-9000-7000-8000-000000000999")
+    assert (missing.status_code, missing.json()["instance"]) == (
+        404,
+        "/api/v1/billing/invoices/0190c3a1-9000-7000-8000-000000000999",
+    )
+    assert ticket.json()["instance"] == "/api/v1/support/tickets/0190c3a1-9000-7000-8000-000000000999"

@@ -106,11 +106,25 @@ def field_error(field: str, message: str) -> dict[str, Any]:
 def problem_response(
     problem: Problem, request: Request | None = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    body = problem.body(str(request.url.path) if request is not None else None)
+    body = problem.body(_instance(request) if request is not None else None)
     request_id = _request_id(request)
     if request_id:
         body["request_id"] = request_id
     return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+PUBLIC_PREFIX_STATE = "public_path_prefix"
+"""The app.state attribute naming the path prefix clients reach the service under (the gateway's
+`/api/v1/<service>`); a problem's `instance` is the request's path as the client sent it."""
+
+
+def _instance(request: Request) -> str:
+    """The request's path as its client sees it: a service's `/v1/...` under the gateway's prefix."""
+    path = str(request.url.path)
+    prefix: str | None = getattr(request.app.state, PUBLIC_PREFIX_STATE, None)
+    if prefix and path.startswith("/v1/"):
+        return prefix + path[len("/v1") :]
+    return path
 
 
 def _request_id(request: Request | None) -> str | None:
@@ -134,7 +148,11 @@ def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+def install_problem_handlers(app: FastAPI, *, public_prefix: str | None = None) -> None:
+    """Every error as problem+json; `public_prefix` (the gateway's `/api/v1/<service>`) makes `instance` the path
+    the client called."""
+    setattr(app.state, PUBLIC_PREFIX_STATE, public_prefix)
+
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
         return problem_response(exc, request)

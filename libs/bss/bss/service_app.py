@@ -120,13 +120,22 @@ def create_service_app(definition: ServiceDefinition[S], *, clock: Clock | None 
         openapi_tags=definition.openapi_tags or None,
         dependencies=[Depends(refuse_unknown_query_parameters)],  # every operation, health included: 400
     )
-    install_problem_handlers(app)
+    install_problem_handlers(app, public_prefix=public_path_prefix(definition.name))
     app.add_middleware(RequestContextMiddleware, service=definition.name)
     app.include_router(_health_router(definition.name, definition.migrations_dir))
     for router in definition.routers:
         app.include_router(router)
     document_problems(app)
     return app
+
+
+GATEWAY_NAMES = {"support-sla": "support"}
+"""A service's name in the gateway's paths where it differs from the service's own."""
+
+
+def public_path_prefix(service: str) -> str:
+    """Where clients reach a service's `/v1/...`: `/api/v1/<its gateway name>/...`."""
+    return f"/api/v1/{GATEWAY_NAMES.get(service, service)}"
 
 
 def _stop_service(app: FastAPI, problem: str) -> None:

@@ -244,3 +244,10 @@ async def test_request_id_does_not_outlive_its_request(client: httpx.AsyncClient
     await client.get("/quota", headers={"x-request-id": "req-first"})
     response = await client.get("/quota")
     assert response.json()["request_id"] != "req-first"
+
+
+def test_instance_is_the_path_the_client_called_through_the_gateway() -> None:
+    from bss.service_app import public_path_prefix
+
+    assert public_path_prefix("billing") == "/api/v1/billing"
+    assert public_path_prefix("support-sla") == "/api/v1/support"  # the gateway's name for it

@@ -134,7 +134,7 @@ async def test_a_misspelt_parameter_is_refused_naming_it_and_the_declared_ones(c
     assert problem["accepted"] == ["as-of", "cursor", "limit", "tag"]  # the dependency's too
     assert "'pag'" in problem["detail"]
     assert "as-of, cursor, limit, tag" in problem["detail"]
-    assert problem["instance"] == "/v1/widgets"
+    assert problem["instance"] == "/api/v1/widgets/widgets"  # the path the client called, through the gateway
 
 
 @ASYNC

@@ -77,7 +77,7 @@ def _problem_schema_extra(schema: dict[str, Any]) -> None:
         "title": "The request is not valid",
         "status": 422,
         "detail": "Fix these fields: limit",
-        "instance": "/v1/invoices",
+        "instance": "/api/v1/billing/invoices",
         "errors": [{"field": "limit", "message": "Input should be less than or equal to 200", "in": "query"}],
         "request_id": "0f8e6c1b2a3d4e5f60718293a4b5c6d7",
     }
@@ -96,7 +96,9 @@ class ProblemDetails(BaseModel):
     title: str = Field(description="A short summary of the kind of problem")
     status: int = Field(ge=400, le=599, description="The HTTP status")
     detail: str = Field(description="What went wrong this time, for a person")
-    instance: str | SkipJsonSchema[None] = Field(default=None, description="The request path")
+    instance: str | SkipJsonSchema[None] = Field(
+        default=None, description="The path the client called (through the gateway: /api/v1/<service>/...)"
+    )
     errors: list[ProblemFieldError] | SkipJsonSchema[None] = Field(
         default=None, description="The offending fields, when the problem is about the input"
     )
