@@ -315,6 +315,12 @@ async def test_the_admin_page_shows_the_month_margins_and_the_sla_breach(
     await expect(page.locator(f"#revenue-{CURRENCY}")).to_contain_text(money(total["revenue"]))
     await expect(page.locator(f"#margin-{CURRENCY}")).to_contain_text(money(total["margin"]))
     await expect(page.locator("#reseller-table")).to_contain_text(account.legal_name)
+    [mine] = [r for r in margins["per_reseller"] if r["reseller_id"] == account.reseller_id]
+    await expect(page.locator("#reseller-table")).to_contain_text(mine["cost_basis"])  # where the cost comes from
+    if len(margins["total"]) > 1:  # the suite's other tests invoiced other currencies: one reporting total
+        reporting = margins["reporting"]
+        await expect(page.locator("#revenue-reporting")).to_contain_text(money(reporting["revenue"]))
+        await expect(page.locator("#revenue-reporting")).to_contain_text(f"rates of {reporting['rates_on']}")
     await expect(page.locator("#first-response-breaches .stat-value")).to_have_text("1")
     await expect(page.locator("#first-response-breaches")).to_contain_text("of 1 answered")
     tier_chart = await chart_datasets(page, "tier-chart")

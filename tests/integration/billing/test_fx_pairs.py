@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date
-from decimal import Context, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 import pytest
@@ -225,4 +225,24 @@ async def test_fx_base_currency_setting_decides_the_triangulation_and_a_missing_
     ]
     assert await world.count(InvoiceRow, InvoiceRow.subscription_id == chf[1]) == 0
     sek_invoice = (await world.invoice(sek[1], MAR))["document"]  # the direct pair needs no base
+    margins = (
+        await world.client.get(
+            "/v1/distributor/margins", params={"period": MAR.isoformat()}, headers=headers_for(ADMIN)
+        )
+    ).json()
+    reporting = margins["reporting"]
+    assert (reporting["currency"], reporting["rates_on"]) == ("EUR", "2031-04-01")  # the base currency set above
+    converted = Decimal(0)
+    for total in margins["total"]:
+        if total["currency"] == "EUR":
+            converted += Decimal(total["revenue"])
+            continue
+        [rate] = [r for r in reporting["rates"] if r["from_currency"] == total["currency"]] or [None]
+        if rate is None:
+            assert total["currency"] in {m["from_currency"] for m in reporting["missing_fx_rates"]}
+            continue
+        exponent = Decimal(1).scaleb(-2)
+        converted += (Decimal(total["revenue"]) * Decimal(rate["rate"])).quantize(exponent, rounding=ROUND_HALF_UP)
+    assert Decimal(reporting["revenue"]) == converted
+    assert reporting["complete"] == (not reporting["missing_fx_rates"])
     assert [leg["from"] + leg["to"] for leg in sek_invoice["fx"]["legs"]] == ["EURSEK"]

@@ -89,9 +89,21 @@ async def test_distributor_margin_with_the_tier_one_program_active_for_the_whole
     )
     mine = [r for r in response.json()["per_reseller"] if r["reseller_id"] == ids[0]]
     # revenue 850 usage + 150 fee; cost (350 + 500) x 0.8 x 0.9 = 612 (the fee carries no vendor cost)
+    basis = "discount 20 %, Tier 1 program 10 %"  # the world's default discount, and the program
     assert mine == [
-        {"reseller_id": ids[0], "currency": "USD", "revenue": "1000.00", "cost": "612.00", "margin": "388.00"}
+        {
+            "reseller_id": ids[0],
+            "currency": "USD",
+            "revenue": "1000.00",
+            "cost": "612.00",
+            "margin": "388.00",
+            "cost_basis": basis,
+        }
     ]
+    reporting = response.json()["reporting"]
+    assert (reporting["currency"], reporting["rates_on"], reporting["complete"]) == ("USD", "2024-04-01", True)
+    usd_total = next(t for t in response.json()["total"] if t["currency"] == "USD")
+    assert reporting["revenue"] == usd_total["revenue"]  # only USD invoices here: nothing to convert
 
 
 async def test_an_earlier_month_is_estimated_as_its_close_will_invoice_it_then_shows_its_invoice(

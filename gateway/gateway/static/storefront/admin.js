@@ -76,6 +76,22 @@ function withMargin(figures) {
   return share === null ? "–" : `${share} %`;
 }
 
+// The month in one reporting currency (only when invoices are in more than one): each currency converted at the
+// invoice date's rates, which are named; a currency without a rate is left out and said so.
+function reportingStats(margins) {
+  const reporting = margins.reporting;
+  if (!reporting || margins.total.length < 2) return [];
+  const rates = reporting.rates.map((r) => `1 ${r.from_currency} = ${r.rate} ${r.to_currency}`).join(", ");
+  const missing = reporting.missing_fx_rates.map((m) => m.from_currency).join(", ");
+  const basis = `at the rates of ${reporting.rates_on}${rates ? ` (${rates})` : ""}${missing ? `; without ${missing}: no rate` : ""}`;
+  const c = reporting.currency;
+  return [
+    stat(`Revenue, all in ${c}`, formatMoney(reporting.revenue, c), basis, "revenue-reporting"),
+    stat(`Cost, all in ${c}`, formatMoney(reporting.cost, c)),
+    stat(`Margin, all in ${c}`, formatMoney(reporting.margin, c), `${withMargin(reporting)} of revenue`, "margin-reporting"),
+  ];
+}
+
 function renderMargins(margins) {
   const totals = $("margin-totals");
   if (!margins.total.length) {
@@ -87,6 +103,7 @@ function renderMargins(margins) {
         stat(`Cost (${t.currency})`, formatMoney(t.cost, t.currency)),
         stat(`Margin (${t.currency})`, formatMoney(t.margin, t.currency), `${withMargin(t)} of revenue`, `margin-${t.currency}`),
       ]),
+      ...reportingStats(margins),
     );
   }
   const columns = (first) => [
@@ -98,11 +115,12 @@ function renderMargins(margins) {
     { label: "Margin %", numeric: true },
   ];
   const figures = (row) => [row.currency, formatMoney(row.revenue, row.currency), formatMoney(row.cost, row.currency), formatMoney(row.margin, row.currency), withMargin(row)];
+  const resellerColumns = [...columns("Reseller"), { label: "Cost basis" }];
   fillTable($("tier-table"), { caption: "Per tier", columns: columns("Tier"), rows: margins.per_tier.map((r) => [r.tier || "–", ...figures(r)]), empty: "No invoices." });
   fillTable($("reseller-table"), {
-    caption: "Per reseller",
-    columns: columns("Reseller"),
-    rows: margins.per_reseller.map((r) => [resellerNames.get(r.reseller_id) || r.reseller_id, ...figures(r)]),
+    caption: "Per reseller (cost: the vendor price less the distributor's discount and, while active all month, the Tier 1 program's)",
+    columns: resellerColumns,
+    rows: margins.per_reseller.map((r) => [resellerNames.get(r.reseller_id) || r.reseller_id, ...figures(r), r.cost_basis || "–"]),
     empty: "No invoices.",
   });
   drawTierChart(margins);

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from billing.api.consumption_schemas import SubscriptionConsumptionRead
 from billing.deps import Admin, BillingReader, RuntimeDep, UsageStoreDep
@@ -17,11 +17,27 @@ router = APIRouter(prefix="/v1", tags=["views"])
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
+class ReportingTotalRead(BaseModel):
+    """The month's total in one currency: each currency's totals converted at the invoice date's rates."""
+
+    currency: str = Field(description="The reporting currency: the FX base currency setting (USD by default).")
+    rates_on: date = Field(description="The invoice date, whose rates convert (as the invoices' own FX does).")
+    revenue: str
+    cost: str
+    margin: str
+    rates: list[dict[str, str]] = Field(description="Each rate used: from, to, rate, effective date, table.")
+    missing_fx_rates: list[dict[str, str]] = Field(description="Currencies left out for want of a rate.")
+    complete: bool
+
+
 class MarginsRead(BaseModel):
     period: date
-    per_reseller: list[dict[str, str]]
+    per_reseller: list[dict[str, str]] = Field(
+        description="Per reseller and currency: revenue, cost, margin, and the cost basis (discount, Tier 1)."
+    )
     per_tier: list[dict[str, str]]
-    total: list[dict[str, str]]
+    total: list[dict[str, str]] = Field(description="Per currency: amounts in different currencies are not added.")
+    reporting: ReportingTotalRead
 
 
 @router.get(

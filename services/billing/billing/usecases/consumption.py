@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.adapters.billing_settings import terms_for
 from billing.adapters.invoice_documents import line_document
 from billing.adapters.invoice_inputs import (
     CannotInvoice,
@@ -25,11 +26,12 @@ from billing.adapters.invoice_inputs import (
     prefetch,
     resolve_invoice,
 )
-from billing.adapters.read_model import Subscription, load_products, load_subscriptions
+from billing.adapters.read_model import Subscription, load_products, load_rate_tables, load_subscriptions
 from billing.adapters.usage_store import UsageStore
 from billing.domain.aggregation import CustomerUsage, customer_quantity, sku_quantity
-from billing.domain.fx import MissingRate
+from billing.domain.fx import MissingRate, NoFxRate, RateTable, quote
 from billing.domain.invoice_estimate import Estimate, EstimateLine, estimate_invoice
+from billing.domain.invoice_math import invoice_date_of
 from billing.domain.shortfall import UsageSoFar, project_month_end
 from billing.domain.subscription_timeline import is_billable_period
 from billing.errors import InvalidPeriod
@@ -281,13 +283,18 @@ def sku_consumption(
 
 async def distributor_margins(runtime: BillingRuntime, period: date) -> dict[str, Any]:
     """Revenue (what resellers pay before tax), cost and margin of the period's issued invoices, per reseller,
-    per tier and in total, per currency (amounts in different currencies are never added)."""
+    per tier and in total, per currency (amounts in different currencies are never added); each reseller's cost
+    basis (its discount and the Tier 1 program's, as the close applied them); and the total in one reporting
+    currency (the FX base currency), converted at the rates of the invoice date, each rate named."""
     query = select(InvoiceRow).where(InvoiceRow.period == period, InvoiceRow.status.in_(("issued", "paid")))
     async with runtime.sessions() as session:
         rows = list((await session.execute(query)).scalars())
+        terms = await terms_for(session, period)
+        tables = await load_rate_tables(session)
     per_reseller: dict[tuple[str, str], list[Decimal]] = {}
     per_tier: dict[tuple[str, str], list[Decimal]] = {}
     totals: dict[str, list[Decimal]] = {}
+    bases: dict[tuple[str, str], set[tuple[Decimal, Decimal | None]]] = {}
     for row in rows:
         tier = str(row.document.get("tier", ""))
         for bucket in (
@@ -297,6 +304,9 @@ async def distributor_margins(runtime: BillingRuntime, period: date) -> dict[str
         ):
             bucket[0] += row.revenue
             bucket[1] += row.cost
+        product_id = str(row.document.get("product_id", ""))
+        basis = (terms.discount_percent(row.reseller_id, product_id), terms.tier_one_percent(row.reseller_id))
+        bases.setdefault((row.reseller_id, row.currency), set()).add(basis)
 
     def figures(values: list[Decimal], currency: str) -> dict[str, str]:
         revenue, cost = (round_money(v, currency) for v in values)
@@ -305,8 +315,62 @@ async def distributor_margins(runtime: BillingRuntime, period: date) -> dict[str
     return {
         "period": period.isoformat(),
         "per_reseller": [
-            {"reseller_id": r, "currency": c, **figures(v, c)} for (r, c), v in sorted(per_reseller.items())
+            {"reseller_id": r, "currency": c, **figures(v, c), "cost_basis": _cost_basis(bases[(r, c)])}
+            for (r, c), v in sorted(per_reseller.items())
         ],
         "per_tier": [{"tier": t, "currency": c, **figures(v, c)} for (t, c), v in sorted(per_tier.items())],
         "total": [{"currency": c, **figures(v, c)} for c, v in sorted(totals.items())],
+        "reporting": _in_reporting_currency(totals, tables, terms.fx_base_currency, invoice_date_of(period)),
+    }
+
+
+def _cost_basis(bases: set[tuple[Decimal, Decimal | None]]) -> str:
+    """How the distributor's cost was computed, for people: `discount 30 %, Tier 1 program 10 %`."""
+    texts = []
+    for discount, tier_one in sorted(bases, key=lambda basis: (basis[0], basis[1] or Decimal(0))):
+        text = f"discount {decimal_text(discount)} %"
+        if tier_one:
+            text += f", Tier 1 program {decimal_text(tier_one)} %"
+        texts.append(text)
+    return "; ".join(texts)
+
+
+def _in_reporting_currency(
+    totals: dict[str, list[Decimal]], tables: list[RateTable], currency: str, on: date
+) -> dict[str, Any]:
+    """Every currency's totals converted into `currency` at the rates of `on` (each converted amount rounded),
+    added up; a currency without a rate is listed and left out (the total then says it is incomplete)."""
+    revenue, cost = Decimal(0), Decimal(0)
+    rates: list[dict[str, str]] = []
+    missing: list[dict[str, str]] = []
+    for source, (source_revenue, source_cost) in sorted(totals.items()):
+        if source == currency:
+            revenue += round_money(source_revenue, currency)
+            cost += round_money(source_cost, currency)
+            continue
+        try:
+            rate = quote(tables, source, currency, on, currency)
+        except NoFxRate as exc:
+            missing.append(_missing_rate(exc.missing))
+            continue
+        revenue += rate.convert(source_revenue, currency)
+        cost += rate.convert(source_cost, currency)
+        rates.append(
+            {
+                "from_currency": source,
+                "to_currency": currency,
+                "rate": decimal_text(rate.rate),
+                "effective_from": rate.effective_from.isoformat(),
+                "rate_table_id": rate.rate_table_id,
+            }
+        )
+    return {
+        "currency": currency,
+        "rates_on": on.isoformat(),
+        "revenue": decimal_text(revenue),
+        "cost": decimal_text(cost),
+        "margin": decimal_text(revenue - cost),
+        "rates": rates,
+        "missing_fx_rates": missing,
+        "complete": not missing,
     }
