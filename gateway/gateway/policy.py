@@ -29,6 +29,7 @@ POLICY: dict[Role, tuple[Rule, ...]] = {
         ("catalog", READ, ""),
         ("subscriptions", ANY, ""),
         ("billing", READ, ""),
+        ("billing", frozenset({"PUT"}), "resellers"),  # names its customers (billing checks the path and tenant)
         ("support", ANY, ""),
     ),
     # A storefront: the published catalog only.

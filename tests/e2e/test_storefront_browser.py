@@ -103,6 +103,9 @@ async def test_a_reseller_sees_its_month_downloads_an_invoice_and_upgrades(
 ) -> None:
     async with suite.client(account.key) as reseller:
         (month,) = (await reseller.get(f"/api/v1/billing/resellers/{account.reseller_id}/consumption")).json()
+        named = month["skus"][0]["customers"][0]["customer_id"]  # the reseller names one of its two customers
+        path = f"/api/v1/billing/resellers/{account.reseller_id}/customers/{named}"
+        assert (await reseller.put(path, json={"name": "Contoso Dental"})).status_code == 200
 
     await page.goto(f"{suite.gateway.base_url}/storefront")
     await expect(page.locator(f"[data-product-id='{account.products['Tier 3']}']")).to_contain_text("Tier 3")
@@ -127,6 +130,7 @@ async def test_a_reseller_sees_its_month_downloads_an_invoice_and_upgrades(
     assert usage_chart["Minimum commitment"]["painted"] > 2_000  # bars were drawn, not just an empty canvas
     per_customer = await chart_datasets(page, "customer-chart")
     assert len(per_customer[0]["labels"]) == 2  # two customers
+    assert "Contoso Dental" in per_customer[0]["labels"]  # by its name; the other by its id
     charted = sum(Decimal(str(value)) for d in per_customer for value in d["data"] if value is not None)
     assert abs(charted - Decimal(month["usage_total"])) <= Decimal("0.04")  # per-customer amounts round apart
 

@@ -42,6 +42,8 @@ def routes_naming(reseller: str, subscription: str, invoice: str, ticket: str) -
         ("GET", f"{subs}?reseller_id={reseller}", None),
         ("GET", f"/api/v1/subscriptions/resellers/{reseller}", None),
         ("GET", f"{bill}/resellers/{reseller}/consumption", None),
+        ("GET", f"{bill}/resellers/{reseller}/customers", None),
+        ("PUT", f"{bill}/resellers/{reseller}/customers/0190c3a1-9000-7000-8000-000000000001", {"name": "mine now"}),
         ("GET", f"{bill}/invoices/{invoice}", None),
         ("GET", f"{bill}/invoices/{invoice}.csv", None),
         ("GET", f"{bill}/invoices/{invoice}.pdf", None),

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 import billing
 from billing.adapters.usage_store import usage_store_for
 from billing.api.acronis import router as acronis_router
+from billing.api.customers import router as customers_router
 from billing.api.invoices import router as invoices_router
 from billing.api.settings import router as settings_router
 from billing.api.usage import router as usage_router
@@ -46,7 +47,7 @@ def create_app(settings: BillingSettings | None = None, *, clock: Clock | None =
             metadata=Base.metadata,
             tables=messaging,
             migrations_dir=settings.migrations_dir or MIGRATIONS_DIR,
-            routers=[usage_router, invoices_router, views_router, acronis_router, settings_router],
+            routers=[usage_router, invoices_router, views_router, acronis_router, settings_router, customers_router],
             consumers=consumers,
             background=background,
             on_start=seed_settings,

@@ -120,6 +120,19 @@ class ResellerRow(Base):
     tax_id: Mapped[str | None] = mapped_column(String(200))
 
 
+class CustomerRow(Base):
+    """A reseller's customer by the id its usage names: a name for people (`source`: `api` set by the reseller or an
+    admin, `acronis` from an Acronis usage report's tenant name; an `api` name is never overwritten by a report)."""
+
+    __tablename__ = "customers"
+
+    reseller_id: Mapped[str] = mapped_column(_ID, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(10))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class BillingProfileRow(Base):
     """A reseller's billing profile from `effective_from` on (`ResellerBillingProfileChanged`): the invoice of a
     period takes the one in force on the period's first day (`bss.events.contracts.subscriptions.BillingProfile`)."""

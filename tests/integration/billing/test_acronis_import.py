@@ -58,6 +58,17 @@ async def test_sample_report_is_imported_once_and_reimport_changes_nothing(
         assert last[STORAGE][0] == Decimal(1600)  # the 28th's 1,717,986,918,400 bytes
         assert last[WORKSTATION][1] == Decimal(15)
         assert await world.count(UsageEventRow, UsageEventRow.subscription_id == subscription_id) == 4
+        customers = await world.client.get(f"/v1/resellers/{reseller_id}/customers", headers=admin)
+        assert [(c["customer_id"], c["name"], c["source"]) for c in customers.json()] == [
+            (CONTOSO, "Contoso Dental", "acronis")  # the report's tenant name
+        ]
+        renamed = await world.client.put(
+            f"/v1/resellers/{reseller_id}/customers/{CONTOSO}", json={"name": "Contoso Dental AG"}, headers=admin
+        )
+        assert renamed.status_code == 200
+        await world.client.post("/v1/acronis/usage-reports", content=report, headers=admin)
+        customers = await world.client.get(f"/v1/resellers/{reseller_id}/customers", headers=admin)
+        assert [c["name"] for c in customers.json()] == ["Contoso Dental AG"]  # a report never renames it back
         bad = await world.client.post("/v1/acronis/usage-reports", content=b"nope\n1\n", headers=admin)
         assert bad.status_code == 422
         assert bad.json()["errors"][0]["field"] == "body"

@@ -36,13 +36,26 @@ async def test_current_month_per_sku_and_customer_with_estimated_invoice_and_sho
         for value in values:
             await world.publish(world.usage(*ids, WORKSTATION, value, utc(2024, 4, 3), customer=customer))
     await world.wait_counted(3, ids[1])
-    response = await world.client.get(f"/v1/resellers/{ids[0]}/consumption", headers=headers_for(reseller(ids[0])))
+    as_reseller = headers_for(reseller(ids[0]))
+    named = await world.client.put(
+        f"/v1/resellers/{ids[0]}/customers/{C1}", json={"name": "Contoso Dental"}, headers=as_reseller
+    )
+    assert (named.status_code, named.json()["source"]) == (200, "api"), named.text
+    stranger = headers_for(reseller(new_id()))
+    refused = await world.client.put(f"/v1/resellers/{ids[0]}/customers/{C2}", json={"name": "x"}, headers=stranger)
+    assert refused.status_code == 404
+    listed = await world.client.get(f"/v1/resellers/{ids[0]}/customers", headers=as_reseller)
+    assert [(c["customer_id"], c["name"]) for c in listed.json()] == [(C1, "Contoso Dental")]
+    response = await world.client.get(f"/v1/resellers/{ids[0]}/consumption", headers=as_reseller)
     assert response.status_code == 200, response.text
     [month] = response.json()
     assert month["tier"] == "Tier 3"
     assert month["usage_total"] == "270.00"  # (60 + 48) workstations x 2.50
     [workstations] = month["skus"]
-    assert workstations["customers"] == [{"customer_id": C1, "quantity": "60"}, {"customer_id": C2, "quantity": "48"}]
+    assert workstations["customers"] == [
+        {"customer_id": C1, "quantity": "60", "name": "Contoso Dental"},
+        {"customer_id": C2, "quantity": "48", "name": None},  # not named yet: the page shows its id
+    ]
     assert month["estimated_invoice"]["total"] == "1000.00"
     assert month["projection"] == {
         # workstations are billed on their peak: the peak so far is the month's, it does not grow with the days

@@ -93,8 +93,14 @@ function pale(hex) {
   return `rgba(${channels.join(", ")}, 0.3)`;
 }
 
-export function customerLabel(customerId) {
+export function customerLabel(customerId, name) {
+  if (name) return name;
   return customerId.length > 12 ? `${customerId.slice(0, 8)}…` : customerId;
+}
+
+// Each customer's name from the registry (billing's customers), where it has one.
+function customerNames(skus) {
+  return new Map(skus.flatMap((sku) => sku.customers.filter((c) => c.name).map((c) => [c.customer_id, c.name])));
 }
 
 // Each SKU's usage line and every customer's share of its amount (quantity / the SKU's quantity x the line's
@@ -141,8 +147,14 @@ export function drawCustomerChart(canvas, consumption) {
   });
   canvas.setAttribute("aria-label", `Usage of ${customers.length} customers per SKU, in ${currency}; the table below lists it.`);
   const options = baseOptions(currency, false);
-  options.plugins.tooltip.callbacks.title = (items) => (items.length ? `Customer ${customers[items[0].dataIndex]}` : "");
-  return replaceChart(canvas, { type: "bar", data: { labels: customers.map(customerLabel), datasets }, options });
+  const names = customerNames(skus);
+  options.plugins.tooltip.callbacks.title = (items) => {
+    if (!items.length) return "";
+    const id = customers[items[0].dataIndex];
+    return names.has(id) ? `${names.get(id)} (${id})` : `Customer ${id}`;
+  };
+  const labels = customers.map((id) => customerLabel(id, names.get(id)));
+  return replaceChart(canvas, { type: "bar", data: { labels, datasets }, options });
 }
 
 // Invoice totals per month, one stacked series per status; a click on a month opens it.

@@ -150,7 +150,7 @@ function renderUsageTable(row, name) {
       const amount = amounts.get(customer.customer_id);
       rows.push([
         el("span", {}, sku.name, el("span", { className: "cell-note" }, BILLED_ON[sku.aggregation] || sku.aggregation)),
-        el("code", {}, customer.customer_id),
+        customer.name ? el("span", { title: customer.customer_id }, customer.name) : el("code", {}, customer.customer_id),
         formatQuantity(customer.quantity),
         line?.unit_price ? formatQuantity(line.unit_price) : "–",
         amount === null || amount === undefined ? "not priced" : formatMoney(amount, row.currency),

@@ -33,6 +33,7 @@ class ReportRow:
     unit: str
     value: Decimal
     absolute_value: Decimal
+    tenant_name: str | None = None  # the optional `tenant_name` column: the customer's name in Acronis
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,19 @@ class OfferingMapping:
 class ImportedUsage:
     event_id: str
     data: dict[str, str]
+
+
+TENANT_NAME_COLUMN = "tenant_name"
+"""An optional column: the customer tenant's name, kept in billing's customer registry."""
+MAX_NAME = 200
+
+
+def _name(cell: str | None) -> str | None:
+    """A tenant name as the registry keeps it: trimmed, printable, at most 200 characters; None when empty."""
+    if cell is None:
+        return None
+    name = "".join(ch for ch in cell.strip() if ch.isprintable())[:MAX_NAME]
+    return name or None
 
 
 class ReportError(ValueError):
@@ -93,6 +107,7 @@ def _row(record: dict[str, str | None], line: int) -> ReportRow:
             unit=unit.strip(),
             value=parse_quantity(value.strip()),
             absolute_value=parse_quantity(absolute_value.strip()),
+            tenant_name=_name(record.get(TENANT_NAME_COLUMN)),
         )
     except (ValueError, InvalidOperation) as exc:
         raise ReportError(line, str(exc)) from exc

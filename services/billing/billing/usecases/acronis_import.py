@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.adapters import customers
 from billing.adapters.usage_store import UsageStore
 from billing.domain.acronis_report import OfferingMapping, ReportRow, TenantMapping, parse_report, usage_from_report
 from billing.models import AcronisOfferingMapRow, AcronisTenantMapRow
@@ -69,6 +70,12 @@ async def _import_rows(
         for row in (await session.execute(select(AcronisOfferingMapRow))).scalars()
     }
     usage, skipped = usage_from_report(rows, tenants, offerings)
+    named = {row.tenant_id: row.tenant_name for row in rows if row.tenant_name and row.tenant_id in tenants}
+    for tenant_id, name in named.items():  # the report's tenant names fill the customer registry
+        mapping = tenants[tenant_id]
+        await customers.name_customer(
+            session, mapping.reseller_id, mapping.customer_id, name, source=customers.ACRONIS, now=ctx.now
+        )
     outcomes = await record_batch(session, ctx, store, [(u.event_id, dict(u.data)) for u in usage])
     summary = ImportSummary(skipped=skipped)
     for outcome in outcomes:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.billing_settings import terms_for
+from billing.adapters.customers import names_of
 from billing.adapters.invoice_documents import line_document
 from billing.adapters.invoice_inputs import (
     CannotInvoice,
@@ -144,7 +145,7 @@ async def _invoiced(session: AsyncSession, row: Subscription, period: date) -> S
         },
         projection=None,
         skus=await _per_customer(
-            session, row.subscription_id, await _skus(session, document["product_id"], period), period
+            session, row.reseller_id, row.subscription_id, await _skus(session, document["product_id"], period), period
         ),
         invoice={"invoice_id": invoice.invoice_id, "invoice_number": invoice.number, "status": invoice.status},
     )
@@ -183,7 +184,7 @@ async def _consumption(
             "totals_complete": estimate.complete,
         },
         projection=None if now is None else _projection(estimate, skus, now),
-        skus=await _per_customer(session, row.subscription_id, skus, period),
+        skus=await _per_customer(session, row.reseller_id, row.subscription_id, skus, period),
         missing_fx_rates=[_missing_rate(rate) for rate in estimate.missing_rates],
         totals_complete=estimate.complete,
     )
@@ -242,7 +243,11 @@ def _missing_rate(rate: MissingRate) -> dict[str, str]:
 
 
 async def _per_customer(
-    session: AsyncSession, subscription_id: str, skus: dict[str, tuple[str, Aggregation]], period: date
+    session: AsyncSession,
+    reseller_id: str,
+    subscription_id: str,
+    skus: dict[str, tuple[str, Aggregation]],
+    period: date,
 ) -> list[dict[str, Any]]:
     rows = (
         await session.execute(
@@ -258,10 +263,14 @@ async def _per_customer(
         customers = grouped.setdefault(row.sku, {})
         customers[row.customer_id] = merge_aggregate_row(customers.get(row.customer_id, CustomerUsage()), row)
     days = days_in_period(period)
+    names = await names_of(session, reseller_id, {c for per_sku in grouped.values() for c in per_sku})
     out = []
     for sku, customers in sorted(grouped.items()):
         name, rule = skus.get(sku, (sku, "sum"))
-        out.append(sku_consumption(sku, name, rule, customers, days))
+        line = sku_consumption(sku, name, rule, customers, days)
+        for customer in line["customers"]:
+            customer["name"] = names.get(customer["customer_id"])
+        out.append(line)
     return out
 
 
