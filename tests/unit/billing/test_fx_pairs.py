@@ -133,6 +133,13 @@ usd_tables = st.lists(
 )
 
 
+def _missing(
+    units: dict[str, Decimal], currencies: tuple[str, str], extra_rates: tuple[Decimal, Decimal]
+) -> dict[str, Decimal]:
+    """Rates for those of `currencies` (USD aside) a table does not quote yet."""
+    return {c: r for c, r in zip(currencies, extra_rates, strict=True) if c != "USD" and c not in units}
+
+
 def _latest_quoting(tables: list[RateTable], currency: str, on: date) -> RateTable | None:
     in_force = [t for t in tables if t.effective_from <= on and t.units(currency) is not None]
     return max(in_force, key=lambda t: t.effective_from, default=None)
@@ -140,19 +147,27 @@ def _latest_quoting(tables: list[RateTable], currency: str, on: date) -> RateTab
 
 @given(
     raw=usd_tables,
-    source=st.sampled_from(CURRENCIES),
-    target=st.sampled_from(CURRENCIES),
+    pair=st.permutations(CURRENCIES).map(lambda currencies: (currencies[0], currencies[1])),
     day=st.integers(min_value=0, max_value=100),
+    extra_rates=st.tuples(rates, rates),
 )
 def test_fx_rule_equals_todays_same_table_cross_rate_when_only_usd_tables_exist(
-    raw: list[tuple[int, dict[str, Decimal]]], source: str, target: str, day: int
+    raw: list[tuple[int, dict[str, Decimal]]], pair: tuple[str, str], day: int, extra_rates: tuple[Decimal, Decimal]
 ) -> None:
+    source, target = pair
     start = date(2024, 1, 1)
+    first = min(offset for offset, _ in raw)
+    day = max(day, first)  # a table is in force on the day
+    in_force = max(offset for offset, _ in raw if offset <= day)
+    # Both currencies quoted in the latest table in force (no filtering: Hypothesis generates what the rule needs)
+    raw = [
+        (offset, {**units, **_missing(units, (source, target), extra_rates)} if offset == in_force else units)
+        for offset, units in raw
+    ]
     tables = [RateTable(f"t{offset}", start + timedelta(days=offset), units) for offset, units in raw]
     on = start + timedelta(days=day)
-    source_table, target_table = _latest_quoting(tables, source, on), _latest_quoting(tables, target, on)
-    assume(source != target and source_table is not None and target_table is not None)
-    assume(source == "USD" or target == "USD" or source_table is target_table)  # both quoted in one table
+    assert _latest_quoting(tables, source, on) is not None or source == "USD"
+    assert _latest_quoting(tables, target, on) is not None or target == "USD"
 
     fx = quote(tables, source, target, on, "USD")
 
