@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Context, Decimal
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from billing.domain.fx import FxLeg, NoFxRate, RateTable, quote
