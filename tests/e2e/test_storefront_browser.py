@@ -327,6 +327,13 @@ async def test_the_admin_page_shows_the_month_margins_and_the_sla_breach(
         await expect(page.locator("#revenue-reporting")).to_contain_text(f"rates of {reporting['rates_on']}")
     await expect(page.locator("#first-response-breaches .stat-value")).to_have_text("1")
     await expect(page.locator("#first-response-breaches")).to_contain_text("of 1 answered")
+    drawn = "() => window.Chart && window.Chart.getChart(document.getElementById('trend-chart'))"
+    await page.wait_for_function(drawn)  # twelve months of margins arrive after the month's own
+    trend = await chart_datasets(page, "trend-chart")  # the 12 months up to this one, in the reporting currency
+    assert [d["label"] for d in trend] == ["Revenue", "Cost", "Margin"]
+    assert len(trend[0]["labels"]) == 12
+    if len(margins["total"]) == 1:  # one invoice currency: its own figures, no conversion
+        assert trend[0]["data"][-1] == float(total["revenue"])
     tier_chart = await chart_datasets(page, "tier-chart")
     assert tier_chart[0]["label"] == "Revenue"
     assert tier_chart[0]["data"] == [float(t["revenue"]) for t in margins["per_tier"] if t["currency"] == CURRENCY]

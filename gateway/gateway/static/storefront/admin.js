@@ -58,7 +58,74 @@ async function loadResellerNames() {
 async function showMonth(month) {
   hideMessage($("alert"));
   $("month-title").textContent = `The distributor's month · ${formatMonth(`${month}-01`)}`;
-  await Promise.all([showMargins(month), showSla(month), settings.show(month)]);
+  await Promise.all([showMargins(month), showTrend(month), showSla(month), settings.show(month)]);
+}
+
+// The 12 months up to the one shown, in the reporting currency (each month's total at its own invoice date's
+// rates): revenue, cost and margin as lines; a month without invoices is 0, one with a missing rate is marked.
+async function showTrend(month) {
+  const months = Array.from({ length: 12 }, (_, i) => addMonths(month, i - 11));
+  let answers;
+  try {
+    answers = await Promise.all(months.map((m) => gateway.json(`/api/v1/billing/distributor/margins?period=${m}-01`)));
+  } catch (error) {
+    $("trend-chart").closest("figure").hidden = true;
+    return;
+  }
+  drawTrendChart(months, answers);
+}
+
+function drawTrendChart(months, answers) {
+  const canvas = $("trend-chart");
+  const existing = window.Chart?.getChart(canvas);
+  if (existing) existing.destroy();
+  const invoiced = answers.filter((a) => a.total.length);
+  canvas.closest("figure").hidden = !invoiced.length || !window.Chart;
+  if (!invoiced.length || !window.Chart) return;
+  // One invoice currency in all 12 months: its own figures. Several: the reporting currency, where each month's
+  // rates allow (a month with a missing rate is a gap, not a zero).
+  const currencies = new Set(invoiced.flatMap((a) => a.total.map((t) => t.currency)));
+  const single = currencies.size === 1 ? [...currencies][0] : null;
+  const currency = single || invoiced[invoiced.length - 1].reporting.currency;
+  const figure = (a, field) => {
+    if (single) return a.total.length ? a.total[0][field] : "0";
+    return a.total.length && !a.reporting.complete ? null : a.reporting[field];
+  };
+  const incomplete = single ? [] : months.filter((_, i) => answers[i].total.length && !answers[i].reporting.complete);
+  const note = incomplete.length ? `; no figure for ${incomplete.map((m) => formatMonth(`${m}-01`)).join(", ")} (a rate is missing)` : "";
+  $("trend-chart-caption").textContent = single
+    ? `The last 12 months, ${currency}`
+    : `The last 12 months, all currencies in ${currency} at each month's invoice-date rates${note}`;
+  const series = [
+    ["Revenue", "revenue", "#2563eb"],
+    ["Cost", "cost", "#94a3b8"],
+    ["Margin", "margin", "#0d9488"],
+  ];
+  canvas.setAttribute("aria-label", `Revenue, cost and margin of the last 12 months in ${currency}.`);
+  new window.Chart(canvas, {
+    type: "line",
+    data: {
+      labels: months.map((m) => formatMonth(`${m}-01`)),
+      datasets: series.map(([label, field, colour]) => ({
+        label,
+        data: answers.map((a) => (figure(a, field) === null ? null : chartNumber(figure(a, field)))),
+        exactLabels: answers.map((a) => (figure(a, field) === null ? `${label}: no rate` : `${label}: ${formatMoney(figure(a, field), currency)}`)),
+        borderColor: colour,
+        backgroundColor: colour,
+        tension: 0.2,
+      })),
+    },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      plugins: {
+        legend: { position: "bottom", labels: { boxWidth: 12, boxHeight: 12 } },
+        tooltip: { callbacks: { label: (item) => item.dataset.exactLabels[item.dataIndex] } },
+      },
+      scales: { x: { grid: { display: false } }, y: { beginAtZero: true, title: { display: true, text: currency } } },
+    },
+  });
 }
 
 async function showMargins(month) {
