@@ -117,6 +117,18 @@ async def test_a_reseller_sees_its_month_downloads_an_invoice_and_upgrades(
     await sign_in(page, account.key)
     await expect(page.locator("#account-name")).to_have_text(account.legal_name)
     await expect(page.locator("#current-tier")).to_have_text("Tier 3")
+    tier_3 = page.locator(f"[data-product-id='{account.products['Tier 3']}']")
+    async with suite.client(account.key) as reseller:
+        path = f"/api/v1/catalog/resellers/{account.reseller_id}/prices"
+        prices = (
+            await reseller.get(path, params={"currency": CURRENCY, "product_id": account.products["Tier 3"]})
+        ).json()
+        names = {s["sku"]: s["name"] for s in (await reseller.get("/api/v1/catalog/skus")).json()}
+    await tier_3.locator("details.tier-prices summary").click()  # the unit prices it would pay on that tier
+    await expect(tier_3.locator("details.tier-prices")).to_contain_text(f"Unit prices, {CURRENCY}")
+    assert await tier_3.locator("details.tier-prices tr").count() == len(prices) > 0
+    for price in prices:
+        await expect(tier_3.locator("details.tier-prices")).to_contain_text(names[price["sku"]])
     await expect(page.locator("#estimated-total")).to_have_text(money(month["estimated_invoice"]["total"]))
     estimate = page.locator("#estimate-table")
     await expect(estimate).to_contain_text("Minimum Commitment Amount Fee")

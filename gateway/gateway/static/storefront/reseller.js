@@ -15,7 +15,7 @@ const $ = (id) => document.getElementById(id);
 const keys = new KeyStore("bss.storefront.reseller-key");
 const gateway = new Gateway(keys);
 const LIVE_STATES = new Set(["active", "trial", "suspended"]);
-const state = { caller: null, reseller: null, subscription: null, subscriptions: [], catalog: null, invoices: [], tickets: [], month: null, loads: 0 };
+const state = { caller: null, reseller: null, subscription: null, subscriptions: [], catalog: null, prices: null, invoices: [], tickets: [], month: null, loads: 0 };
 const dialog = new ChangeDialog(gateway, afterChange);
 const downloads = new Downloads(gateway, $("alert"));
 const picker = new MonthPicker({
@@ -35,7 +35,32 @@ function currentMonth() {
 function account() {
   if (!state.reseller) return null;
   const currentProduct = state.catalog?.products.find((p) => p.id === state.subscription?.current_product_id) || null;
-  return { currency: state.reseller.billing_currency, subscription: state.subscription, currentProduct };
+  return { currency: state.reseller.billing_currency, subscription: state.subscription, currentProduct, prices: state.prices };
+}
+
+// The unit prices this reseller pays per tier (its custom list, else the sell prices), in its billing currency
+// when that is a vendor price list, else in USD (what an FX-billed invoice is rated from by default).
+const PRICE_LISTS = ["USD", "EUR", "GBP", "AUD", "JPY", "CAD"];
+async function loadUnitPrices() {
+  const own = state.reseller.billing_currency;
+  const currency = PRICE_LISTS.includes(own) ? own : "USD";
+  try {
+    const [prices, skus] = await Promise.all([
+      gateway.json(`/api/v1/catalog/resellers/${encodeURIComponent(state.reseller.id)}/prices?currency=${currency}`),
+      gateway.json("/api/v1/catalog/skus"),
+    ]);
+    const names = new Map(skus.map((s) => [s.sku, s]));
+    const perProduct = new Map();
+    for (const price of prices) {
+      const sku = names.get(price.sku);
+      const row = { sku: price.sku, name: sku?.name || price.sku, unit: sku?.unit || "", price: price.unit_price, currency: price.currency };
+      perProduct.set(price.product_id, [...(perProduct.get(price.product_id) || []), row]);
+    }
+    state.prices = { currency, converted: currency !== own ? own : null, perProduct };
+  } catch (error) {
+    state.prices = null; // the tiers still show their commitments
+  }
+  drawTiers();
 }
 
 function drawTiers() {
@@ -61,7 +86,7 @@ async function enter(caller) {
   $("reseller-view").hidden = false;
   $("subscription").after($("tiers")); // signed in, the tiers are the choices next to the subscription
   await loadSubscription();
-  await Promise.all([refreshInvoices(), refreshTickets()]);
+  await Promise.all([refreshInvoices(), refreshTickets(), loadUnitPrices()]);
   setMonthRange();
   drawHistory();
   await picker.show(picker.requested(), { scroll: Boolean(monthFromHash(window.location.hash)) });

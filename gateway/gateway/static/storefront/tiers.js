@@ -51,6 +51,8 @@ function tierCard(product, account, onChoose) {
     el("p", { className: "tier-text" }, product.marketing_text || product.description || ""),
   );
   if (pending) card.append(badge(`Moving here from ${formatDate(pending.effective_from)}`, "pending"));
+  const prices = account?.prices?.perProduct.get(product.id);
+  if (prices?.length) card.append(unitPrices(prices, account.prices));
   const action = tierAction(product, account, current);
   if (action) {
     card.append(
@@ -58,6 +60,26 @@ function tierCard(product, account, onChoose) {
     );
   }
   return card;
+}
+
+function unitPrices(rows, prices) {
+  const note = prices.converted ? ` (invoiced in ${prices.converted} at the invoice date's rate)` : "";
+  return el(
+    "details",
+    { className: "tier-prices" },
+    el("summary", {}, `Unit prices, ${prices.currency}${note}`),
+    el(
+      "table",
+      {},
+      el(
+        "tbody",
+        {},
+        ...[...rows]
+          .sort((a, b) => a.name.localeCompare(b.name))
+          .map((row) => el("tr", {}, el("td", {}, row.name), el("td", { className: "numeric" }, `${formatMoney(row.price, row.currency)}${row.unit ? ` / ${row.unit}` : ""}`))),
+      ),
+    ),
+  );
 }
 
 function tierAction(product, account, current) {
