@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import pytest_asyncio
@@ -114,9 +115,19 @@ async def test_distributor_margin_with_the_tier_one_program_active_for_the_whole
         }
     ]
     reporting = response.json()["reporting"]
-    assert (reporting["currency"], reporting["rates_on"], reporting["complete"]) == ("USD", "2024-04-01", True)
-    usd_total = next(t for t in response.json()["total"] if t["currency"] == "USD")
-    assert reporting["revenue"] == usd_total["revenue"]  # only USD invoices here: nothing to convert
+    assert (reporting["currency"], reporting["rates_on"]) == ("USD", "2024-04-01")
+    # every currency's revenue converted at its named rate (USD as it is), each rounded, then added up
+    converted = Decimal(0)
+    for total in response.json()["total"]:
+        rates = [r for r in reporting["rates"] if r["from_currency"] == total["currency"]]
+        if total["currency"] == "USD":
+            converted += Decimal(total["revenue"])
+        elif rates:
+            amount = Decimal(total["revenue"]) * Decimal(rates[0]["rate"])
+            converted += amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        else:
+            assert total["currency"] in {m["from_currency"] for m in reporting["missing_fx_rates"]}
+    assert Decimal(reporting["revenue"]) == converted
 
 
 async def test_an_earlier_month_is_estimated_as_its_close_will_invoice_it_then_shows_its_invoice(

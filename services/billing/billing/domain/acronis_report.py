@@ -65,7 +65,7 @@ TENANT_NAME_COLUMN = "tenant_name"
 MAX_NAME = 200
 
 
-def _name(cell: str | None) -> str | None:
+def _tenant_name(cell: str | None) -> str | None:
     """A tenant name as the registry keeps it: trimmed, printable, at most 200 characters; None when empty."""
     if cell is None:
         return None
@@ -107,7 +107,7 @@ def _row(record: dict[str, str | None], line: int) -> ReportRow:
             unit=unit.strip(),
             value=parse_quantity(value.strip()),
             absolute_value=parse_quantity(absolute_value.strip()),
-            tenant_name=_name(record.get(TENANT_NAME_COLUMN)),
+            tenant_name=_tenant_name(record.get(TENANT_NAME_COLUMN)),
         )
     except (ValueError, InvalidOperation) as exc:
         raise ReportError(line, str(exc)) from exc
