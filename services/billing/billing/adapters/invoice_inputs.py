@@ -303,7 +303,7 @@ def _rate(
 ) -> RatedUsage:
     product_id = view.product_for(usage_period)
     product = products.get(product_id)
-    skus = product.skus_on(usage_period) if product else {}
+    skus, units = product.sku_units_on(usage_period) if product else ({}, {})
     if sku not in skus:
         raise CannotInvoice(f"SKU {sku} is not billed under product {product_id}")
     name, rule = skus[sku]
@@ -321,7 +321,7 @@ def _rate(
         quantity=quantity,
         unit_price=price,
         original_period=usage_period if late else None,
-        unit=product.unit_on(usage_period, sku) if product else None,
+        unit=units.get(sku),
     )
 
 

@@ -71,8 +71,10 @@ class ProductInfo:
     def skus_on(self, day: date) -> dict[str, tuple[str, Aggregation]]:
         return self.skus_by_version[self._version_on(day)]
 
-    def unit_on(self, day: date, sku: str) -> str | None:
-        return self.units_by_version.get(self._version_on(day), {}).get(sku)
+    def sku_units_on(self, day: date) -> tuple[dict[str, tuple[str, Aggregation]], dict[str, str]]:
+        """The SKUs (name, aggregation) and their units of the version in force on `day`, found once."""
+        version = self._version_on(day)
+        return self.skus_by_version[version], self.units_by_version.get(version, {})
 
     def _version_on(self, day: date) -> date:
         version = version_on(self.versions, day) or min(self.versions, key=lambda v: v.effective_from)

@@ -91,8 +91,9 @@ class Line:
     support_charge_id: str | None = None
     unit: str | None = None
     price_list_amount: Decimal | None = None
-    """A rated line: quantity x unit price rounded in the price-list currency, before conversion (what `amount`
-    converts; both in their currencies, so an FX-billed line ties out)."""
+    """A rated line of an FX-billed invoice: quantity x unit price rounded in the price-list currency, before
+    conversion (what `amount` converts; both in their currencies, so the line ties out). None when the invoice is
+    in the price-list currency: `amount` is that figure."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +137,7 @@ def rate_line(item: RatedUsage, invoice: InvoiceInput) -> Line:
         unit_price=item.unit_price,
         original_period=item.original_period,
         unit=item.unit,
-        price_list_amount=rated,
+        price_list_amount=rated if invoice.fx is not None else None,  # else `amount` is it already
     )
 
 

@@ -173,8 +173,9 @@ class InvoiceLine(BaseModel):
     unit: Name | None = Field(default=None, description="What the quantity counts (GB, workload, ...).")
     price_list_amount: NonNegativeAmount | None = Field(
         default=None,
-        description="For usage and adjustment lines: quantity x unit price rounded in the price-list currency; "
-        "`amount` is it converted at the invoice's rate (the same when the currencies are the same).",
+        description="For usage and adjustment lines of an FX-billed invoice: quantity x unit price rounded in the "
+        "price-list currency; `amount` is it converted at the invoice's rate. Absent when the invoice is in the "
+        "price-list currency (`amount` is that figure).",
     )
 
 
