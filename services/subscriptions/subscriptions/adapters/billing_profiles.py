@@ -18,6 +18,13 @@ from bss.money import PRICE_LIST_CURRENCIES
 from subscriptions.models import Reseller, setting_versions
 
 
+def vendor_price_list(value: str | None) -> str | None:
+    """A profile's price list is one the vendor publishes (or null: the distributor's default)."""
+    if value is not None and value not in PRICE_LIST_CURRENCIES:
+        raise ValueError(f"not a vendor price list; one of {', '.join(PRICE_LIST_CURRENCIES)}, or null")
+    return value
+
+
 class BillingProfileValue(BillingProfile):
     """A profile as the admin API takes it: no unknown fields, a price list the vendor publishes. The VAT id is
     checked against the reseller's country by the change's guard (`usecases/settings.py`)."""
@@ -27,9 +34,7 @@ class BillingProfileValue(BillingProfile):
     @field_validator("price_list_currency")
     @classmethod
     def _vendor_price_list(cls, value: str | None) -> str | None:
-        if value is not None and value not in PRICE_LIST_CURRENCIES:
-            raise ValueError(f"not a vendor price list; one of {', '.join(PRICE_LIST_CURRENCIES)}, or null")
-        return value
+        return vendor_price_list(value)
 
 
 def _reseller_scope(raw: str) -> str:

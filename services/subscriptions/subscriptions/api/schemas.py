@@ -30,8 +30,8 @@ from bss.events.contracts.subscriptions import (
     TierChangeDirection,
 )
 from bss.events.contracts.value_types import CountryCode, Currency, LocaleTag, Uuid
-from bss.money import PRICE_LIST_CURRENCIES
 from bss.vat_ids import vat_id_problem
+from subscriptions.adapters.billing_profiles import vendor_price_list
 from subscriptions.domain.countries import country_refusal
 from subscriptions.domain.lifecycle import Status
 from subscriptions.domain.trials import MAX_TRIAL_DAYS, MIN_TRIAL_DAYS
@@ -88,9 +88,7 @@ class ResellerFields(BaseModel):
     @field_validator("price_list_currency")
     @classmethod
     def _vendor_price_list(cls, value: str | None) -> str | None:
-        if value is not None and value not in PRICE_LIST_CURRENCIES:
-            raise ValueError(f"not a vendor price list; one of {', '.join(PRICE_LIST_CURRENCIES)}, or null")
-        return value
+        return vendor_price_list(value)
 
     @model_validator(mode="after")
     def _vat_id_of_its_country(self) -> Self:
