@@ -9,10 +9,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.domain.customer_names import replaceable_by
 from billing.models import CustomerRow
 from bss.db import insert_for
-
-API, ACRONIS = "api", "acronis"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +25,12 @@ class Customer:
 async def name_customer(
     session: AsyncSession, reseller_id: str, customer_id: str, name: str, *, source: str, now: datetime
 ) -> None:
-    """Set a customer's name; a name from a report (`acronis`) never replaces one set through the API."""
+    """Set a customer's name, unless the name it has comes from a source of higher precedence
+    (`domain.customer_names`: a report's name never replaces one set through the API)."""
     values = {"reseller_id": reseller_id, "customer_id": customer_id, "name": name, "source": source, "updated_at": now}
     insert = insert_for(session)(CustomerRow).values(**values)
     changes = {"name": insert.excluded.name, "source": insert.excluded.source, "updated_at": insert.excluded.updated_at}
-    where = None if source == API else CustomerRow.source != API
+    where = CustomerRow.source.in_(replaceable_by(source))
     await session.execute(
         insert.on_conflict_do_update(index_elements=["reseller_id", "customer_id"], set_=changes, where=where)
     )

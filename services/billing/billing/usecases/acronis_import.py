@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.adapters import customers
 from billing.adapters.usage_store import UsageStore
 from billing.domain.acronis_report import OfferingMapping, ReportRow, TenantMapping, parse_report, usage_from_report
+from billing.domain.customer_names import ACRONIS
 from billing.models import AcronisOfferingMapRow, AcronisTenantMapRow
 from billing.runtime import BillingUseCase
 from billing.usecases.usage_intake import record_batch
@@ -74,7 +75,7 @@ async def _import_rows(
     for tenant_id, name in named.items():  # the report's tenant names fill the customer registry
         mapping = tenants[tenant_id]
         await customers.name_customer(
-            session, mapping.reseller_id, mapping.customer_id, name, source=customers.ACRONIS, now=ctx.now
+            session, mapping.reseller_id, mapping.customer_id, name, source=ACRONIS, now=ctx.now
         )
     outcomes = await record_batch(session, ctx, store, [(u.event_id, dict(u.data)) for u in usage])
     summary = ImportSummary(skipped=skipped)

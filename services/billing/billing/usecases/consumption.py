@@ -30,7 +30,8 @@ from billing.adapters.invoice_inputs import (
 from billing.adapters.read_model import Subscription, load_products, load_rate_tables, load_subscriptions
 from billing.adapters.usage_store import UsageStore
 from billing.domain.aggregation import CustomerUsage, customer_quantity, sku_quantity
-from billing.domain.fx import MissingRate, NoFxRate, RateTable, quote
+from billing.domain.distributor_margin import ReportingTotal, in_reporting_currency
+from billing.domain.fx import MissingRate
 from billing.domain.invoice_estimate import Estimate, EstimateLine, estimate_invoice
 from billing.domain.invoice_math import invoice_date_of
 from billing.domain.shortfall import UsageSoFar, project_month_end
@@ -329,7 +330,11 @@ async def distributor_margins(runtime: BillingRuntime, period: date) -> dict[str
         ],
         "per_tier": [{"tier": t, "currency": c, **figures(v, c)} for (t, c), v in sorted(per_tier.items())],
         "total": [{"currency": c, **figures(v, c)} for c, v in sorted(totals.items())],
-        "reporting": _in_reporting_currency(totals, tables, terms.fx_base_currency, invoice_date_of(period)),
+        "reporting": _reporting(
+            in_reporting_currency(
+                {c: (v[0], v[1]) for c, v in totals.items()}, tables, terms.fx_base_currency, invoice_date_of(period)
+            )
+        ),
     }
 
 
@@ -344,42 +349,23 @@ def _cost_basis(bases: set[tuple[Decimal, Decimal | None]]) -> str:
     return "; ".join(texts)
 
 
-def _in_reporting_currency(
-    totals: dict[str, list[Decimal]], tables: list[RateTable], currency: str, on: date
-) -> dict[str, Any]:
-    """Every currency's totals converted into `currency` at the rates of `on` (each converted amount rounded),
-    added up; a currency without a rate is listed and left out (the total then says it is incomplete)."""
-    revenue, cost = Decimal(0), Decimal(0)
-    rates: list[dict[str, str]] = []
-    missing: list[dict[str, str]] = []
-    for source, (source_revenue, source_cost) in sorted(totals.items()):
-        if source == currency:
-            revenue += round_money(source_revenue, currency)
-            cost += round_money(source_cost, currency)
-            continue
-        try:
-            rate = quote(tables, source, currency, on, currency)
-        except NoFxRate as exc:
-            missing.append(_missing_rate(exc.missing))
-            continue
-        revenue += rate.convert(source_revenue, currency)
-        cost += rate.convert(source_cost, currency)
-        rates.append(
+def _reporting(total: ReportingTotal) -> dict[str, Any]:
+    return {
+        "currency": total.currency,
+        "rates_on": total.rates_on.isoformat(),
+        "revenue": decimal_text(total.revenue),
+        "cost": decimal_text(total.cost),
+        "margin": decimal_text(total.margin),
+        "rates": [
             {
                 "from_currency": source,
-                "to_currency": currency,
+                "to_currency": total.currency,
                 "rate": decimal_text(rate.rate),
                 "effective_from": rate.effective_from.isoformat(),
                 "rate_table_id": rate.rate_table_id,
             }
-        )
-    return {
-        "currency": currency,
-        "rates_on": on.isoformat(),
-        "revenue": decimal_text(revenue),
-        "cost": decimal_text(cost),
-        "margin": decimal_text(revenue - cost),
-        "rates": rates,
-        "missing_fx_rates": missing,
-        "complete": not missing,
+            for source, rate in total.rates.items()
+        ],
+        "missing_fx_rates": [_missing_rate(rate) for rate in total.missing],
+        "complete": total.complete,
     }

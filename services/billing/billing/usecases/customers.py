@@ -4,7 +4,8 @@ them, so that its pages show names instead of ids; an Acronis usage report's ten
 from __future__ import annotations
 
 from billing.adapters import customers
-from billing.adapters.customers import API, Customer
+from billing.adapters.customers import Customer
+from billing.domain.customer_names import API
 from billing.runtime import BillingRuntime, BillingUseCase
 
 
