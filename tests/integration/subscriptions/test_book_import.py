@@ -4,15 +4,17 @@ from another system, line by line, idempotent on the source's ids, with a dry ru
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from bss.calendar_months import period_containing, previous_period
+from bss.events.contracts.catalog import ProductChangedV1, ProductPublishedV1
 from tests.harness.identity import SUPPORT_AGENT, headers_for
-from tests.integration.subscriptions.catalog_events import Catalog
+from tests.harness.polling import eventually
+from tests.integration.subscriptions.catalog_events import Catalog, publish
 from tests.integration.subscriptions.harness import ADMIN_HEADERS, Service, count_rows, read_events
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.broker]
@@ -261,3 +263,61 @@ async def test_book_import_refuses_a_malformed_request_whole(
 async def test_book_import_is_for_admins_only(service: Service) -> None:
     refused = await post_book(service, {"source": "x"}, headers=headers_for(SUPPORT_AGENT))
     assert refused.status_code == 403
+
+
+async def test_book_import_finds_a_product_by_the_code_its_version_in_force_has(service: Service) -> None:
+    """A code names the product whose version in force on the start day has it: a code a product had before it
+    was renamed names nothing after the rename."""
+    suffix = uuid.uuid4().hex[:8].upper()
+    product_id = str(uuid.uuid4())
+    legacy, renamed = f"ACC-CSP-LEGACY-{suffix}", f"ACC-CSP-RENAMED-{suffix}"
+    definition: dict[str, Any] = {
+        "product_id": product_id,
+        "effective_from": date(2019, 1, 1),
+        "code": legacy,
+        "name": f"Legacy {suffix}",
+        "tier": f"Legacy {suffix}",
+        "commitments": [{"currency": "USD", "amount": "300"}],
+        "upgrade_product_ids": [],
+        "exclusion_set": f"legacy-{suffix}",
+    }
+    renaming = {
+        **definition,
+        "effective_from": date(2024, 1, 1),
+        "code": renamed,
+        "name": f"Renamed {suffix}",
+        "changes": ["renamed"],
+        "previous_name": f"Legacy {suffix}",
+    }
+    await publish(
+        service.bootstrap_servers,
+        [ProductPublishedV1.model_validate(definition), ProductChangedV1.model_validate(renaming)],
+    )
+    book = {
+        "source": f"codes-{suffix.lower()}",
+        "resellers": [reseller_line("C-old"), reseller_line("C-gone"), reseller_line("C-new")],
+        "subscriptions": [
+            subscription_line("S-old", "C-old", legacy),
+            subscription_line("S-gone", "C-gone", legacy, started_at="2024-06-01T00:00:00Z"),
+            subscription_line("S-new", "C-new", renamed, started_at="2024-06-01T00:00:00Z"),
+        ],
+    }
+
+    async def learned() -> dict[str, Any] | None:
+        answer = await imported(service, book, dry_run=True)
+        return answer if answer["created"] == 5 else None
+
+    await eventually(learned, what="the read model to learn the renamed product")
+    verdicts = {line["source_id"]: line for line in (await imported(service, book))["lines"]}
+    assert {k: v["status"] for k, v in verdicts.items()} == {
+        "C-old": "created",
+        "C-gone": "created",
+        "C-new": "created",
+        "S-old": "created",
+        "S-gone": "refused",
+        "S-new": "created",
+    }
+    assert legacy in verdicts["S-gone"]["problem"]["detail"]
+    for source_id in ("S-old", "S-new"):
+        subscription = await service.http.get(f"/v1/subscriptions/{verdicts[source_id]['id']}", headers=ADMIN_HEADERS)
+        assert subscription.json()["product_id"] == product_id

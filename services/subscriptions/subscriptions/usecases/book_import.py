@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -248,10 +248,22 @@ async def _product_id(session: AsyncSession, product: str, on: date) -> str:
 
 
 async def _product_by_code(session: AsyncSession, code: str, on: date) -> str:
+    """The product whose version in force on `on` has this code (not one that had it once and was renamed)."""
+    in_force = (
+        select(CatalogProductVersion.product_id, func.max(CatalogProductVersion.effective_from).label("since"))
+        .where(CatalogProductVersion.effective_from <= on)
+        .group_by(CatalogProductVersion.product_id)
+        .subquery()
+    )
     rows = await session.execute(
         select(CatalogProductVersion.product_id)
-        .where(CatalogProductVersion.code == code, CatalogProductVersion.effective_from <= on)
-        .order_by(CatalogProductVersion.effective_from.desc())
+        .join(
+            in_force,
+            (CatalogProductVersion.product_id == in_force.c.product_id)
+            & (CatalogProductVersion.effective_from == in_force.c.since),
+        )
+        .where(CatalogProductVersion.code == code)
+        .order_by(CatalogProductVersion.product_id)
         .limit(1)
     )
     product_id = rows.scalar_one_or_none()
