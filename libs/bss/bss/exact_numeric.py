@@ -52,10 +52,24 @@ class ExactDecimal(TypeDecorator[Decimal]):
         if value is None:
             return None
         if isinstance(value, Decimal):
-            return value
+            return _trimmed(value)
         if isinstance(value, float):  # never written by us; refuse to guess
             raise TypeError("an exact column held a float; the row was not written through ExactDecimal")
         return Decimal(str(value))
+
+
+def _trimmed(value: Decimal) -> Decimal:
+    """The value without trailing fractional zeros, as SQLite's canonical text reads back: PostgreSQL's NUMERIC
+    keeps the scale a value was written or computed with (`10.50`, a sum's `30.000`), and a document must not
+    differ by the database it was read from."""
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent >= 0:
+        return value
+    if value.is_zero():
+        return Decimal(0)
+    if value.as_tuple().digits[-1] != 0:
+        return value
+    return Decimal(_canonical(value))
 
 
 def _canonical(value: Decimal) -> str:

@@ -96,6 +96,29 @@ async def test_exact_decimal_round_trips_every_digit(engine: AsyncEngine, value:
 
 
 @pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize(
+    ("written", "read", "total"),
+    [
+        ("10.50", "10.5", "10.75"),
+        ("30.000", "30", "30.25"),
+        ("0.00", "0", "0.25"),
+        ("-0.0", "0", "0.25"),
+        ("1000", "1000", "1000.25"),
+        ("0.125", "0.125", "0.375"),
+    ],
+)
+async def test_exact_decimal_reads_the_same_digits_on_every_database(
+    engine: AsyncEngine, written: str, read: str, total: str
+) -> None:
+    """PostgreSQL keeps a NUMERIC's scale (and a sum's) and SQLite stores canonical text: both read back
+    without trailing fractional zeros, so a document shows the same digits whichever database it came from."""
+    await _replace_rows(engine, [D(written), D("0.250")])
+    stored = await _scalar(engine, select(amounts.c.value).where(amounts.c.value != D("0.25")))
+    assert str(stored) == read
+    assert str(await _scalar(engine, select(exact_sum(amounts.c.value)))) == total
+
+
+@pytest.mark.asyncio(loop_scope="session")
 async def test_exact_decimal_accepts_an_int(engine: AsyncEngine) -> None:
     await _replace_rows(engine, [10**20])
     assert await _scalar(engine, select(amounts.c.value)) == D(10**20)
