@@ -1,22 +1,30 @@
-"""Gateway overhead: a small authenticated GET straight to a service, then the same GET through the gateway.
+"""Gateway overhead: a small authenticated GET straight to a service, through the gateway, and through nginx.
 
-    python -m bench.gateway [--duration 10] [--rounds 3] [--connections 32] [--threads 1] [--upstream minimal|catalog]
-                            [--latency-connections 1] [--latency-duration 5] [--redis redis://127.0.0.1:6379/0]
+    python -m bench gateway [--duration 10] [--rounds 3] [--connections 32] [--threads 1]
+                            [--upstream minimal|catalog] [--latency-connections 1] [--latency-duration 5]
+                            [--redis redis://127.0.0.1:6379/0] [--no-nginx]
 
-Starts an upstream service and the gateway. The default upstream is a minimal FastAPI app (one uvicorn
-worker) whose one route verifies the signed caller identity with the services' own `bss.api.caller`
-dependency: the fastest honest upstream, so the gateway's share shows most. `--upstream catalog` uses the real
-catalog service's `GET /v1/storefront/catalog` (SQLite, no broker), which reads its database on every call
-and so measures mostly the catalog. Then the gateway (`python -m gateway`, one worker,
-its embedded default: SQLite key store, in-process rate limits, access log on), creates an API key, then runs
-`wrk` with the same connections and duration in `--rounds` pairs: at the service with signed identity headers,
-then through the gateway with the API key. The gateway's CPU time per proxied request comes from its process
-counters before and after each gateway run (robust to a noisy machine; the rps ratio and the p99 difference
-are not, hence the pairs: the figures are the medians over the rounds, each round's printed beside them).
-Each round then runs a latency pair at `--latency-connections` (default 1), below saturation: the p99 the
-gateway adds is read there. At 32 connections on two shared cores the p99 is mostly the queue in front of the
-cores (30-40 ms either way) and its difference swings by several ms between runs; it is printed beside it.
-Targets (issue 8): gateway CPU <= 100 us per request, rps >= 0.9 x direct, p99 added <= 2 ms.
+Starts an upstream service, the gateway and, as the reference, nginx (`bench.nginx_reference`: the installed
+nginx with a generated configuration, one worker, keep-alive connections to the same upstream, access log
+buffered). The default upstream is a minimal FastAPI app (one uvicorn worker) whose one route verifies the signed
+caller identity with the services' own `bss.api.caller` dependency: the fastest honest upstream, so the proxies'
+share shows most. `--upstream catalog` uses the real catalog service's `GET /v1/storefront/catalog` (SQLite, no
+broker), which reads its database on every call and so measures mostly the catalog. The gateway runs as
+`python -m gateway` (one worker, its embedded default: SQLite key store, in-process rate limits, access log on)
+and gets an API key. Then `wrk` runs with the same connections and duration in `--rounds` rounds: at the
+service with signed identity headers, through the gateway with the API key, and through nginx with the same
+signed headers as the direct run (nginx passes them on; it neither authenticates nor signs).
+
+Each proxy's CPU time per proxied request comes from its process counters (/proc) before and after its run:
+robust to a noisy machine, unlike the rps ratio and the p99 difference, hence the rounds: the figures are the
+medians over the rounds, each round's printed beside them. The gateway's CPU is read against nginx's in the same
+round (the ratio), so a slower or busier machine moves both. Each round then runs a latency trio at
+`--latency-connections` (default 1), below saturation: the p99 the gateway adds is read there. At 32 connections
+on two shared cores the p99 is mostly the queue in front of the cores and its difference swings by several ms
+between runs; it is printed beside it.
+
+Targets (issue 23): gateway CPU per proxied request <= 1.8 x nginx's, rps through / direct >= 0.9, p99 added at
+1 connection <= 1 ms. Without nginx installed the reference is skipped (and said so); the other figures stand.
 """
 
 from __future__ import annotations
@@ -24,15 +32,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -43,7 +49,10 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from bench.cpu import cpu_seconds
-from bench.reporting import print_result_line, print_table, rounded
+from bench.gateway_report import Measured, Round, report
+from bench.nginx_reference import INSTALL_HINT, Nginx, find_nginx, start_nginx
+from bench.reporting import print_result_line
+from bench.wrk_runs import wrk
 from bss.api.caller import CurrentCaller
 from bss.embedded_broker import free_port
 from bss.identity import MAX_AGE_S, Caller, Role, encode_identity
@@ -53,7 +62,6 @@ REPO = Path(__file__).resolve().parents[1]
 PATH = "/v1/ping"
 CATALOG_PATH = "/v1/storefront/catalog"
 ADMIN_KEY = "bench-admin-key-for-this-run-only-0123456789"
-TARGETS = {"cpu_us_per_request": 100.0, "rps_ratio": 0.9, "p99_added_ms": 2.0}
 
 
 def upstream_app() -> FastAPI:
@@ -73,16 +81,6 @@ def upstream_app() -> FastAPI:
     return app
 
 
-@dataclass
-class WrkRun:
-    requests: int
-    seconds: float
-    rps: float
-    non_2xx: int
-    errors: int
-    latency_ms: dict[str, float]
-
-
 def _positive(text: str) -> int:
     """A whole number of at least 1 (0 connections or seconds would measure nothing)."""
     try:
@@ -95,7 +93,7 @@ def _positive(text: str) -> int:
 
 
 def parse_options(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.gateway", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench gateway", description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=_positive, default=10, help="seconds per wrk run (default 10)")
     parser.add_argument("--connections", type=_positive, default=32, help="wrk connections (default 32)")
     parser.add_argument("--threads", type=_positive, default=1, help="wrk threads (default 1)")
@@ -103,13 +101,13 @@ def parse_options(argv: Sequence[str] | None) -> argparse.Namespace:
         "--rounds",
         type=_positive,
         default=3,
-        help="direct/through pairs, alternated; the figures are the medians over the pairs (default 3)",
+        help="rounds of direct, gateway and nginx runs; the figures are the medians over the rounds (default 3)",
     )
     parser.add_argument(
         "--latency-connections",
         type=_positive,
         default=1,
-        help="connections of each round's latency pair, below saturation (default 1)",
+        help="connections of each round's latency runs, below saturation (default 1)",
     )
     parser.add_argument("--latency-duration", type=_positive, default=5, help="seconds per latency run (default 5)")
     parser.add_argument(
@@ -121,6 +119,7 @@ def parse_options(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--redis", default="", help="rate limits in this Redis (redis://127.0.0.1:6379/0); default in process"
     )
+    parser.add_argument("--no-nginx", action="store_true", help="skip the nginx reference")
     args = parser.parse_args(argv)
     longest = MAX_AGE_S - 5
     if max(args.duration, args.latency_duration) > longest:
@@ -171,42 +170,6 @@ def create_key(gateway: str, caller: Caller) -> str:
         return token
 
 
-def wrk(
-    url: str, headers: dict[str, str], options: argparse.Namespace, duration: int, connections: int | None = None
-) -> WrkRun:
-    connections = connections if connections is not None else options.connections
-    command = ["wrk", f"-t{min(options.threads, connections)}", f"-c{connections}", f"-d{duration}s", "--latency"]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    return parse_wrk(output)
-
-
-def parse_wrk(output: str) -> WrkRun:
-    done = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", output)
-    if done is None:
-        raise RuntimeError(f"cannot read wrk's output:\n{output}")
-    seconds = float(done.group(2)) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[done.group(3)]
-    latency = {
-        f"p{pct}": _ms(float(value), unit)
-        for pct, value, unit in re.findall(r"^\s+(50|75|90|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)", output, re.M)
-    }
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    return WrkRun(
-        requests=int(done.group(1)),
-        seconds=seconds,
-        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
-        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
-        errors=sum(int(n) for n in errors.groups()) if errors else 0,
-        latency_ms=latency,
-    )
-
-
-def _ms(value: float, unit: str) -> float:
-    return value * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
-
-
 @dataclass
 class Upstream:
     process: subprocess.Popen[bytes]
@@ -249,39 +212,25 @@ def direct_identity(upstream: Upstream) -> dict[str, str]:
 
 
 @dataclass
-class Round:
-    direct: WrkRun
-    through: WrkRun
-    cpu_us: float  # the gateway's CPU per proxied request during `through`
-    calm_direct: WrkRun  # `--latency-connections`: below saturation, so latency is service time, not queueing
-    calm_through: WrkRun
+class Proxied:
+    """A way to the upstream's path: its URL, the headers wrk sends, and the CPU seconds of the proxy so far."""
 
-    @property
-    def ratio(self) -> float:
-        return self.through.rps / self.direct.rps if self.direct.rps else float("nan")
+    url: str
+    headers: Callable[[], dict[str, str]]
+    cpu_seconds: Callable[[], float] | None = None
 
-    @property
-    def p99_added_ms(self) -> float:
-        """What the gateway adds to the p99 below saturation (the target's figure)."""
-        return _p99(self.calm_through) - _p99(self.calm_direct)
-
-    @property
-    def p99_added_saturated_ms(self) -> float:
-        """The same at `--connections`: mostly the queue in front of two shared cores, printed beside it."""
-        return _p99(self.through) - _p99(self.direct)
+    def measure(self, options: argparse.Namespace, duration: int, connections: int) -> Measured:
+        cpu = self.cpu_seconds
+        before = cpu() if cpu else 0.0
+        run = wrk(self.url, self.headers(), threads=options.threads, duration=duration, connections=connections)
+        if cpu is None:
+            return Measured(run)
+        return Measured(run, (cpu() - before) / max(run.requests, 1) * 1e6)
 
 
-def _p99(run: WrkRun) -> float:
-    return run.latency_ms.get("p99", float("nan"))
-
-
-def measure(options: argparse.Namespace, workdir: Path) -> list[Round]:
-    """`--rounds` pairs of runs, direct then through the gateway, so drift on a shared machine hits both alike."""
-    upstream = start_upstream(options, workdir)
-    gateway_port = free_port()
-    gateway_url = f"http://127.0.0.1:{gateway_port}"
-    gateway_env = {
-        "GATEWAY_PORT": str(gateway_port),
+def gateway_env(options: argparse.Namespace, upstream: Upstream, port: int, workdir: Path) -> dict[str, str]:
+    return {
+        "GATEWAY_PORT": str(port),
         "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'gateway.db'}",
         "GATEWAY_BOOTSTRAP_ADMIN_KEY": ADMIN_KEY,
         "GATEWAY_LOG_LEVEL": "WARNING",
@@ -290,130 +239,79 @@ def measure(options: argparse.Namespace, workdir: Path) -> list[Round]:
         "GATEWAY_REDIS_URL": options.redis,
         **{f"GATEWAY_{name}_URL": upstream.url for name in ("CATALOG", "SUBSCRIPTIONS", "BILLING", "SUPPORT")},
     }
-    gateway = start([sys.executable, "-m", "gateway"], gateway_env, workdir / "gateway.log")
+
+
+def measure(options: argparse.Namespace, workdir: Path, nginx_binary: str | None) -> list[Round]:
+    """`--rounds` rounds: direct, then the gateway and nginx (in turns, first one then the other), so drift on a
+    shared machine hits all alike; then the same at `--latency-connections`."""
+    upstream = start_upstream(options, workdir)
+    gateway_port = free_port()
+    gateway_url = f"http://127.0.0.1:{gateway_port}"
+    gateway_log = workdir / "gateway.log"
+    gateway = start(
+        [sys.executable, "-m", "gateway"], gateway_env(options, upstream, gateway_port, workdir), gateway_log
+    )
+    nginx = None
+    if nginx_binary is not None:
+        nginx = start_nginx(nginx_binary, upstream.url.removeprefix("http://"), free_port(), workdir / "nginx")
     rounds: list[Round] = []
     try:
         wait_http(f"{upstream.url}/healthz", upstream.process, upstream.log)
-        wait_http(f"{gateway_url}/healthz", gateway, workdir / "gateway.log")
+        wait_http(f"{gateway_url}/healthz", gateway, gateway_log)
         key = {"x-api-key": create_key(gateway_url, upstream.caller)}
-        direct_url = f"{upstream.url}{upstream.path}"
-        through_url = f"{gateway_url}/api/v1/catalog{upstream.path.removeprefix('/v1')}"
-        wrk(direct_url, direct_identity(upstream), options, 1)  # warm-up
-        wrk(through_url, key, options, 1)  # warm-up: key cache, connection pool
-        process = psutil.Process(gateway.pid)
-        for _ in range(options.rounds):
-            direct = wrk(direct_url, direct_identity(upstream), options, options.duration)
-            before = cpu_seconds(process)
-            through = wrk(through_url, key, options, options.duration)
-            cpu_us = (cpu_seconds(process) - before) / max(through.requests, 1) * 1e6
-            calm = options.latency_connections
-            calm_direct = wrk(
-                direct_url, direct_identity(upstream), options, options.latency_duration, connections=calm
-            )
-            calm_through = wrk(through_url, key, options, options.latency_duration, connections=calm)
-            rounds.append(Round(direct, through, cpu_us, calm_direct, calm_through))
+        gateway_process = psutil.Process(gateway.pid)
+        direct = Proxied(f"{upstream.url}{upstream.path}", lambda: direct_identity(upstream))
+        through = Proxied(
+            f"{gateway_url}/api/v1/catalog{upstream.path.removeprefix('/v1')}",
+            lambda: key,
+            lambda: cpu_seconds(gateway_process),
+        )
+        reference = None
+        if nginx is not None:
+            wait_nginx(nginx, upstream)
+            reference = Proxied(f"{nginx.url}{upstream.path}", lambda: direct_identity(upstream), nginx.cpu_seconds)
+        for proxied in (direct, through, reference):  # warm-up: key cache, connection pools
+            if proxied is not None:
+                proxied.measure(options, 1, options.connections)
+        for number in range(options.rounds):
+            rounds.append(one_round(options, direct, through, reference, nginx_first=number % 2 == 1))
     finally:
-        for process_ in (gateway, upstream.process):
-            process_.terminate()
+        for process in (gateway, upstream.process):
+            process.terminate()
             try:
-                process_.wait(timeout=10)
+                process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                process_.kill()
+                process.kill()
+        if nginx is not None:
+            nginx.stop()
     return rounds
 
 
-def report(options: argparse.Namespace, rounds: list[Round]) -> dict[str, Any]:
-    rows = [
-        (
-            f"{number}: {name}",
-            run.requests,
-            run.rps,
-            *(run.latency_ms.get(p, float("nan")) for p in ("p50", "p90", "p99")),
-            run.non_2xx,
-            gateway_cpu,
-        )
-        for number, one in enumerate(rounds, start=1)
-        for name, run, gateway_cpu in (
-            (f"direct, {options.connections} conn", one.direct, ""),
-            (f"through, {options.connections} conn", one.through, one.cpu_us),
-            (f"direct, {options.latency_connections} conn", one.calm_direct, ""),
-            (f"through, {options.latency_connections} conn", one.calm_through, ""),
-        )
-    ]
-    print_table(
-        f"GET {CATALOG_PATH if options.upstream == 'catalog' else PATH} ({options.upstream} upstream), "
-        f"wrk -t{options.threads} -c{options.connections} -d{options.duration}s and "
-        f"-c{options.latency_connections} -d{options.latency_duration}s, {len(rounds)} rounds",
-        ["round: run", "requests", "rps", "p50 ms", "p90 ms", "p99 ms", "non-2xx", "gateway CPU us/req"],
-        rows,
-    )
-    cpu_us = statistics.median(one.cpu_us for one in rounds)
-    ratio = statistics.median(one.ratio for one in rounds)
-    p99_added = statistics.median(one.p99_added_ms for one in rounds)
-    p99_added_saturated = statistics.median(one.p99_added_saturated_ms for one in rounds)
-    met = {
-        "cpu_us_per_request": cpu_us <= TARGETS["cpu_us_per_request"],
-        "rps_ratio": ratio >= TARGETS["rps_ratio"],
-        "p99_added_ms": p99_added <= TARGETS["p99_added_ms"],
-    }
-    print_table(
-        "Targets (issue 8), medians over the rounds (the rps ratio needs an otherwise idle machine)",
-        ["figure", "median", "per round", "target", "met"],
-        [
-            (
-                "gateway CPU us per proxied request",
-                cpu_us,
-                _each(one.cpu_us for one in rounds),
-                "<= 100",
-                met["cpu_us_per_request"],
-            ),
-            ("rps through / direct", ratio, _each(one.ratio for one in rounds), ">= 0.9", met["rps_ratio"]),
-            (
-                f"p99 added ms, {options.latency_connections} conn (below saturation)",
-                p99_added,
-                _each(one.p99_added_ms for one in rounds),
-                "<= 2",
-                met["p99_added_ms"],
-            ),
-            (
-                f"p99 added ms, {options.connections} conn (saturated: mostly queueing)",
-                p99_added_saturated,
-                _each(one.p99_added_saturated_ms for one in rounds),
-                "",
-                "",
-            ),
-        ],
-    )
-
-    def median_of(values: Iterable[float]) -> int | float | None:
-        return rounded(statistics.median(values), 3)
-
-    return {
-        "bench": "gateway",
-        "rounds": len(rounds),
-        "direct_rps": rounded(statistics.median(one.direct.rps for one in rounds)),
-        "gateway_rps": rounded(statistics.median(one.through.rps for one in rounds)),
-        "rps_ratio": rounded(ratio, 3),
-        "direct_p50_ms": median_of(one.direct.latency_ms.get("p50", float("nan")) for one in rounds),
-        "direct_p99_ms": median_of(one.direct.latency_ms.get("p99", float("nan")) for one in rounds),
-        "gateway_p50_ms": median_of(one.through.latency_ms.get("p50", float("nan")) for one in rounds),
-        "gateway_p99_ms": median_of(one.through.latency_ms.get("p99", float("nan")) for one in rounds),
-        "p99_added_ms": rounded(p99_added, 3),
-        "p99_added_saturated_ms": rounded(p99_added_saturated, 3),
-        "calm_direct_p99_ms": median_of(_p99(one.calm_direct) for one in rounds),
-        "calm_gateway_p99_ms": median_of(_p99(one.calm_through) for one in rounds),
-        "latency_connections": options.latency_connections,
-        "gateway_cpu_us_per_request": rounded(cpu_us, 1),
-        "upstream": options.upstream,
-        "rate_limits": "redis" if options.redis else "in process",
-        "connections": options.connections,
-        "duration_s": options.duration,
-        "targets_met": all(met.values()),
-    }
+def wait_nginx(nginx: Nginx, upstream: Upstream) -> None:
+    try:
+        wait_http(f"{nginx.url}/healthz", nginx.process, nginx.workdir / "stdout.log")
+    except RuntimeError as exc:
+        raise RuntimeError(f"{exc}\nnginx's error log:\n{nginx.log()}") from None
 
 
-def _each(values: Iterable[float]) -> str:
-    return " / ".join(f"{value:.2f}" for value in values)
+def one_round(
+    options: argparse.Namespace, direct: Proxied, through: Proxied, reference: Proxied | None, *, nginx_first: bool
+) -> Round:
+    def both(duration: int, connections: int) -> tuple[Measured, Measured | None]:
+        if reference is None:
+            return through.measure(options, duration, connections), None
+        if nginx_first:
+            nginx = reference.measure(options, duration, connections)
+            return through.measure(options, duration, connections), nginx
+        gateway = through.measure(options, duration, connections)
+        return gateway, reference.measure(options, duration, connections)
+
+    busy_direct = direct.measure(options, options.duration, options.connections)
+    busy_gateway, busy_nginx = both(options.duration, options.connections)
+    calm = options.latency_connections
+    calm_direct = direct.measure(options, options.latency_duration, calm)
+    calm_gateway, calm_nginx = both(options.latency_duration, calm)
+    return Round(busy_direct, busy_gateway, busy_nginx, calm_direct, calm_gateway, calm_nginx)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -421,19 +319,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         print("error: wrk is not installed; install it with: sudo apt-get install -y wrk", file=sys.stderr)
         return 2
+    nginx_binary = None if options.no_nginx else find_nginx()
+    if options.no_nginx:
+        reference = "nginx skipped (--no-nginx)"
+    elif nginx_binary is None:
+        reference = f"nginx not installed ({INSTALL_HINT}): the CPU reference is skipped"
+        print(f"note: {reference}", file=sys.stderr)
+    else:
+        reference = f"nginx ({nginx_binary}, 1 worker, keep-alive upstream, access log buffered)"
     with tempfile.TemporaryDirectory(prefix="bench-gateway-") as tmp:
-        rounds = measure(options, Path(tmp))
-    figures = report(options, rounds)
+        rounds = measure(options, Path(tmp), nginx_binary)
+    figures = report(options, rounds, reference, CATALOG_PATH if options.upstream == "catalog" else PATH)
     failures = [
-        f"round {number} {name}: {run.non_2xx} non-2xx answers, {run.errors} socket errors"
-        for number, one in enumerate(rounds, start=1)
-        for name, run in (
-            ("direct", one.direct),
-            ("gateway", one.through),
-            ("direct, calm", one.calm_direct),
-            ("gateway, calm", one.calm_through),
-        )
-        if run.non_2xx or run.errors
+        f"round {number} {name}: {one.run.non_2xx} non-2xx answers, {one.run.errors} socket errors"
+        for number, each_round in enumerate(rounds, start=1)
+        for name, one in each_round.runs()
+        if one is not None and (one.run.non_2xx or one.run.errors)
     ]
     for failure in failures:
         print(f"check failed: {failure}", file=sys.stderr)

@@ -2,11 +2,14 @@
 
 Authenticated keys and tokens are cached in process for `key_cache_ttl_s` (5 s by default): a revoked key is
 refused by every replica within that time; an expired one at once (the expiry is checked on every hit).
-Unknown keys are cached too (negative entries), so a flood of bad keys does not reach the database.
+Unknown keys are cached too (negative entries), so a flood of bad keys does not reach the database. Concurrent
+requests with a credential the cache does not know (every busy key, each time its entry expires) share one
+lookup instead of each making its own.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import time
@@ -51,6 +54,7 @@ class Authenticator:
         self._bootstrap = hashlib.sha256(bootstrap.encode()).digest() if bootstrap else None
         self._jwt_key = settings.jwt_key.get_secret_value()
         self._cache: dict[str, _Entry] = {}
+        self._lookups: dict[str, asyncio.Task[Principal]] = {}
 
     def cached(self, token: str) -> Principal | None:
         """The principal for `token` if the cache knows it (AuthError if it knows it is refused), else None."""
@@ -69,24 +73,45 @@ class Authenticator:
         principal = self.cached(token)
         if principal is not None:
             return principal
+        lookup = self._lookups.get(token)
+        if lookup is None:
+            # A task of its own: a caller that goes away does not cancel the lookup the others wait for.
+            lookup = self._lookups[token] = asyncio.ensure_future(self._authenticate(token))
+            lookup.add_done_callback(lambda done: self._looked_up(token, done))
+        return await asyncio.shield(lookup)
+
+    def _looked_up(self, token: str, lookup: asyncio.Task[Principal]) -> None:
+        if self._lookups.get(token) is lookup:
+            del self._lookups[token]
+        if not lookup.cancelled():
+            lookup.exception()  # its callers got it; a lookup whose callers all left must not warn
+
+    async def _authenticate(self, token: str) -> Principal:
         try:
             principal = await self._load(token)
         except AuthError as refused:
-            if refused.status == 401:
+            if refused.status == 401 and self._still_wanted(token):
                 self._remember(token, None, refused.detail, self.ttl_s)
             raise
         ttl = self.ttl_s
         if principal.expires_at is not None:
             ttl = min(ttl, principal.expires_at - time.time())
-        self._remember(token, principal, "", ttl)
+        if self._still_wanted(token):
+            self._remember(token, principal, "", ttl)
         return principal
+
+    def _still_wanted(self, token: str) -> bool:
+        """False for a lookup that `forget` dropped (a key revoked meanwhile): its answer must not be cached."""
+        return self._lookups.get(token) is asyncio.current_task()
 
     def forget(self, token: str | None = None) -> None:
         """Drop one cached credential, or all of them."""
         if token is None:
             self._cache.clear()
+            self._lookups.clear()  # lookups under way may predate the change: later callers look up afresh
         else:
             self._cache.pop(token, None)
+            self._lookups.pop(token, None)
 
     def _remember(self, token: str, principal: Principal | None, refusal: str, ttl: float) -> None:
         if ttl <= 0:

@@ -59,13 +59,17 @@ class Principal:
 
         The caller's JSON is encoded once per principal; each request costs one SHA-256 and one HMAC.
         """
+        return signer.bind(self.claims(), audience, method, target, int(now))
+
+    def claims(self) -> bytes:
+        """The caller's part of every identity it is given (`bss.identity.encode_caller`), encoded once."""
         claims = self._claims
         if claims is None:
             # Anonymous principals are made per request: their caller's encoding is made once, below.
             caller = self.caller
             claims = _ANONYMOUS_CLAIMS if caller is ANONYMOUS_STOREFRONT else encode_caller(caller)
             self._claims = claims
-        return signer.bind(claims, audience, method, target, int(now))
+        return claims
 
 
 ANONYMOUS_STOREFRONT = Caller(Role.STOREFRONT, "anonymous-storefront")

@@ -31,16 +31,17 @@ from bss.db import check_reachable, create_engine, session_factory
 from bss.identity import IDENTITY_HEADER, SIGNATURE_HEADER, Caller, Role, encode_caller
 from bss.migrations import upgrade_to_head
 from bss.observability import RequestContextMiddleware, configure_logging
-from bss.problems import install_problem_handlers
+from bss.problems import ServiceUnavailable, install_problem_handlers
 from bss.service_app import METRICS_RESPONSE
 from gateway.access_log import AccessLog
 from gateway.admin_api import router as keys_router
+from gateway.admission import API_PREFIX
 from gateway.auth import Authenticator
 from gateway.caller_api import router as caller_router
 from gateway.keystore import KeyStore
 from gateway.openapi_merge import merge_openapi
 from gateway.policy import STOREFRONT_PREFIX, STOREFRONT_SERVICE
-from gateway.proxy import API_PREFIX, Proxy
+from gateway.proxy import Proxy
 from gateway.ratelimit import create_limiter
 from gateway.settings import GatewaySettings, get_settings
 from gateway.storefront_pages import install_storefront
@@ -69,6 +70,11 @@ HOME_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 DOCS_ASSETS = "/docs/assets"
 DOCS_ASSETS_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
 """Swagger UI 5, ReDoc and their favicon, as the `fastapi-offline` package ships them."""
+READY = {
+    "status": "ready",
+    "checks": {"catalog": "ok", "subscriptions": "ok", "billing": "ok", "support": "ok"},
+}
+"""What `/readyz` answers while every service is ready."""
 SECURITY_SCHEMES = {
     "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
     "Bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
@@ -228,19 +234,32 @@ def _admin_app(gateway: Gateway) -> FastAPI:
 
     @app.get("/healthz", tags=["operations"], summary="Liveness: the gateway answers")
     async def healthz() -> dict[str, str]:
+        """Liveness: the gateway process answers, without asking the services (their state is `/readyz`). Public:
+        no credentials. Kubernetes probes it for both liveness and readiness, so one service's outage never takes
+        the whole API away."""
         return {"status": "ok", "service": "gateway"}
 
     @app.get(
         "/readyz",
         tags=["operations"],
         summary="Readiness: which services answer their /readyz",
-        responses={503: {"description": "Some service is not ready", "content": {"application/json": {}}}},
+        responses={
+            200: {"description": "Every service is ready", "content": {"application/json": {"example": READY}}},
+            503: {"description": "Some service is not ready; `checks` says which and why"},
+        },
     )
     async def readyz() -> JSONResponse:
+        """Readiness of the suite: asks every service's `/readyz` (its database, broker and schema) and answers
+        each one's state in `checks`, `ok` or why not. 200 when every service is ready; otherwise 503, a problem
+        naming the services that are not, with the same `checks`. Public: no credentials."""
         results = await asyncio.gather(*(_service_ready(u) for u in gateway.upstreams.values()))
         checks = dict(zip(gateway.upstreams, results, strict=True))
-        ready = all(value == "ok" for value in checks.values())
-        return JSONResponse({"status": "ready" if ready else "degraded", "checks": checks}, 200 if ready else 503)
+        waiting = [f"{name} ({state})" for name, state in checks.items() if state != "ok"]
+        if waiting:
+            raise ServiceUnavailable(
+                f"Not every service is ready: {', '.join(waiting)}.", title="The suite is not ready", checks=checks
+            )
+        return JSONResponse({"status": "ready", "checks": checks})
 
     @app.get(
         "/metrics",
@@ -250,6 +269,10 @@ def _admin_app(gateway: Gateway) -> FastAPI:
         responses=METRICS_RESPONSE,
     )
     async def metrics() -> Response:
+        """The gateway's Prometheus metrics in the text format: requests by method and status, their latencies,
+        and the process's own. Public: no credentials, for the scraper. Each service serves its own `/metrics`
+        on its internal address."""
+        gateway.access_log.flush()  # the proxied requests tallied since the last flush
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/openapi.json", include_in_schema=False)

@@ -1,69 +1,47 @@
-"""The proxy hot path: a raw ASGI callable, no framework objects, one lean connection pool per service.
+"""The proxy: a raw ASGI callable, no framework objects, one lean connection pool per service.
 
 `/api/v1/<service>/<rest>` goes to `<service base>/v1/<rest>` with the query string, the body streamed up
 and the answer streamed back, status and headers (duplicates such as `set-cookie` included) unchanged.
-On the way: request id, authentication (cached), the route policy, the rate limit, the signed identity.
-A service that cannot be reached answers 503 problem+json naming it; the other services are unaffected.
+On the way: request id, authentication (cached), the route policy, the rate limit, the signed identity
+(`gateway.admission`). A service that cannot be reached answers 503 problem+json naming it; the other services
+are unaffected.
+
+Served by the gateway's own HTTP protocol, most proxied requests never become ASGI calls: `gateway.proxy_cycle`
+admits and forwards them from the protocol's callbacks and hands them to `Proxy.exchange` only when they need to
+wait for something. This ASGI callable serves the rest (and every proxied request under another ASGI server).
 """
 
 from __future__ import annotations
 
-import math
-import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
-from urllib.parse import quote
 
 import structlog
 
-from bss.identity import IDENTITY_HEADER, SIGNATURE_HEADER, IdentitySigner
-from gateway.auth import Authenticator, AuthError
-from gateway.keys import ANONYMOUS_STOREFRONT, Principal
-from gateway.policy import allowed, is_public
-from gateway.problems import send_problem
+from gateway.admission import REQUEST_ID, Admission, Incoming, Refusal, new_request_id
+from gateway.auth import Authenticator
+from gateway.problems import problem_answer, send_problem
 from gateway.ratelimit import Limiter
-from gateway.settings import SERVICE_NAMES
 from gateway.upstream import Connection, Upstream, UpstreamBroken, UpstreamTimeout, UpstreamUnavailable
 
 log = structlog.get_logger("gateway.proxy")
 
-API_PREFIX = "/api/v1/"
-REQUEST_ID = b"x-request-id"
-_IDENTITY = IDENTITY_HEADER.encode()
-_SIGNATURE = SIGNATURE_HEADER.encode()
-# Dropped from requests: one-hop headers (RFC 9110 7.6.1), the client's credentials (services trust only the
-# signed identity) and anything the gateway sets itself.
-_DROP_REQUEST = frozenset(
-    {
-        b"connection",
-        b"keep-alive",
-        b"proxy-authenticate",
-        b"proxy-authorization",
-        b"proxy-connection",
-        b"te",
-        b"trailer",
-        b"transfer-encoding",
-        b"upgrade",
-        b"host",
-        b"content-length",
-        b"expect",
-        b"authorization",
-        b"x-api-key",
-        REQUEST_ID,
-        _IDENTITY,
-        _SIGNATURE,
-    }
-)
-_DROP_RESPONSE = frozenset(
+DROP_RESPONSE = frozenset(
     {b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer", b"transfer-encoding", b"upgrade"}
 )
+"""One-hop headers of a service's answer: not passed on (RFC 9110 7.6.1)."""
 _RETRYABLE = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-_SMALL_BODY = 256 * 1024
-_STREAM_CHUNK = 64 * 1024
+SMALL_BODY = 256 * 1024
+"""Bodies up to this size (declared by content-length) are read whole and sent with the head; larger or chunked
+ones stream up as they arrive."""
+_WRITE_APART = 64 * 1024
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
+Header = tuple[bytes, bytes]
+OnDone = Callable[[str, str, str, int, bytes, float, str], None]
+"""(method, path, client, status, request id, seconds, caller): called once per proxied request."""
 
 
 class BodyTooLarge(Exception):
@@ -74,41 +52,32 @@ class ClientGone(Exception):
     pass
 
 
-class Incoming:
-    """What the proxy needs from the request headers, found in one pass."""
-
-    __slots__ = ("chunked", "content_length", "forward", "request_id", "token")
-
-    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
-        self.forward: list[tuple[bytes, bytes]] = []
-        self.token: str | None = None
-        self.request_id: bytes | None = None
-        self.content_length: int | None = None
-        self.chunked = False
-        for key, value in raw:
-            if key not in _DROP_REQUEST and not key.startswith(b"x-bss-identity"):
-                self.forward.append((key, value))
-            elif key == b"x-api-key":
-                self.token = value.decode("latin-1").strip()
-            elif key == b"authorization":
-                scheme, _, credentials = value.decode("latin-1").partition(" ")
-                if scheme.lower() == "bearer" and self.token is None:
-                    self.token = credentials.strip()
-            elif key == REQUEST_ID:
-                if 0 < len(value) <= 200:
-                    self.request_id = value
-            elif key == b"content-length":
-                self.content_length = int(value) if value.isdigit() else -1
-            elif key == b"transfer-encoding":
-                self.chunked = True
+Failure = BodyTooLarge | ClientGone | UpstreamTimeout | UpstreamUnavailable | UpstreamBroken
 
 
-def new_request_id() -> bytes:
-    """128 random bits as hex: unique enough to trace a request; not a secret, so no system call for it."""
-    return b"%032x" % _random.getrandbits(128)
+class RequestRef:
+    """The request the gateway's own answers are about: its id (`X-Request-ID`, and `request_id` in a problem)
+    and its path as the client sent it (a problem's `instance`, as the services' problems have it)."""
 
+    __slots__ = ("header", "path", "request_id")
 
-_random = random.Random()  # seeded from os.urandom once
+    def __init__(self, request_id: bytes, path: str) -> None:
+        self.request_id = request_id
+        self.path = path
+        self.header: Header = (REQUEST_ID, request_id)
+
+    def problem(
+        self, status: int, type_: str, title: str, detail: str, *, headers: Iterable[Header] = (), **extra: str
+    ) -> tuple[list[Header], bytes]:
+        """The headers and body of a problem answer about this request."""
+        return problem_answer(status, type_, title, detail, headers=(self.header, *headers), **self._names(extra))
+
+    async def send_problem(self, send: Send, status: int, type_: str, title: str, detail: str, **extra: str) -> int:
+        """Answer `status` with a problem about this request (ASGI); returns the status."""
+        return await send_problem(send, status, type_, title, detail, headers=[self.header], **self._names(extra))
+
+    def _names(self, extra: dict[str, str]) -> dict[str, str]:
+        return {**extra, "instance": self.path, "request_id": self.request_id.decode("latin-1")}
 
 
 class Proxy:
@@ -121,16 +90,19 @@ class Proxy:
         identity_secret: bytes,
         max_body_bytes: int,
         anonymous_limit: tuple[float, int],
-        on_done: Callable[[dict[str, Any], int, bytes, float, str], None],
+        on_done: OnDone,
     ) -> None:
         self.upstreams = upstreams
-        # The audience of a service's identities is the name it knows itself by (`support` is `support-sla`).
-        self.audiences = {name: SERVICE_NAMES.get(name, name).encode() for name in upstreams}
-        self.auth = authenticator
-        self.limiter = limiter
-        self.signer = IdentitySigner(identity_secret)
+        self.admission = Admission(
+            upstreams=upstreams,
+            authenticator=authenticator,
+            limiter=limiter,
+            identity_secret=identity_secret,
+            anonymous_limit=anonymous_limit,
+        )
+        self.signer = self.admission.signer
+        self.audiences = self.admission.audiences
         self.max_body = max_body_bytes
-        self.anonymous_limit = anonymous_limit
         self.on_done = on_done
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -142,143 +114,129 @@ class Proxy:
         try:
             status, subject = await self._handle(scope, receive, send, incoming, request_id)
         finally:
-            self.on_done(scope, status, request_id, time.perf_counter() - started, subject)
+            client = scope.get("client")
+            host = client[0] if client else "-"
+            elapsed = time.perf_counter() - started
+            self.on_done(scope["method"], scope["path"], host, status, request_id, elapsed, subject)
 
     async def _handle(
         self, scope: dict[str, Any], receive: Receive, send: Send, incoming: Incoming, request_id: bytes
     ) -> tuple[int, str]:
-        rid = (REQUEST_ID, request_id)
-        path: str = scope["path"]
-        service, _, tail = path[len(API_PREFIX) :].partition("/")
-        upstream = self.upstreams.get(service)
-        if upstream is None:
-            names = ", ".join(sorted(self.upstreams))
-            detail = f"No service '{service}'; the services are {names}."
-            return await send_problem(send, 404, "not-found", "Not found", detail, headers=[rid]), "-"
-        target = _target(scope, service, tail)
-        if target is None:
-            detail = "The path has empty, '.' or '..' segments or encoded slashes; send a normalized path."
-            return await send_problem(send, 400, "bad-path", "Path not allowed", detail, headers=[rid]), "-"
+        ref = RequestRef(request_id, scope["path"])
         method: str = scope["method"]
-        principal = await self._principal(scope, send, incoming, service, method, tail, rid)
-        if isinstance(principal, int):
-            return principal, "-"
-        caller = principal.caller
-        if not allowed(caller.role, service, method, tail):
-            detail = f"The {caller.role.value} role may not {method} /api/v1/{service}/{tail}."
-            status = await send_problem(send, 403, "forbidden", "Forbidden", detail, headers=[rid])
-            return status, caller.subject
-        retry = self.limiter.take_local(principal.limit_key, principal.rate_per_s, principal.burst)
-        if retry is None:
-            retry = await self.limiter.take(principal.limit_key, principal.rate_per_s, principal.burst)
-        if retry > 0:
-            wait = str(max(1, math.ceil(retry))).encode()
-            detail = f"Too many requests for this key; retry in {wait.decode()} s."
-            headers = [rid, (b"retry-after", wait)]
-            return await send_problem(send, 429, "rate-limited", "Too many requests", detail, headers=headers), (
-                caller.subject
-            )
-        # Bound to this request as the service will see it: its name, the method, the target after the rewrite.
-        value, signature = principal.identity_headers(
-            self.signer,
-            audience=self.audiences[service],
-            method=method.encode(),
-            target=upstream.base_path + target,
-            now=time.time(),
-        )
-        forward = incoming.forward
-        forward.append((_IDENTITY, value))
-        forward.append((_SIGNATURE, signature))
-        forward.append(rid)
-        status = await self._forward(scope, receive, send, upstream, target, incoming, rid)
-        return status, caller.subject
-
-    async def _principal(
-        self,
-        scope: dict[str, Any],
-        send: Send,
-        incoming: Incoming,
-        service: str,
-        method: str,
-        tail: str,
-        rid: tuple[bytes, bytes],
-    ) -> Principal | int:
-        token = incoming.token
-        if not token:
-            if is_public(service, method, tail):
-                client = scope.get("client") or ("-", 0)
-                rate, burst = self.anonymous_limit
-                return Principal(ANONYMOUS_STOREFRONT, f"anon:{client[0]}", rate, burst)
-            detail = "Authenticate with an API key (X-API-Key) or a bearer token (Authorization: Bearer ...)."
-            headers = [rid, (b"www-authenticate", b'Bearer realm="bss"')]
-            return await send_problem(send, 401, "unauthorized", "Unauthorized", detail, headers=headers)
+        admission = self.admission
         try:
-            return self.auth.cached(token) or await self.auth.authenticate(token)
-        except AuthError as refused:
-            if refused.status != 401:  # the key store is down: not the caller's fault
-                title, type_, headers = "Service unavailable", "service-unavailable", [rid]
-            else:
-                title, type_ = "Unauthorized", "unauthorized"
-                headers = [rid, (b"www-authenticate", b'Bearer realm="bss", error="invalid_token"')]
-            return await send_problem(send, refused.status, type_, title, refused.detail, headers=headers)
+            route = admission.route(scope["path"], scope.get("raw_path"), scope.get("query_string", b""))
+            client = scope.get("client")
+            principal = admission.principal_now(incoming.token, route, method, client[0] if client else "-")
+            if principal is None:
+                principal = await admission.authenticate(incoming.token or "")
+            admission.authorize(principal, route, method)
+            if not admission.rate_now(principal):
+                await admission.rate(principal)
+        except Refusal as refusal:
+            headers, body = ref.problem(
+                refusal.status, refusal.type_, refusal.title, refusal.detail, headers=refusal.headers
+            )
+            await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+            return refusal.status, refusal.subject
+        added = admission.sign(principal, route, method, request_id, time.time())
+        status = await self._forward(method, receive, send, route.upstream, route.target, incoming, added, ref)
+        return status, principal.caller.subject
 
     async def _forward(
         self,
-        scope: dict[str, Any],
+        method: str,
         receive: Receive,
         send: Send,
         upstream: Upstream,
         target: bytes,
         incoming: Incoming,
-        rid: tuple[bytes, bytes],
+        added: bytes,
+        ref: RequestRef,
     ) -> int:
         declared = incoming.content_length
         if declared is not None and declared > self.max_body:
             detail = f"The body is {declared} bytes; the limit is {self.max_body}."
-            return await send_problem(send, 413, "request-too-large", "Request body too large", detail, headers=[rid])
-        method: str = scope["method"]
+            return await ref.send_problem(send, 413, "request-too-large", "Request body too large", detail)
+        body: bytes | None = None
         try:
-            body: bytes | None = None
-            if declared is not None and declared <= _SMALL_BODY:
+            if declared is not None and declared <= SMALL_BODY:
                 body = await _read_body(receive, self.max_body)
             elif declared is None and not incoming.chunked:
                 body = b""
-            head = _head(method, target, upstream, incoming.forward, body, declared)
-            connection = await self._exchange(upstream, method, head, body, receive, declared)
-        except BodyTooLarge:
+        except (BodyTooLarge, ClientGone) as failure:
+            return await self.failed(send, failure, upstream, ref)
+        head = request_head(method, target, upstream, incoming.forward, added, body, declared)
+        return await self.exchange(send, receive, upstream, method, head, body, declared, ref)
+
+    async def exchange(
+        self,
+        send: Send,
+        receive: Receive,
+        upstream: Upstream,
+        method: str,
+        head: bytes,
+        body: bytes | None,
+        declared: int | None,
+        ref: RequestRef,
+        sent: Connection | None = None,
+    ) -> int:
+        """Send the request (`sent`: a connection that already carries it) and pass the answer on; problem+json
+        when the service cannot be reached, does not answer in time or breaks off before its headers."""
+        try:
+            connection = await self._exchange(upstream, method, head, body, receive, declared, sent)
+        except (BodyTooLarge, ClientGone, UpstreamTimeout, UpstreamUnavailable, UpstreamBroken) as failure:
+            return await self.failed(send, failure, upstream, ref)
+        return await self._respond(send, upstream, connection, ref.header)
+
+    async def failed(self, send: Send, failure: Failure, upstream: Upstream, ref: RequestRef) -> int:
+        """The answer to a request that could not be passed on (499: the client left; nothing is sent)."""
+        if isinstance(failure, BodyTooLarge):
             detail = f"The body exceeds the limit of {self.max_body} bytes."
-            return await send_problem(send, 413, "request-too-large", "Request body too large", detail, headers=[rid])
-        except ClientGone:
+            return await ref.send_problem(send, 413, "request-too-large", "Request body too large", detail)
+        if isinstance(failure, ClientGone):
             return 499
-        except UpstreamTimeout:
+        if isinstance(failure, UpstreamTimeout):
             detail = f"The {upstream.name} service did not answer in time."
-            return await send_problem(
-                send, 504, "upstream-timeout", "Upstream timeout", detail, headers=[rid], service=upstream.name
+            return await ref.send_problem(
+                send, 504, "upstream-timeout", "Upstream timeout", detail, service=upstream.name
             )
-        except (UpstreamUnavailable, UpstreamBroken) as exc:
-            log.warning("upstream unreachable", service=upstream.name, error=str(exc), request_id=rid[1].decode())
-            detail = f"The {upstream.name} service is not reachable right now; try again shortly."
-            return await send_problem(
-                send, 503, "service-unavailable", "Service unavailable", detail, headers=[rid], service=upstream.name
-            )
-        return await self._respond(send, upstream, connection, rid)
+        log.warning(
+            "upstream unreachable", service=upstream.name, error=str(failure), request_id=ref.request_id.decode()
+        )
+        detail = f"The {upstream.name} service is not reachable right now; try again shortly."
+        return await ref.send_problem(
+            send, 503, "service-unavailable", "Service unavailable", detail, service=upstream.name
+        )
 
     async def _exchange(
-        self, upstream: Upstream, method: str, head: bytes, body: bytes | None, receive: Receive, declared: int | None
+        self,
+        upstream: Upstream,
+        method: str,
+        head: bytes,
+        body: bytes | None,
+        receive: Receive,
+        declared: int | None,
+        sent: Connection | None,
     ) -> Connection:
         """Send the request and wait for the answer's headers (retrying once on a stale keep-alive connection)."""
         fresh = False
+        connection = sent
         while True:
-            connection = await upstream.acquire(fresh=fresh)
-            connection.head_request = method == "HEAD"
+            if connection is None:
+                connection = await upstream.acquire(fresh=fresh)
+                try:
+                    if body is not None:
+                        write_request(connection, method, head, body)
+                    else:
+                        write_request(connection, method, head, b"")
+                        await _stream_body(receive, connection, declared, self.max_body)
+                except BaseException:
+                    upstream.discard(connection)
+                    raise
             try:
-                if body is not None:
-                    connection.write(head + body if len(body) < 65536 else head)
-                    if len(body) >= 65536:
-                        connection.write(body)
-                else:
-                    connection.write(head)
-                    await _stream_body(receive, connection, declared, self.max_body)
                 while not connection.headers_done and connection.error is None:
                     await connection.wait(upstream.timeout_s)
             except BaseException:
@@ -291,24 +249,23 @@ class Proxy:
             stale = connection.reused and not connection.got_bytes and not isinstance(error, UpstreamTimeout)
             if stale and body is not None and method in _RETRYABLE and not fresh:
                 fresh = True
+                connection = None
                 continue
             if isinstance(error, UpstreamTimeout | UpstreamBroken):
                 raise error
             raise UpstreamUnavailable(str(error) or type(error).__name__)
 
-    async def _respond(self, send: Send, upstream: Upstream, connection: Connection, rid: tuple[bytes, bytes]) -> int:
+    async def _respond(self, send: Send, upstream: Upstream, connection: Connection, rid: Header) -> int:
         status = connection.status
-        headers = [(k, v) for k, v in connection.headers if k not in _DROP_RESPONSE and k != REQUEST_ID]
-        headers.append(rid)
         try:
             if connection.complete:
                 body = b"".join(connection.take())
-                if not any(k == b"content-length" for k, _ in headers):
-                    headers.append((b"content-length", str(len(body)).encode()))
+                headers = response_headers(connection, rid, body)
                 await send({"type": "http.response.start", "status": status, "headers": headers})
                 await send({"type": "http.response.body", "body": body, "more_body": False})
                 upstream.release(connection)
                 return status
+            headers = response_headers(connection, rid, None)
             await send({"type": "http.response.start", "status": status, "headers": headers})
             while True:
                 for chunk in connection.take():
@@ -327,45 +284,47 @@ class Proxy:
         return status
 
 
-def _target(scope: dict[str, Any], service: str, tail: str) -> bytes | None:
-    """The request target on the service (`/v1/<tail>?<query>`), or None for a path that is not normalized."""
-    check = "/" + tail
-    if "/./" in check or "/../" in check or check.endswith(("/.", "/..")) or "//" in check:
-        return None
-    raw: bytes | None = scope.get("raw_path")
-    prefix = f"{API_PREFIX}{service}/".encode()
-    if raw is not None and raw.startswith(prefix):
-        raw_tail = raw[len(prefix) :]
-        if b"%" in raw_tail:
-            lowered = raw_tail.lower()
-            if b"%2f" in lowered or b"%5c" in lowered or b"%2e" in lowered:
-                return None
-    else:
-        raw_tail = quote(tail, safe="/:@!$&'()*+,;=-._~").encode()
-    query: bytes = scope.get("query_string", b"")
-    return b"/v1/" + raw_tail + (b"?" + query if query else b"")
+def response_headers(connection: Connection, rid: Header, whole_body: bytes | None) -> list[Header]:
+    """The service's answer headers as the client gets them: one-hop headers and its request id dropped, ours
+    added; a length for an answer read whole (`whole_body`) that came without one."""
+    headers = [(k, v) for k, v in connection.headers if k not in DROP_RESPONSE and k != REQUEST_ID]
+    headers.append(rid)
+    if whole_body is not None and not any(k == b"content-length" for k, _ in headers):
+        headers.append((b"content-length", b"%d" % len(whole_body)))
+    return headers
 
 
-def _head(
+def request_head(
     method: str,
     target: bytes,
     upstream: Upstream,
-    headers: list[tuple[bytes, bytes]],
+    forward: bytes,
+    added: bytes,
     body: bytes | None,
     declared: int | None,
 ) -> bytes:
-    lines = [method.encode(), b" ", upstream.base_path, target, b" HTTP/1.1\r\nhost: ", upstream.host_header, b"\r\n"]
-    for key, value in headers:
-        lines += (key, b": ", value, b"\r\n")
+    """The request line and headers for the service: the client's head lines to `forward`, the gateway's `added`
+    ones, the framing (`body` None: the body streams, with its declared length or chunked)."""
     if body is not None:
         if body or method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
-            lines.append(b"content-length: %d\r\n" % len(body))
+            framing = b"content-length: %d\r\n\r\n" % len(body)
+        else:
+            framing = b"\r\n"
     elif declared is not None:
-        lines.append(b"content-length: %d\r\n" % declared)
+        framing = b"content-length: %d\r\n\r\n" % declared
     else:
-        lines.append(b"transfer-encoding: chunked\r\n")
-    lines.append(b"\r\n")
-    return b"".join(lines)
+        framing = b"transfer-encoding: chunked\r\n\r\n"
+    return b"".join((method.encode(), b" ", upstream.base_path, target, upstream.host_line, forward, added, framing))
+
+
+def write_request(connection: Connection, method: str, head: bytes, body: bytes) -> None:
+    """Write a request whose body is known whole (small ones in one write with the head)."""
+    connection.head_request = method == "HEAD"
+    if len(body) < _WRITE_APART:
+        connection.write(head + body)
+    else:
+        connection.write(head)
+        connection.write(body)
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes:

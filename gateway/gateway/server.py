@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, ClassVar
 
@@ -28,6 +27,10 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from bss.problems import PROBLEM_JSON, TYPE_BASE
+from gateway.connection_limits import ConnectionLimits
+from gateway.proxy_cycle import API_PREFIX_BYTES, DirectProxy, ProxyCycle
+
+__all__ = ["CoalescingTransport", "ConnectionLimits", "GatewayHttpProtocol", "gateway_protocol"]
 
 # Writes at least this large are sent at once (after anything kept): joining them would only copy bytes.
 _SEND_AT_ONCE = 16 * 1024
@@ -55,6 +58,12 @@ class CoalescingTransport:
         else:
             kept.append(data)
 
+    def write_now(self, data: bytes) -> None:
+        """Write at once, behind anything kept: an answer written whole needs no coalescing."""
+        if self._kept is not None:
+            self.flush()
+        self._transport.write(data)
+
     def flush(self) -> None:
         kept, self._kept = self._kept, None
         if kept and not self._transport.is_closing():
@@ -64,19 +73,11 @@ class CoalescingTransport:
         self.flush()
         self._transport.close()
 
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()  # asked on every answer: spared the `__getattr__` detour
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionLimits:
-    """What one client connection may send, and how slowly (`GatewaySettings` documents each)."""
-
-    max_head_bytes: int = 16 * 1024
-    max_headers: int = 100
-    max_url_bytes: int = 8 * 1024
-    head_timeout_s: float = 10.0
-    idle_timeout_s: float = 5.0
 
 
 LINGER_S = 2.0
@@ -99,15 +100,27 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         self._head_room: int | None = self.limits.max_head_bytes
         self._head_timer: asyncio.TimerHandle | None = None
         self._refused = False
+        # uvicorn's own cycles for a concurrency limit or a root path; the gateway sets neither.
+        direct = self.limit_concurrency is None and not self.root_path
+        self._direct = DirectProxy.of(self.app) if direct else None
+        # Keep-alive: idle since (loop time; None while a request is on its way), and one timer re-armed lazily.
+        self._idle_since: float | None = None
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self.url, self.headers = b"", []  # the first request's (`on_message_begin`)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(CoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
         self._head_timer = self.loop.call_later(self.limits.head_timeout_s, self._head_timed_out)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+        for timer in (self._head_timer, self._idle_timer):
+            if timer is not None:
+                timer.cancel()
+        self._head_timer = self._idle_timer = None
+        cycle = self.cycle
+        if isinstance(cycle, ProxyCycle):
+            cycle.connection_lost()
+            self.cycle = None  # type: ignore[assignment]  # uvicorn's code below only knows its own cycles
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -119,11 +132,47 @@ class GatewayHttpProtocol(HttpToolsProtocol):
                 self._receive_past_room(data, room)
                 return
             self._head_room = room - len(data)
-        self._receive(data)
+        self._idle_since = None  # `_unset_keepalive_if_required`
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            self._unparsable()
+        except httptools.HttpParserUpgrade:
+            self._upgrade()
         room = self._head_room
         if self._head_timer is None and room is not None and room < self.limits.max_head_bytes:
             # Part of a head (or blank lines before one) came, not all of it: the rest has head_timeout_s.
             self._head_timer = self.loop.call_later(self.limits.head_timeout_s, self._head_timed_out)
+
+    def _unset_keepalive_if_required(self) -> None:
+        self._idle_since = None  # something came: not idle
+
+    def on_response_complete(self) -> None:
+        """uvicorn's, but the keep-alive timeout needs no timer per answer: the connection's one idle timer checks,
+        when it fires, how long the connection has really been idle, and waits for the rest if need be."""
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        if self.flow.read_paused:
+            self.flow.resume_reading()
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+            return
+        self._idle_since = self.loop.time()
+        if self._idle_timer is None:
+            self._idle_timer = self.loop.call_later(self.timeout_keep_alive, self._idle_check)
+
+    def _idle_check(self) -> None:
+        self._idle_timer = None
+        since = self._idle_since
+        if since is None:
+            return  # busy: the next answer arms it again
+        left = since + self.timeout_keep_alive - self.loop.time()
+        if left > 0:
+            self._idle_timer = self.loop.call_later(left, self._idle_check)
+        elif not self.transport.is_closing():
+            self.transport.close()
 
     def _receive_past_room(self, data: bytes, room: int) -> None:
         """Feed only what the head may still take; refuse it if it has not ended there."""
@@ -138,19 +187,25 @@ class GatewayHttpProtocol(HttpToolsProtocol):
 
     def _receive(self, data: bytes) -> None:
         """uvicorn's `data_received`, except that a head refused by a limit is not answered a second time."""
-        self._unset_keepalive_if_required()
+        self._idle_since = None  # `_unset_keepalive_if_required`
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
-            if not self._refused:
-                msg = "Invalid HTTP request received."
-                self.logger.warning(msg)
-                self.send_400_response(msg)
+            self._unparsable()
         except httptools.HttpParserUpgrade:
-            if self._should_upgrade():
-                self.handle_websocket_upgrade()
-            else:
-                self._unsupported_upgrade_warning()
+            self._upgrade()
+
+    def _unparsable(self) -> None:
+        if not self._refused:
+            msg = "Invalid HTTP request received."
+            self.logger.warning(msg)
+            self.send_400_response(msg)
+
+    def _upgrade(self) -> None:
+        if self._should_upgrade():
+            self.handle_websocket_upgrade()
+        else:
+            self._unsupported_upgrade_warning()
 
     def on_url(self, url: bytes) -> None:
         self.url += url
@@ -167,11 +222,52 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         if len(self.headers) > self.limits.max_headers:
             self._refuse(431, f"The request has more than {self.limits.max_headers} header fields.")
             raise HeadRefused
+        direct = self._direct
+        if direct is not None and self.url.startswith(API_PREFIX_BYTES):
+            current = self.cycle
+            if current is None or current.response_complete:  # else pipelined: uvicorn queues it
+                cycle = direct.start(self)
+                if cycle is not None:
+                    self.cycle = cycle  # type: ignore[assignment]
+                    return
+        self._asgi_scope()
         super().on_headers_complete()
 
+    # uvicorn's `on_message_begin` makes the ASGI scope and resets the URL and headers. The direct path needs no
+    # scope (`_asgi_scope` makes it when needed) and the reset happens as each message completes: with no method
+    # here, httptools makes no call into Python at the start of every request.
+    on_message_begin = None  # type: ignore[assignment]
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        # uvicorn's also looks for `Expect: 100-continue` in each; `_asgi_scope` does once, when it matters.
+        self.headers.append((name.lower(), value))
+
+    def _asgi_scope(self) -> None:
+        """What uvicorn's `on_message_begin` and `on_header` would have set, for the request whose head was just
+        read: its ASGI scope and whether it expects `100 Continue`."""
+        url, headers = self.url, self.headers
+        super().on_message_begin()
+        self.url, self.headers = url, headers
+        self.scope["headers"] = headers
+        self.expect_100_continue = any(
+            name == b"expect" and value.lower() == b"100-continue" for name, value in headers
+        )
+
+    def on_body(self, body: bytes) -> None:
+        cycle = self.cycle
+        if isinstance(cycle, ProxyCycle):
+            cycle.on_body(body)
+        else:
+            super().on_body(body)
+
     def on_message_complete(self) -> None:
-        super().on_message_complete()
+        cycle = self.cycle
+        if isinstance(cycle, ProxyCycle):
+            cycle.on_message_complete()
+        else:
+            super().on_message_complete()
         self._head_room = self.limits.max_head_bytes
+        self.url, self.headers = b"", []  # for the next request (`on_message_begin`)
 
     def _head_timed_out(self) -> None:
         self._head_timer = None

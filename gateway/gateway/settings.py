@@ -16,7 +16,7 @@ from pydantic_settings import (
 
 from bss.gc_tuning import CollectorSettings
 from bss.settings import DEV_IDENTITY_SECRET, MIN_SECRET_LENGTH, VAR_DIR, ConfigurationError
-from gateway.server import ConnectionLimits
+from gateway.connection_limits import ConnectionLimits
 
 SERVICES = ("catalog", "subscriptions", "billing", "support")
 # The name each service knows itself by (its settings' `service_name`): the audience of the identities it accepts.

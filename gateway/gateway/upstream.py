@@ -3,7 +3,13 @@
 One `Upstream` per service holds a LIFO pool of idle connections (closed after `idle_s`, below the services'
 keep-alive timeout, so the gateway rarely writes on a connection the service is closing). A response is read
 by the protocol into a small buffer; reading pauses while more than `_HIGH_WATER` bytes wait to be sent to
-the client, so large bodies stream with flow control both ways. Header lists stay raw (duplicates kept).
+the client, so large bodies stream with flow control both ways. The answer's head is kept as it came (`raw_head`,
+which httptools has checked, strictly: no folded lines, no bare LF, no control bytes) and its header list, with
+duplicates, is made from it only when asked for (`headers`): a small answer passed on whole needs none.
+
+Whoever uses a connection hears of progress (headers, body, the end, an error) once per read, after the whole
+read is parsed: a coroutine through `wait()`, or a callback set as `listener` (the gateway's direct path,
+`gateway.proxy_cycle`, which so writes a small answer that came in one read with no task and no future).
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import asyncio
 import ssl
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
 import httptools
@@ -45,11 +51,15 @@ class Connection(asyncio.Protocol):
         self.head_request = False
         self._write_paused = False
         self._drain: asyncio.Future[None] | None = None
+        self._changed = False
+        self._deadline_timer: asyncio.TimerHandle | None = None
         self.reset()
 
     def reset(self) -> None:
         self.status = 0
-        self.headers: list[tuple[bytes, bytes]] = []
+        self.raw_head = b""  # the status line and header lines, each with its CRLF
+        self._head: list[bytes] | None = []  # what came until the head was complete
+        self._headers: list[tuple[bytes, bytes]] | None = None
         self.chunks: list[bytes] = []
         self.buffered = 0
         self.headers_done = False
@@ -57,6 +67,8 @@ class Connection(asyncio.Protocol):
         self.reusable = False
         self.got_bytes = False
         self.error: BaseException | None = None
+        self.listener: Callable[[], None] | None = None  # called instead of waking `wait()`
+        self.deadline: float | None = None  # loop time by which the listener must hear something (`watch`)
         self._waiter: asyncio.Future[None] | None = None
         self._reading_paused = False
 
@@ -68,11 +80,17 @@ class Connection(asyncio.Protocol):
         self.got_bytes = True
         if self.head_request and self.complete:
             return
+        head = self._head
+        if head is not None:
+            head.append(data)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError as exc:
             self.error = UpstreamBroken(f"unparseable answer: {exc}")
             self.close()
+            self._changed = True
+        if self._changed:  # once per read, whatever the parser found in it
+            self._changed = False
             self._wake()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -93,13 +111,25 @@ class Connection(asyncio.Protocol):
         if drain is not None and not drain.done():
             drain.set_result(None)
 
-    # ---- httptools callbacks
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self.headers.append((name.lower(), value))
+    @property
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """The answer's header fields in order, names lower-cased: as httptools reports them one by one (a value
+        without its leading whitespace), made from `raw_head`, which it has checked."""
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = []
+            for line in self.raw_head.split(b"\r\n")[1:-1]:
+                name, _, value = line.partition(b":")
+                headers.append((name.lower(), value.lstrip(b" \t")))
+        return headers
 
+    # ---- httptools callbacks
     def on_headers_complete(self) -> None:
         self.status = self.parser.get_status_code()
         self.headers_done = True
+        received = b"".join(self._head or ())
+        self._head = None
+        self.raw_head = received[: received.find(b"\r\n\r\n") + 2]
         if self.head_request:
             # The answer to HEAD has no body whatever its content-length says; the parser cannot be told
             # the request was HEAD, so the answer ends here and the connection is not reused.
@@ -107,7 +137,7 @@ class Connection(asyncio.Protocol):
             self.reusable = False
             if self.transport is not None:
                 self.transport.pause_reading()
-        self._wake()
+        self._changed = True
 
     def on_body(self, body: bytes) -> None:
         self.chunks.append(body)
@@ -115,12 +145,12 @@ class Connection(asyncio.Protocol):
         if self.buffered > _HIGH_WATER and not self._reading_paused and self.transport is not None:
             self._reading_paused = True
             self.transport.pause_reading()
-        self._wake()
+        self._changed = True
 
     def on_message_complete(self) -> None:
         self.complete = True
         self.reusable = self.parser.should_keep_alive()  # only meaningful inside the callback
-        self._wake()
+        self._changed = True
 
     # ---- used by the proxy
     def write(self, data: bytes) -> None:
@@ -149,13 +179,34 @@ class Connection(asyncio.Protocol):
             self.transport.resume_reading()
         return chunks
 
-    def keep_alive(self) -> bool:
-        return self.reusable and not self.closed and self.error is None
-
     def close(self) -> None:
         self.closed = True
+        timer, self._deadline_timer = self._deadline_timer, None
+        if timer is not None:
+            timer.cancel()
         if self.transport is not None:
             self.transport.close()
+
+    def watch(self, timeout_s: float) -> None:
+        """Time out (`UpstreamTimeout`, the listener told) unless something arrives within `timeout_s`; cleared by
+        setting `deadline` to None. One timer per connection, re-armed only when it fires early: a request costs
+        no timer of its own."""
+        deadline = self.deadline = self.loop.time() + timeout_s
+        if self._deadline_timer is None:
+            self._deadline_timer = self.loop.call_at(deadline, self._check_deadline)
+
+    def _check_deadline(self) -> None:
+        self._deadline_timer = None
+        deadline = self.deadline
+        if deadline is None or self.closed:
+            return
+        if self.loop.time() < deadline:
+            self._deadline_timer = self.loop.call_at(deadline, self._check_deadline)
+            return
+        self.deadline = None
+        self.error = UpstreamTimeout()
+        self.close()
+        self._wake()
 
     def _time_out(self, waiter: asyncio.Future[None]) -> None:
         if self._waiter is waiter and not waiter.done():
@@ -164,6 +215,10 @@ class Connection(asyncio.Protocol):
             waiter.set_result(None)
 
     def _wake(self) -> None:
+        listener = self.listener
+        if listener is not None:
+            listener()
+            return
         waiter, self._waiter = self._waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -183,6 +238,7 @@ class Upstream:
         self.port = parts.port or (443 if self.ssl else 80)
         self.base_path = parts.path.encode()
         self.host_header = parts.netloc.encode()
+        self.host_line = b" HTTP/1.1\r\nhost: " + self.host_header + b"\r\n"  # ends a request line
         self.timeout_s = timeout_s
         self.idle_s = idle_s
         self._max = connections
@@ -217,14 +273,32 @@ class Upstream:
             self._free_slot()
             raise
 
+    def acquire_idle(self) -> Connection | None:
+        """A pooled keep-alive connection at once, or None when there is none to take without waiting (the pool
+        is full, others wait, or nothing is idle): then `acquire` must be awaited."""
+        if self._in_use >= self._max or self._waiters:
+            return None
+        now = time.monotonic()
+        while self._idle:
+            connection = self._idle.pop()
+            if not connection.closed and now - connection.idle_since < self.idle_s:
+                self._in_use += 1
+                connection.reused = True
+                return connection
+            connection.close()
+        return None
+
     def release(self, connection: Connection) -> None:
-        if connection.keep_alive():
+        if connection.reusable and not connection.closed and connection.error is None:
             connection.reset()
             connection.idle_since = time.monotonic()
             self._idle.append(connection)
         else:
             connection.close()
-        self._free_slot()
+        if self._waiters:
+            self._free_slot()
+        else:
+            self._in_use -= 1
 
     def discard(self, connection: Connection) -> None:
         connection.close()

@@ -29,11 +29,13 @@ async def echo() -> AsyncIterator[RunningServer]:
 async def start_gateway(echo: RunningServer, databases: DatabaseFactory) -> AsyncIterator[StartGateway]:
     """Starts gateways in front of the echo service (subscriptions is down); stops them after the test.
 
-    Keyword arguments override settings; `database_url` lets two replicas share one key database.
+    Keyword arguments override settings; `database_url` lets two replicas share one key database. `asgi_only`
+    serves the gateway with uvicorn's own HTTP protocol: every proxied request then takes the ASGI proxy, which
+    the gateway's protocol uses only for what its direct path leaves to it (`gateway.proxy_cycle`).
     """
     started: list[RunningServer] = []
 
-    async def start(**overrides: Any) -> RunningServer:
+    async def start(*, asgi_only: bool = False, **overrides: Any) -> RunningServer:
         values: dict[str, Any] = {
             "catalog_url": echo.base_url,
             "subscriptions_url": f"http://127.0.0.1:{free_port()}",  # nothing listens there
@@ -48,7 +50,8 @@ async def start_gateway(echo: RunningServer, databases: DatabaseFactory) -> Asyn
         if "database_url" not in values:
             values["database_url"] = await databases.create("gateway")
         settings = GatewaySettings(**values)
-        server = await serve(create_app(settings), http=gateway_protocol(settings.connection_limits()))
+        protocol = "httptools" if asgi_only else gateway_protocol(settings.connection_limits())
+        server = await serve(create_app(settings), http=protocol)
         started.append(server)
         return server
 

@@ -179,3 +179,44 @@ async def test_normal_requests_still_work_with_a_large_allowed_head_a_large_body
     assert [status for status, _, _ in answers] == [200, 201, 200]
     assert answers[1][2] == body
     assert answers[2][2] == b"limits/again"
+
+
+async def test_the_idle_limit_counts_from_the_last_answer_not_the_first(quick: RunningServer) -> None:
+    reader, writer = await connect(quick)
+    writer.write(get())
+    await asyncio.wait_for(read_answer(reader), timeout=5)
+    await asyncio.sleep(SHORT * 0.6)
+    writer.write(get())  # the connection's idle timer, armed at the first answer, fires while it is idle anew
+    await asyncio.wait_for(read_answer(reader), timeout=5)
+    received, took = await closed_after(reader)
+    writer.close()
+    assert received == b""
+    assert SHORT * 0.8 <= took < SHORT + 2
+
+
+async def test_a_request_that_takes_longer_than_the_idle_limit_is_not_cut_off(start_gateway: StartGateway) -> None:
+    slow = await asyncio.start_server(_answer_late, "127.0.0.1", 0)
+    gateway = await start_gateway(
+        request_head_timeout_s=SHORT,
+        keep_alive_timeout_s=SHORT,
+        billing_url=f"http://127.0.0.1:{slow.sockets[0].getsockname()[1]}",
+    )
+    try:
+        reader, writer = await connect(gateway)
+        writer.write(get())  # answered at once: arms the idle timer
+        await asyncio.wait_for(read_answer(reader), timeout=5)
+        writer.write(get(target=b"/api/v1/billing/slow"))  # busy while the idle timer fires
+        status, _, body = await asyncio.wait_for(read_answer(reader), timeout=5)
+        writer.close()
+    finally:
+        slow.close()
+    assert (status, body) == (200, b"late")
+
+
+async def _answer_late(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+        while await reader.readuntil(b"\r\n\r\n"):
+            await asyncio.sleep(SHORT * 1.6)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nlate")
+            await writer.drain()
+    writer.close()

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+import pytest_asyncio
 
 from tests.harness.services import RunningServer
 from tests.integration.gateway.conftest import StartGateway
@@ -16,6 +17,16 @@ from tests.integration.gateway.upstreams import ADMIN_KEY, hang_up_server
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 JSON = {"content-type": "application/json"}
+
+
+@pytest_asyncio.fixture(loop_scope="session", params=["direct", "asgi"])
+async def gateway(start_gateway: StartGateway, request: pytest.FixtureRequest) -> RunningServer:
+    """Each test below runs twice: on the gateway's own protocol with the key already cached, so that its
+    requests take the direct path (`gateway.proxy_cycle`), and on uvicorn's, where each is an ASGI call."""
+    server = await start_gateway(asgi_only=request.param == "asgi")
+    async with httpx.AsyncClient(base_url=server.base_url, headers=ADMIN_KEY) as client:
+        assert (await client.get("/api/v1/catalog/echo/warm")).status_code == 200
+    return server
 
 
 async def test_gateway_routes_service_prefix_to_the_service_v1_path(gateway: RunningServer) -> None:

@@ -84,3 +84,17 @@ async def test_everything_else_passes_through_to_the_real_transport() -> None:
     transport = CoalescingTransport(real, asyncio.get_running_loop())  # type: ignore[arg-type]
     assert transport.get_extra_info("peername") == "info:peername"
     assert transport.is_closing() is False
+
+
+async def test_an_answer_written_at_once_goes_behind_what_was_kept() -> None:
+    real = RecordingTransport()
+    transport = CoalescingTransport(real, asyncio.get_running_loop())  # type: ignore[arg-type]
+    transport.write(b"previous answer")
+    transport.write_now(b"whole answer")  # the direct path's one write
+    assert real.writes == [b"previous answer", b"whole answer"]
+    await next_step()
+    assert real.writes == [b"previous answer", b"whole answer"]  # what was kept left once
+    transport.write_now(b"next")
+    assert real.writes[2:] == [b"next"]
+    real.closed = True
+    assert transport.is_closing() is True

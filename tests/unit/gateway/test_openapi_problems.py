@@ -12,9 +12,11 @@ import pytest
 
 from billing.main import create_app as billing_app
 from bss.api.error_responses import PROBLEM_REF, problem_schemas
+from bss.identity import Role
 from bss.problems import PROBLEM_JSON, NotFound, ValidationProblem, field_error
 from catalog.main import create_app as catalog_app
 from gateway.main import create_app as gateway_app
+from gateway.policy import allowed
 from gateway.problems import send_problem
 from gateway.settings import GatewaySettings
 from subscriptions.main import create_app as subscriptions_app
@@ -50,7 +52,7 @@ def test_every_error_response_is_one_problem_schema_as_problem_json(document: di
     wrong = []
     for path, method, operation in operations(document):
         for status, response in operation["responses"].items():
-            if status[0] not in "45" or (path.endswith("/readyz") and status == "503"):  # readiness answers JSON
+            if status[0] not in "45":
                 continue
             content = response.get("content", {})
             if set(content) != {PROBLEM_JSON} or content[PROBLEM_JSON].get("schema") != {"$ref": PROBLEM_REF}:
@@ -77,6 +79,24 @@ def test_every_proxied_operation_documents_what_the_gateway_answers(document: di
             assert "400" in responses, f"{method} {path}"
         if "requestBody" in operation:
             assert "413" in responses, f"{method} {path}"
+
+
+def test_every_protected_operation_documents_401_and_403_where_a_role_is_refused(document: dict[str, Any]) -> None:
+    public = []
+    for path, method, operation in operations(document):
+        responses = operation["responses"]
+        if operation.get("security", document["security"]) == []:
+            public.append(path)
+            continue
+        assert "401" in responses, f"{method} {path}"
+        if path.startswith(API):
+            service, _, tail = path[len(API) :].partition("/")
+            if not all(allowed(role, service, method.upper(), tail) for role in Role):  # the gateway's policy
+                assert "403" in responses, f"{method} {path}"
+    assert sorted(public) == ["/healthz", "/metrics", "/readyz"]
+    keys = document["paths"]["/gateway/v1/keys"]
+    assert "403" in keys["post"]["responses"]  # admins only
+    assert "403" in keys["get"]["responses"]
 
 
 def test_answers_of_the_shared_dependencies_are_documented(document: dict[str, Any]) -> None:

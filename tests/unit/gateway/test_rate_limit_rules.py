@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -51,6 +52,20 @@ def test_never_more_than_burst_plus_rate_times_elapsed_requests_pass(
         now += gap
         passed += limiter.take_now("k", rate, burst, now=now) == 0.0
     assert passed <= burst + rate * now + 1e-6
+
+
+@given(
+    rate=st.floats(min_value=0.01, max_value=1000),
+    burst=st.integers(min_value=1, max_value=1000),
+    gaps=st.lists(st.floats(min_value=-1, max_value=10), min_size=1, max_size=50),
+)
+def test_the_local_limiter_applies_refill_then_take_token(rate: float, burst: int, gaps: list[float]) -> None:
+    limiter = LocalLimiter()
+    tokens, now = float(burst), 0.0
+    for gap in gaps:
+        tokens, retry = take_token(refill(tokens, gap, rate, burst), rate)
+        now += gap
+        assert limiter.take_now("k", rate, burst, now=now) == pytest.approx(retry, rel=1e-9, abs=1e-9)
 
 
 def test_the_retry_after_is_the_time_until_one_token() -> None:
