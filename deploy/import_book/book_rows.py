@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bss.calendar_months import is_period, period_containing, period_of
-from bss.money import PRICE_LIST_CURRENCIES
+from bss.money import NotAPriceList, price_list_currency
 from bss.vat_ids import vat_id_problem
 from deploy.import_book import cells
 from deploy.import_book.cells import Cells
@@ -84,10 +84,11 @@ def reseller_line(row: Cells, now: datetime) -> BookLine | None:
     if tax_id is not None and address_country is not None and (problem := _vat_id_problem(tax_id, address_country)):
         row.refuse("tax_id", f"{problem}; the VAT id of an EU address must be its country's")
     price_list = row.optional("price_list_currency", cells.currency)
-    if price_list is not None and price_list not in PRICE_LIST_CURRENCIES:
-        row.refuse(
-            "price_list_currency", f"{price_list} is not a vendor price list: {', '.join(PRICE_LIST_CURRENCIES)}"
-        )
+    if price_list is not None:
+        try:
+            price_list_currency(price_list)
+        except NotAPriceList as exc:
+            row.refuse("price_list_currency", str(exc))
     optional = {
         "tax_id": tax_id,
         "price_list_currency": price_list,

@@ -6,15 +6,17 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from bss.api import examples
 from bss.api.input_text import SingleLine
 from bss.api.json_body import JsonBodyRoute
 from bss.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from bss.identity import Caller, Role
 from bss.problems import Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationProblem, field_error
 from gateway.auth import Authenticator, AuthError
+from gateway.examples import KEY_ID
 from gateway.keystore import KeyNotFound, KeyStore
 from gateway.models import ApiKeyRow
 from gateway.upstream import UpstreamBroken, UpstreamTimeout, UpstreamUnavailable
@@ -30,6 +32,13 @@ _INVALID: dict[int | str, dict[str, Any]] = {
     422: {"description": "Invalid input; `errors` names the fields", **_PROBLEM}
 }
 _MISSING: dict[int | str, dict[str, Any]] = {404: {"description": "No such key", **_PROBLEM}}
+KeyId = Annotated[
+    str,
+    Path(
+        description="The key's id: the 12 hex digits after `bss_` in its token.",
+        openapi_examples={"key": {"summary": "The key the create example made", "value": KEY_ID}},
+    ),
+]
 
 
 async def authenticated_caller(request: Request) -> Caller:
@@ -73,10 +82,11 @@ class KeyCreate(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "name": "Reseller 42 portal",
+                    "name": "Northwind storefront integration",
                     "role": "reseller",
-                    "tenant_id": "r-42",
-                    "expires_at": "2027-12-31T23:59:59Z",
+                    "tenant_id": examples.RESELLER_ID,
+                    "rate_limit_per_s": 20,
+                    "rate_limit_burst": 40,
                 }
             ]
         },
@@ -160,6 +170,12 @@ def _check(body: KeyCreate, now: datetime) -> None:
     | {503: {"description": "The tenant cannot be checked now: subscriptions does not answer", **_PROBLEM}},
 )
 async def create_key(body: KeyCreate, caller: AdminCaller, store: Store, request: Request) -> KeyCreated:
+    """Create an API key with one role: `admin` (everything), `support_agent` (reads, tickets), `reseller` (bound
+    to the reseller `tenant_id` names, which subscriptions must know), `storefront` (the published catalog) or
+    `system` (usage ingestion); optionally an expiry and its own rate limit. The answer holds the token, shown
+    only this once: send it as `X-API-Key`. Refused (422): a reseller key without a tenant, a tenant on another
+    role, an expiry not in the future, a reseller subscriptions does not know; 503 while subscriptions cannot
+    say. Admins only."""
     now = datetime.now(UTC)
     _check(body, now)
     if body.tenant_id is not None:
@@ -187,6 +203,8 @@ async def list_keys(
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[KeyRead]:
+    """API keys by id, with role, tenant, expiry, rate limit and who created them, never their secrets; revoked
+    keys only with `include_revoked`. `next_cursor` leads to the next page. Admins only."""
     key = decode_cursor(cursor)
     after = str(key[0]) if key else None
     rows = await store.list(include_revoked=include_revoked, after=after, limit=limit + 1)
@@ -199,7 +217,8 @@ async def list_keys(
 
 
 @router.get("/{key_id}", response_model=KeyRead, summary="Read one API key", responses=_ERRORS | _MISSING)
-async def read_key(key_id: str, _caller: AdminCaller, store: Store) -> KeyRead:
+async def read_key(key_id: KeyId, _caller: AdminCaller, store: Store) -> KeyRead:
+    """One API key (never its secret), revoked or not. 404 for an unknown key id. Admins only."""
     row = await store.find(key_id)
     if row is None:
         raise NotFound(f"No API key {key_id}.")
@@ -212,7 +231,10 @@ async def read_key(key_id: str, _caller: AdminCaller, store: Store) -> KeyRead:
     summary="Revoke an API key (refused by every gateway replica within the key cache TTL, 5 s by default)",
     responses=_ERRORS | _MISSING,
 )
-async def revoke_key(key_id: str, _caller: AdminCaller, store: Store, request: Request) -> KeyRead:
+async def revoke_key(key_id: KeyId, _caller: AdminCaller, store: Store, request: Request) -> KeyRead:
+    """Revoke a key for good: this gateway replica refuses it (401) at once, the others within their key cache TTL
+    (5 s by default). Revoking a revoked key changes nothing (it keeps the first instant). 404 for an unknown key
+    id. Admins only."""
     try:
         row = await store.revoke(key_id, now=datetime.now(UTC))
     except KeyNotFound as exc:

@@ -53,9 +53,17 @@ class SettingKind(Generic[V]):
     normalize_scope: Callable[[str], str]
     """The canonical scope, or `InvalidScope` saying what is accepted."""
     example_scope: str
+    """The scope the settings routes' examples use: one the change's guard accepts on a fresh suite."""
     example_value: Mapping[str, Any] = field(default_factory=dict)
     removable: bool = True
     """Whether a scope's value may be removed from a date (DELETE); False where a scope always has one."""
+    example_effective_from: date = date(2099, 1, 1)
+    """The day the PUT example's change takes effect, and the day the read examples ask about (`as_of`). Far
+    ahead by default: no month that far is ever invoiced, so the change is accepted whenever the example runs,
+    and it leaves the values of every day an example of another operation uses as they were."""
+    example_removed_from: date = date(2099, 7, 1)
+    """The DELETE example's `effective_from`: after `example_effective_from`, so the value set by the PUT example
+    is there to remove and the read examples still find it on their day."""
 
     def scope(self, raw: str) -> str:
         return self.normalize_scope(raw.strip())

@@ -16,6 +16,22 @@ class UnknownCurrency(ValueError):
         self.code = code
 
 
+class NotAPriceList(ValueError):
+    """A currency the vendor publishes no price list in (invoices in it are billed through FX)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"{code} is not a vendor price list; one of {', '.join(PRICE_LIST_CURRENCIES)}")
+        self.code = code
+
+
+def price_list_currency(code: str) -> str:
+    """The upper-case code of a vendor price list, `UnknownCurrency` or `NotAPriceList`."""
+    normalized = currency_code(code)
+    if normalized not in PRICE_LIST_CURRENCIES:
+        raise NotAPriceList(normalized)
+    return normalized
+
+
 def currency_code(code: str) -> str:
     """The upper-case ISO 4217 code, or `UnknownCurrency`."""
     normalized = code.strip().upper()

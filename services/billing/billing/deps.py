@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Request
 
 from billing.adapters.usage_store import UsageStore
 from billing.errors import InvoiceNotFound
@@ -49,27 +49,19 @@ def get_usage_store(request: Request) -> UsageStore:
 UsageStoreDep = Annotated[UsageStore, Depends(get_usage_store)]
 
 
-async def invoice_for_reader(
-    invoice_id: Annotated[str, Path(description="The invoice id.")], runtime: RuntimeDep, caller: BillingReader
-) -> Invoice:
+async def invoice_for_reader(invoice_id: str, runtime: BillingRuntime, caller: Caller) -> Invoice:
+    """The invoice, or 404 when there is none or it is another tenant's. The routes declare its path parameter
+    (`api/invoices.py`, with the example the documentation shows) and load it with this."""
     invoice = await find_invoice(runtime, invoice_id)
     if invoice is None or tenant_scope(caller, invoice.reseller_id) != invoice.reseller_id:
         raise InvoiceNotFound(invoice_id)
     return invoice
 
 
-ReadableInvoice = Annotated[Invoice, Depends(invoice_for_reader)]
-
-
-async def credit_note_for_reader(
-    credit_note_id: Annotated[str, Path(description="The credit note id.", max_length=36)],
-    runtime: RuntimeDep,
-    caller: BillingReader,
-) -> CreditNoteWithInvoice:
+async def credit_note_for_reader(credit_note_id: str, runtime: BillingRuntime, caller: Caller) -> CreditNoteWithInvoice:
+    """The credit note and its invoice, or 404 when there is none or it is another tenant's (declared by the
+    routes as `invoice_for_reader` is)."""
     found = await find_credit_note(runtime, credit_note_id)
     if found is None or tenant_scope(caller, found.invoice.reseller_id) != found.invoice.reseller_id:
         raise NotFound("No such credit note for your account.")
     return found
-
-
-ReadableCreditNote = Annotated[CreditNoteWithInvoice, Depends(credit_note_for_reader)]

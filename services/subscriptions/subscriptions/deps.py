@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 
+from bss.api import examples
 from bss.api.backdating import resolve_instants
 from bss.api.caller import CurrentCaller, require_roles, tenant_scope
 from bss.api.runtime import get_runtime
@@ -38,7 +39,11 @@ def use_case(runtime: SubscriptionsRuntime, caller: Caller, requested_at: dateti
 async def load_subscription(
     runtime: RuntimeDep,
     caller: CurrentCaller,
-    subscription_id: Annotated[str, Path(description="The subscription id.", max_length=36)],
+    # The example is the second example subscription: the examples of these routes convert, change, suspend and
+    # cancel it, and leave the first one to the examples of billing and support.
+    subscription_id: Annotated[
+        str, Path(description="The subscription id.", max_length=36, examples=[examples.SECOND_SUBSCRIPTION_ID])
+    ],
 ) -> SubscriptionRecord:
     """The subscription named in the path, or 404; a reseller only ever finds its own."""
     return await queries.find_subscription(runtime, subscription_id, tenant_scope(caller, None))

@@ -8,14 +8,17 @@
     DELETE /v1/settings/{kind}/{scope}?effective_from=D   from D on, no value (admin)
 
 Each kind gets its own routes so that `/docs` shows its value's schema and an example. Staff read; admins
-change. This module deliberately has no `from __future__ import annotations`: the per-kind routes are built in
-a loop and FastAPI must see their value types, not names.
+change. The examples come from the kind (`example_scope`, `example_value`, `example_effective_from`,
+`example_removed_from`), so every service's routes document one that works on a fresh suite. This module
+deliberately has no `from __future__ import annotations`: the per-kind routes are built in a loop and FastAPI
+must see their value types, not names.
 """
 
 from datetime import date, datetime
 from typing import Annotated, Any, Generic
 
 from fastapi import APIRouter, Body, Path, Query
+from fastapi.openapi.models import Example
 from pydantic import BaseModel, ConfigDict, Field
 
 from bss.api.caller import Admin, Staff
@@ -37,8 +40,30 @@ from bss.effective_settings import (
 from bss.problems import NotFound, ValidationProblem, field_error
 from bss.usecase import UseCase
 
-ScopePath = Annotated[str, Path(min_length=1, max_length=100, description="What the setting is for (see the kind).")]
-AsOf = Annotated[date | None, Query(description="The day whose values to show (YYYY-MM-DD); today when left out.")]
+STAFF_READ = "Admins and support agents may read it; other roles are refused (403)."
+ADMIN_ONLY = "Only admins may change settings (403 for other roles)."
+GUARD_REFUSAL = (
+    "The service refuses the change; the detail says why (billing: it reaches into a month already invoiced, "
+    "`earliest_effective_from` says from when a change may take effect)"
+)
+
+
+def _scope_path(kind: SettingKind[Any]) -> Any:
+    example: dict[str, Example] = {"scope": {"summary": f"A scope of {kind.name}", "value": kind.example_scope}}
+    return Path(
+        min_length=1,
+        max_length=100,
+        description=f"What the setting is for: {kind.scope_label}.",
+        openapi_examples=example,
+    )
+
+
+def _as_of(kind: SettingKind[Any]) -> Any:
+    day = kind.example_effective_from.isoformat()
+    return Query(
+        description="The day whose values to show (YYYY-MM-DD); today when left out.",
+        openapi_examples={"day": {"summary": "The day the change example takes effect", "value": day}},
+    )
 
 
 class SettingKindRead(BaseModel):
@@ -110,9 +135,18 @@ def settings_router(
     """The settings routes of one service: the kinds of `store`, changes checked by `guard` and passed to
     `after_change` in their transaction."""
     router = APIRouter(prefix=prefix, tags=["settings"], route_class=JsonBodyRoute)
+    first = next(iter(store.kinds.values()), None)
+    kind_example: dict[str, Any] = (
+        {"openapi_examples": {"kind": {"summary": f"Only the changes of {first.name}", "value": first.name}}}
+        if first is not None
+        else {}
+    )
 
     @router.get("", summary="The kinds of settings this service owns")
     async def kinds(_caller: Staff) -> list[SettingKindRead]:
+        """The kinds of settings this service keeps as effective-dated data: each kind's name, what it means, what
+        its scope names and the path of its routes. Admins and support agents may read them; other roles are
+        refused (403)."""
         return [
             SettingKindRead(
                 name=k.name, title=k.title, description=k.description, scope=k.scope_label, path=f"{prefix}/{k.name}"
@@ -128,11 +162,18 @@ def settings_router(
     async def changes(
         _caller: Staff,
         runtime: RuntimeDep,
-        kind: Annotated[str | None, Query(max_length=60, description="Only this kind's changes.")] = None,
+        kind: Annotated[
+            str | None, Query(max_length=60, description="Only this kind's changes.", **kind_example)
+        ] = None,
         scope: Annotated[str | None, Query(max_length=100, description="Only this scope's (needs kind).")] = None,
         cursor: Annotated[str | None, Query(max_length=200)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     ) -> Page[SettingRead[Any]]:
+        """The audit trail of this service's settings, oldest change first: each change with the value it sets (null:
+        removed) and the one it replaces, the day it takes effect from, who recorded it, when and why. `kind`
+        narrows it to one kind (404 for a kind this service does not own) and `scope` to one of its scopes (422
+        without `kind`); `next_cursor` leads to the next page. Admins and support agents may read it; other roles
+        are refused (403)."""
         chosen = None
         if kind is not None:
             chosen = store.kind(kind)
@@ -170,16 +211,29 @@ def _add_kind(
     read_type = SettingRead[value_type]  # type: ignore[valid-type]
     list_type = SettingsInForce[value_type]  # type: ignore[valid-type]
     change_type = SettingChange[value_type]  # type: ignore[valid-type]
-    example = {"value": dict(kind.example_value), "effective_from": "2027-01-01", "reason": "price review 2027"}
+    example = {
+        "value": dict(kind.example_value),
+        "effective_from": kind.example_effective_from.isoformat(),
+        "reason": "agreed in the annual review",
+    }
     path = "/" + kind.name
+    scope_path = Annotated[str, _scope_path(kind)]
+    as_of_query = Annotated[date | None, _as_of(kind)]
+    removed_from = Query(
+        description="The first day without a value.",
+        openapi_examples={
+            "day": {"summary": "A day after the change example", "value": kind.example_removed_from.isoformat()}
+        },
+    )
+    no_longer = {"reason": {"summary": "Why, for the audit trail", "value": "no longer applies"}}
 
-    async def in_force(_caller: Staff, runtime: RuntimeDep, as_of: AsOf = None) -> Any:
+    async def in_force(_caller: Staff, runtime: RuntimeDep, as_of: as_of_query = None) -> Any:  # type: ignore[valid-type]
         on = as_of or runtime.clock.now().date()
         async with runtime.sessions() as session:
             versions = await store.in_force(session, kind, on)
         return list_type(kind=kind.name, as_of=on, items=[read_type(**_read(v)) for v in versions.values()])
 
-    async def one(_caller: Staff, runtime: RuntimeDep, scope: ScopePath, as_of: AsOf = None) -> Any:
+    async def one(_caller: Staff, runtime: RuntimeDep, scope: scope_path, as_of: as_of_query = None) -> Any:  # type: ignore[valid-type]
         canonical = _scope(kind, scope)
         on = as_of or runtime.clock.now().date()
         async with runtime.sessions() as session:
@@ -188,7 +242,7 @@ def _add_kind(
             raise NotFound(f"{kind.title}: {canonical} has no value on {on.isoformat()}.")
         return read_type(**_read(version))
 
-    async def put(caller: Admin, runtime: RuntimeDep, scope: ScopePath, body: change_type) -> Any:  # type: ignore[valid-type]
+    async def put(caller: Admin, runtime: RuntimeDep, scope: scope_path, body: change_type) -> Any:  # type: ignore[valid-type]
         version = await change_setting(
             UseCase.acting_now(runtime, caller),
             store,
@@ -205,9 +259,9 @@ def _add_kind(
     async def remove(
         caller: Admin,
         runtime: RuntimeDep,
-        scope: ScopePath,
-        effective_from: Annotated[date, Query(description="The first day without a value.")],
-        reason: Annotated[SingleLine | None, Query(max_length=500)] = None,
+        scope: scope_path,  # type: ignore[valid-type]
+        effective_from: Annotated[date, removed_from],
+        reason: Annotated[SingleLine | None, Query(max_length=500, openapi_examples=no_longer)] = None,
     ) -> Any:
         version = await change_setting(
             UseCase.acting_now(runtime, caller),
@@ -225,30 +279,46 @@ def _add_kind(
     put.__annotations__["body"] = Annotated[
         change_type, Body(openapi_examples={"change": {"summary": "A change from a date", "value": example}})
     ]
-    summary = kind.title
+    title = kind.title
+    scope_note = f"Scope: {kind.scope_label}, e.g. `{kind.example_scope}` (422 for a scope the kind does not accept)."
     router.add_api_route(
-        path, in_force, methods=["GET"], response_model=list_type, summary=f"{summary}: every value in force"
+        path,
+        in_force,
+        methods=["GET"],
+        response_model=list_type,
+        summary=f"{title}: every value in force",
+        description=(
+            f"Every scope's value on `as_of` (today when left out), each with the change it comes from; scopes "
+            f"without a value that day are left out. {STAFF_READ}\n\n{kind.description}"
+        ),
     )
     not_found: dict[int | str, dict[str, Any]] = {404: problem_response("The scope has no value on that day")}
-    refused: dict[int | str, dict[str, Any]] = (
-        {409: problem_response("The change reaches into a period the service has closed")} if guard else {}
-    )
+    refused: dict[int | str, dict[str, Any]] = {409: problem_response(GUARD_REFUSAL)} if guard else {}
     router.add_api_route(
         path + "/{scope}",
         one,
         methods=["GET"],
         response_model=read_type,
-        summary=f"{summary}: one value in force",
+        summary=f"{title}: one value in force",
         responses=not_found,
+        description=(
+            f"One scope's value on `as_of` (today when left out) and the change it comes from; 404 when the scope "
+            f"has no value that day. {scope_note} {STAFF_READ}\n\n{kind.description}"
+        ),
     )
     router.add_api_route(
         path + "/{scope}",
         put,
         methods=["PUT"],
         response_model=read_type,
-        summary=f"{summary}: set from a date",
+        summary=f"{title}: set from a date",
         responses=refused,
-        description=f"{kind.description}\n\nScope: {kind.scope_label}, e.g. `{kind.example_scope}`.",
+        description=(
+            f"From `effective_from` on, the scope has this value (the whole value, restated). Nothing is "
+            f"overwritten: the change joins the audit trail with the value it replaces, who made it, when and why; "
+            f"of two changes effective the same day, the later recorded one wins. {scope_note} {ADMIN_ONLY}\n\n"
+            f"{kind.description}"
+        ),
     )
     if not kind.removable:
         return
@@ -257,6 +327,11 @@ def _add_kind(
         remove,
         methods=["DELETE"],
         response_model=read_type,
-        summary=f"{summary}: remove from a date",
+        summary=f"{title}: remove from a date",
         responses={**not_found, **refused},
+        description=(
+            f"From `effective_from` on, the scope has no value: a change without a value joins the audit trail and "
+            f"the days before keep theirs. 404 when the scope has no value on that day to remove. {scope_note} "
+            f"{ADMIN_ONLY}\n\n{kind.description}"
+        ),
     )

@@ -19,10 +19,11 @@ from billing.domain.billing_terms import DEFAULT_SCOPE, VENDOR_BASE_PRICE_LIST, 
 from billing.domain.distributor_margin import tier_one_program_active
 from billing.models import setting_versions
 from billing.settings import BillingSettings
+from bss.api import examples
 from bss.api.input_text import SingleLine
 from bss.calendar_months import next_period, period_containing
 from bss.effective_settings import InvalidScope, SettingKind, SettingsStore, canonical_uuid, uuid_or_default
-from bss.money import PRICE_LIST_CURRENCIES, UnknownCurrency, currency_code
+from bss.money import PRICE_LIST_CURRENCIES, UnknownCurrency, currency_code, price_list_currency
 from bss.vat_ids import vat_id_problem
 
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=9, decimal_places=4)]
@@ -53,10 +54,7 @@ class PriceListCurrencyValue(_Value):
     @field_validator("currency")
     @classmethod
     def _known(cls, value: str) -> str:
-        code = value.upper()
-        if code not in PRICE_LIST_CURRENCIES:
-            raise ValueError(f"not a vendor price list; one of {', '.join(PRICE_LIST_CURRENCIES)}")
-        return code
+        return price_list_currency(value)
 
 
 class FxBaseCurrencyValue(_Value):
@@ -167,6 +165,8 @@ TAX_RATES = SettingKind(
     normalize_scope=_country_or_default,
     example_scope="DE",
     example_value={"rate_percent": "19", "note": None},
+    # From the first month the examples invoice (January 2025), set before it is closed.
+    example_effective_from=date(2025, 1, 1),
 )
 DISTRIBUTOR_DISCOUNTS = SettingKind(
     name="distributor-discounts",
@@ -180,6 +180,7 @@ DISTRIBUTOR_DISCOUNTS = SettingKind(
     normalize_scope=_discount_scope,
     example_scope="*",
     example_value={"percent": "35"},
+    example_effective_from=date(2025, 1, 1),  # the examples' January 2025 margins are computed with it
 )
 PRICE_LIST_CURRENCIES_KIND = SettingKind(
     name="price-list-currencies",
@@ -204,8 +205,9 @@ TIER_ONE_PROGRAM = SettingKind(
     value_type=TierOneProgramValue,
     scope_label="reseller id (uuid), or * for every reseller",
     normalize_scope=uuid_or_default("a reseller id"),
-    example_scope="*",
+    example_scope=examples.RESELLER_ID,
     example_value={"discount_percent": "10"},
+    example_effective_from=date(2025, 1, 1),  # in force all of January 2025, the month the examples invoice
 )
 FX_BASE_CURRENCY = SettingKind(
     name="fx-base-currency",
@@ -237,6 +239,8 @@ SELLER = SettingKind(
         "bic": "COBADEFFXXX",
         "bank_name": "Commerzbank",
     },
+    # In force for January 2025, so the examples' invoice of that month has its EN 16931 e-invoice.
+    example_effective_from=date(2025, 1, 1),
 )
 KINDS: tuple[SettingKind[Any], ...] = (
     TAX_RATES,

@@ -11,6 +11,7 @@ from billing.deps import Admin, AdminUseCase, RuntimeDep, UsageStoreDep, use_cas
 from billing.domain.acronis_report import ReportError, ValueField
 from billing.errors import InvalidInput
 from billing.usecases.acronis_import import import_report, save_mappings
+from bss.api import examples
 from bss.api.input_text import Name, Sku
 from bss.api.json_body import JsonBodyRoute
 from bss.events.contracts.value_types import Uuid
@@ -45,18 +46,19 @@ class MappingUpdate(BaseModel):
             "example": {
                 "tenants": [
                     {
-                        "acronis_tenant_id": "7c2e5a10-1111-4a7b-9a1e-000000000001",
-                        "reseller_id": "0190c3a1-2001-7000-8000-000000000201",
-                        "subscription_id": "0190c3a1-3001-7000-8000-000000000301",
-                        "customer_id": "7c2e5a10-1111-4a7b-9a1e-000000000001",
+                        "acronis_tenant_id": examples.CUSTOMER_ID,
+                        "reseller_id": examples.RESELLER_ID,
+                        "subscription_id": examples.SUBSCRIPTION_ID,
+                        "customer_id": examples.CUSTOMER_ID,
                     }
                 ],
                 "offering_items": [
                     {
                         "offering_item": "pw_base_storage",
-                        "sku": "SKU-BACKUP-STORAGE-GB",
+                        "sku": "CSP-CLOUD-STORAGE-GB",
                         "value_field": "absolute_value",
-                    }
+                    },
+                    {"offering_item": "pw_workstations", "sku": "CSP-WORKSTATIONS", "value_field": "value"},
                 ],
             }
         },
@@ -66,20 +68,34 @@ class MappingUpdate(BaseModel):
     offering_items: list[OfferingMapItem] = Field(default_factory=list)
 
 
+# January 2025's last two days of the example customer (its Acronis tenant is mapped by the mapping example).
+_REPORT_EXAMPLE = (
+    "date,tenant_id,tenant_name,offering_item,measurement_unit,value,absolute_value\n"
+    f"2025-01-30,{examples.CUSTOMER_ID},Contoso Dental,pw_base_storage,bytes,1610612736000,1610612736000\n"
+    f"2025-01-30,{examples.CUSTOMER_ID},Contoso Dental,pw_workstations,quantity,38,38\n"
+    f"2025-01-31,{examples.CUSTOMER_ID},Contoso Dental,pw_base_storage,bytes,1717986918400,1717986918400\n"
+    f"2025-01-31,{examples.CUSTOMER_ID},Contoso Dental,pw_workstations,quantity,40,40\n"
+)
+
+
 class MappingRead(BaseModel):
     tenants: int
     offering_items: int
 
 
 class ImportRead(BaseModel):
-    accepted: int
-    duplicate: int
-    rejected: list[dict[str, Any]]
-    skipped: list[str]
+    accepted: int = Field(description="Usage events accepted (stored; counted once each).")
+    duplicate: int = Field(description="Events received before: the report (or those rows) was imported already.")
+    rejected: list[dict[str, Any]] = Field(description="Each refused event's id and `reason_code`.")
+    skipped: list[str] = Field(description="Rows no mapping covers (their tenant or offering item).")
 
 
 @router.put("/mappings", summary="Add or change tenant and offering-item mappings", response_model=MappingRead)
 async def put_mappings(body: MappingUpdate, ctx: AdminUseCase) -> MappingRead:
+    """Maps Acronis usage reports onto billing: each Acronis tenant to a reseller, subscription and customer, and
+    each offering item to a SKU and the column it reads (`absolute_value`, accumulated since the 1st, for `last`
+    SKUs; `value` for `max` counts). A mapping given again replaces the one before (by tenant id, by offering
+    item); mappings not named are kept. Answers how many of each were saved. Admins only (403 for others)."""
     await save_mappings(ctx, [t.model_dump() for t in body.tenants], [o.model_dump() for o in body.offering_items])
     return MappingRead(tenants=len(body.tenants), offering_items=len(body.offering_items))
 
@@ -89,9 +105,22 @@ async def put_mappings(body: MappingUpdate, ctx: AdminUseCase) -> MappingRead:
     summary="Import an Acronis daily usage report (CSV body); re-importing changes nothing",
     response_model=ImportRead,
     responses={422: {"description": "The report cannot be read", **_PROBLEM}},
-    openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string"}, "example": _REPORT_EXAMPLE}},
+        }
+    },
 )
 async def post_usage_report(request: Request, runtime: RuntimeDep, store: UsageStoreDep, caller: Admin) -> ImportRead:
+    """Imports an Acronis daily usage report, the CSV itself as the body (UTF-8; columns `date`, `tenant_id`,
+    `offering_item`, `measurement_unit`, `value`, `absolute_value`, optionally `tenant_name`). Each mapped row
+    (`PUT /v1/acronis/mappings`) becomes one usage event measured at 23:59:59 UTC on its day, a value in bytes
+    converted to binary GB, and goes through the same ingestion as `POST /v1/usage`; the event id is derived from
+    the tenant, the offering item and the day, so importing a report again changes nothing (its events are
+    duplicates). Rows without a mapping are skipped and listed; a `tenant_name` names the customer unless a name
+    was set through the API. A report that cannot be read (not UTF-8, a missing column, a bad date or value) is
+    refused whole with the line (422). Admins only (403 for others)."""
     body = await request.body()
     try:
         text = body.decode("utf-8")

@@ -14,80 +14,77 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.domain.invoice_math import LineKind
+from bss.api import examples
 
-_SUBSCRIPTION = "0190c3a5-7d1e-7000-8000-00000000a001"
-_TICKET = "0190c3a5-7d1e-7000-8000-0000000000f1"
-_MISSING = {"from_currency": "EUR", "to_currency": "USD", "on": "2024-05-01"}
-_NO_RATE: dict[str, Any] = {"missing_fx_rate": None, "unconverted_amount": None}
+# The example reseller's January 2025 before its close (tests/e2e/openapi_examples/billing.py): csp-commit-1000
+# ("Tier 3") in EUR, the usage that the `POST /v1/usage` and Acronis report examples reported, 19 % German VAT.
+_CUSTOMER = {"customer_id": examples.CUSTOMER_ID, "name": "Contoso Dental Practice GmbH"}
+_USAGE = [
+    # sku, name, aggregation, quantity, unit price (EUR), amount (EUR)
+    ("CSP-CLOUD-STORAGE-GB", "Acronis Cloud storage", "last", "1600", "0.04692", "75.07"),
+    ("CSP-DR-COMPUTE", "Disaster recovery compute points", "sum", "12.5", "0.1955", "2.44"),
+    ("CSP-M365-SEATS", "Microsoft 365 seats", "max", "35", "0.8602", "30.11"),
+    ("CSP-SERVERS", "Servers", "max", "4", "21.896", "87.58"),
+    ("CSP-VMS", "Virtual machines", "max", "18", "10.948", "197.06"),
+    ("CSP-WORKSTATIONS", "Workstations", "max", "40", "2.5024", "100.10"),
+]
+_NOT_ON_A_LINE: dict[str, Any] = {
+    "original_period": None,
+    "ticket_id": None,
+    "support_charge_id": None,
+    "missing_fx_rate": None,
+    "unconverted_amount": None,
+}
 _EXAMPLE: dict[str, Any] = {
-    "subscription_id": _SUBSCRIPTION,
+    "subscription_id": examples.SUBSCRIPTION_ID,
     "tier": "Tier 3",
-    "currency": "USD",
-    "commitment": "1000.00",
-    "usage_total": "270.00",
+    "currency": "EUR",
+    "commitment": "920.00",
+    "usage_total": "492.36",
     "estimated_invoice": {
         "lines": [
-            {
-                "kind": "usage",
-                "description": "Workstations",
-                "sku": "SKU-WORKSTATION",
-                "quantity": "108",
-                "unit_price": "2.50",
-                "amount": "270.00",
-                "original_period": None,
-                "ticket_id": None,
-                "support_charge_id": None,
-                **_NO_RATE,
-            },
+            *(
+                {
+                    "kind": "usage",
+                    "description": name,
+                    "sku": sku,
+                    "quantity": quantity,
+                    "unit_price": price,
+                    "amount": amount,
+                    **_NOT_ON_A_LINE,
+                }
+                for sku, name, _rule, quantity, price, amount in _USAGE
+            ),
             {
                 "kind": "commitment_fee",
                 "description": "Minimum Commitment Amount Fee",
                 "sku": None,
                 "quantity": None,
                 "unit_price": None,
-                "amount": "730.00",
-                "original_period": None,
-                "ticket_id": None,
-                "support_charge_id": None,
-                **_NO_RATE,
-            },
-            {
-                "kind": "support_charge",
-                "description": "Support ticket fee (non-certified service provider)",
-                "sku": None,
-                "quantity": None,
-                "unit_price": None,
-                "amount": None,
-                "original_period": None,
-                "ticket_id": _TICKET,
-                "support_charge_id": "0190c3a5-7d1e-7000-8000-00000000c001",
-                "missing_fx_rate": _MISSING,
-                "unconverted_amount": "45.00",
+                "amount": "427.64",
+                **_NOT_ON_A_LINE,
             },
         ],
-        "subtotal": "1000.00",
-        "tax": "0.00",
-        "total": "1000.00",
-        "totals_complete": False,
-    },
-    "projection": {
-        "projected_usage_total": "900.00",
-        "projected_commitment_fee": "100.00",
-        "elapsed_days": "9.00",
+        "subtotal": "920.00",
+        "tax": "174.80",
+        "total": "1094.80",
         "totals_complete": True,
     },
+    "projection": None,
     "skus": [
         {
-            "sku": "SKU-WORKSTATION",
-            "name": "Workstations",
-            "aggregation": "max",
-            "quantity": "108",
-            "customers": [{"customer_id": "0190c3a5-0000-7000-8000-0000000000c1", "quantity": "108"}],
+            "sku": sku,
+            "name": name,
+            "aggregation": rule,
+            "quantity": quantity,
+            "customers": [{**_CUSTOMER, "quantity": quantity}],
         }
+        for sku, name, rule, quantity, _price, _amount in _USAGE
     ],
     "problem": None,
-    "missing_fx_rates": [_MISSING],
-    "totals_complete": False,
+    "missing_fx_rates": [],
+    "totals_complete": True,
+    "invoice": None,
 }
 
 

@@ -3,56 +3,127 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Path, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from billing.adapters.usage_wire import JSON_ENCODER, decode_batch
+from billing.api import examples as own
 from billing.deps import RuntimeDep, UsageProducer, UsageStoreDep, use_case
 from billing.domain.usage_rules import UsageFate
 from billing.errors import InvalidInput, UsageEventNotFound
 from billing.usecases.usage_fate import usage_fate
 from billing.usecases.usage_intake import Outcome, ingest_usage
+from bss.api import examples
 from bss.api.json_body import JSON_BODY_REFUSED, parse_json_body, require_utf8
 
 router = APIRouter(prefix="/v1/usage", tags=["usage"])
 
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
-_EXAMPLE_EVENT = {
-    "event_id": "0190c3a5-9a00-7000-8000-00000000beef",
-    "reseller_id": "0190c3a1-2001-7000-8000-000000000201",
-    "subscription_id": "0190c3a1-3001-7000-8000-000000000301",
-    "customer_id": "3f2d8c1e-5b7a-4e0f-9c61-0a8b7d6e5f41",
-    "sku": "SKU-BACKUP-STORAGE-GB",
-    "quantity": "1536.25",
-    "measured_at": "2023-12-14T00:05:00Z",
-    "source": "acronis-usage-collector",
+_OF_THE_EXAMPLE = {
+    "reseller_id": examples.RESELLER_ID,
+    "subscription_id": examples.SUBSCRIPTION_ID,
+    "customer_id": examples.CUSTOMER_ID,
+}
+# January 2025 for the example subscription (paid from 2025-01-01, csp-commit-1000); SKUs of the seeded catalog.
+_BATCH = {
+    "events": [
+        {
+            "event_id": "0d4e6f81-2a3b-4c5d-9e6f-7a8b9c0d1e30",
+            **_OF_THE_EXAMPLE,
+            "sku": "CSP-SERVERS",
+            "quantity": "4",
+            "measured_at": "2025-01-20T23:00:00Z",
+            "source": "acronis-usage-collector",
+        },
+        {
+            "event_id": "0d4e6f81-2a3b-4c5d-9e6f-7a8b9c0d1e31",
+            **_OF_THE_EXAMPLE,
+            "sku": "CSP-VMS",
+            "quantity": "18",
+            "measured_at": "2025-01-20T23:00:00Z",
+            "source": "acronis-usage-collector",
+        },
+        {
+            "event_id": "0d4e6f81-2a3b-4c5d-9e6f-7a8b9c0d1e32",
+            **_OF_THE_EXAMPLE,
+            "sku": "CSP-M365-SEATS",
+            "quantity": "35",
+            "measured_at": "2025-01-21T08:30:00+01:00",
+            "source": "acronis-usage-collector",
+        },
+    ]
+}
+_ONE_EVENT = {
+    "events": [
+        {
+            "event_id": own.USAGE_EVENT_ID,
+            **_OF_THE_EXAMPLE,
+            "sku": "CSP-DR-COMPUTE",
+            "quantity": "12.5",
+            "measured_at": "2025-01-22T10:00:00Z",
+            "source": "acronis-usage-collector",
+        }
+    ]
 }
 
 
 class UsageOutcomeRead(BaseModel):
     event_id: str
     status: Literal["accepted", "duplicate", "rejected"]
-    reason_code: str | None = None
+    reason_code: str | None = Field(
+        default=None, description='Why a rejected event was refused (docs/domain.md, "Usage ingestion").'
+    )
     detail: str | None = None
-    field: str | None = None
+    field: str | None = Field(default=None, description="The event's field at fault, where one is.")
 
 
 class UsageBatchRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "accepted": 3,
+                "duplicate": 0,
+                "rejected": 0,
+                "results": [
+                    {"event_id": event["event_id"], "status": "accepted", "reason_code": None, "detail": None}
+                    for event in _BATCH["events"]
+                ],
+            }
+        }
+    )
+
     accepted: int
     duplicate: int
     rejected: int
-    results: list[UsageOutcomeRead]
+    results: list[UsageOutcomeRead] = Field(description="One answer per event, in the order sent.")
 
 
 class UsageFateRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "event_id": own.USAGE_EVENT_ID,
+                "status": "accepted",
+                "counted": True,
+                "reason_code": None,
+                "detail": None,
+                "conflicting_duplicates": 0,
+                "subscription_id": examples.SUBSCRIPTION_ID,
+                "sku": "CSP-DR-COMPUTE",
+                "quantity": "12.5",
+                "received_at": "2026-12-01T09:00:00.123456+00:00",
+            }
+        }
+    )
+
     event_id: str
     status: UsageFate
-    counted: bool
+    counted: bool = Field(description="An accepted event: whether the usage consumer has counted it yet.")
     reason_code: str | None
     detail: str | None
-    conflicting_duplicates: int
+    conflicting_duplicates: int = Field(description="Resends of this id with another payload (the first counts).")
     subscription_id: str | None
     sku: str | None
     quantity: Decimal | None
@@ -120,11 +191,31 @@ def _answer(outcomes: list[Outcome]) -> Response:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"example": {"events": [_EXAMPLE_EVENT]}}},
+            "content": {
+                "application/json": {
+                    "examples": {
+                        "batch": {"summary": "A collector's batch for January 2025", "value": _BATCH},
+                        "one event": {"summary": "A single event (a batch of one)", "value": _ONE_EVENT},
+                    }
+                }
+            },
         }
     },
 )
 async def post_usage(request: Request, runtime: RuntimeDep, store: UsageStoreDep, caller: UsageProducer) -> Response:
+    """Reports usage: `{"events": [...]}`, one event or a batch of up to 10,000 (`BILLING_USAGE_BATCH_LIMIT`),
+    each a `UsageRecorded` (its id, reseller, subscription, customer, SKU, quantity, `measured_at` with a time
+    zone, source). Each event is answered on its own: `accepted` (stored before this answer, then counted once
+    into the month of its `measured_at`, or as late usage on the next invoice if that month is invoiced),
+    `duplicate` (the id was received before; the first version counts) or `rejected` with its reason
+    (`invalid_payload`, `quantity_out_of_range`, `unknown_subscription`, `reseller_mismatch`, `unknown_sku`,
+    `measured_in_future`, `outside_subscription`, `billed_elsewhere`). A refusal is final for its id, except
+    `unknown_subscription`: billing may not have learnt of the subscription yet, and the same id sent later is
+    judged afresh.
+
+    Usage collectors (the `system` role) and admins may call it; other roles are refused (403). A body that is
+    not a JSON object with a non-empty `events` list, over the limit, or with an event without its `event_id`
+    (1-200 characters) is refused whole (422); one that is not UTF-8 JSON within the suite's limits, with 400."""
     items = _parse_batch(await request.body(), runtime.settings.usage_batch_limit)
     return _answer(await ingest_usage(use_case(runtime, caller), store, items))
 
@@ -135,7 +226,16 @@ async def post_usage(request: Request, runtime: RuntimeDep, store: UsageStoreDep
     response_model=UsageFateRead,
     responses={404: {"description": "The id was never received", **_PROBLEM}},
 )
-async def get_usage(event_id: str, runtime: RuntimeDep, _caller: UsageProducer) -> UsageFateRead:
+async def get_usage(
+    event_id: Annotated[str, Path(description="The event id it was reported with.", examples=[own.USAGE_EVENT_ID])],
+    runtime: RuntimeDep,
+    _caller: UsageProducer,
+) -> UsageFateRead:
+    """What became of a usage event id, for good: `accepted` (with `counted` telling whether the usage consumer
+    has counted it yet) or `rejected` with its reason, what it carried, and how many resends with another payload
+    were refused as conflicting duplicates. An id refused as `unknown_subscription` may still be sent again. 404
+    for an id billing never received. Usage collectors (the `system` role) and admins may call it (403 for
+    others)."""
     fate = await usage_fate(runtime, event_id)
     if fate is None:
         raise UsageEventNotFound(event_id)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bss.api.input_text import MultiLine, Name
 from bss.events.contracts.value_types import Uuid
+from catalog.api.examples import FILES_PRODUCT_ID, TIER_3_PRODUCT_ID
 from catalog.api.schemas import RequestedAt
 
 
@@ -17,10 +18,10 @@ class GroupCreate(BaseModel):
         extra="forbid",
         json_schema_extra={
             "example": {
-                "name": "Acronis Cyber Cloud for Service Providers",
-                "category": "Cloud Backup & Cyber Protection",
-                "marketing_text": "Pick your commitment, pay per use.",
-                "product_ids": ["<uuid>"],
+                "name": "Acronis Cyber Files Cloud",
+                "category": "File Sync & Share",
+                "marketing_text": "Secure file sync and share for your customers, billed per user.",
+                "product_ids": [FILES_PRODUCT_ID],
             }
         },
     )
@@ -33,7 +34,7 @@ class GroupCreate(BaseModel):
 
 
 class GroupPublish(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {}})
 
     requested_at: RequestedAt = None
 
@@ -42,13 +43,13 @@ class GroupRead(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "example": {
-                "id": "3c2a…",
+                "id": "3c2a4e6f-8a1b-4c3d-9e5f-7a9b1c3d5e7f",
                 "name": "Acronis Cyber Cloud for Service Providers",
                 "category": "Cloud Backup & Cyber Protection",
-                "marketing_text": "…",
+                "marketing_text": "Pick the monthly commitment that fits your business and pay per use.",
                 "published": True,
                 "published_at": "2024-01-01T00:00:00Z",
-                "product_ids": ["8a1d…"],
+                "product_ids": [TIER_3_PRODUCT_ID],
             }
         }
     )

@@ -17,6 +17,7 @@ from bss.events.contracts.value_types import (
     PositiveRate,
     Uuid,
 )
+from catalog.api.examples import FILES_PRODUCT_ID, FILES_SKU, FILES_TYPE_CODE, TIER_3_PRODUCT_ID
 from catalog.api.schemas import PriceListCurrency, RequestedAt
 
 
@@ -24,7 +25,15 @@ class SkuCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "example": {"sku": "CSP-NOTARY", "name": "Notarizations", "unit": "notarization", "aggregation": "sum"}
+            "example": {
+                "sku": FILES_SKU,
+                "name": "Files Cloud users",
+                "unit": "user",
+                "aggregation": "max",
+                "product_type": FILES_TYPE_CODE,
+                "description": "Licensed Cyber Files Cloud users, peak count.",
+                "effective_from": "2025-01-01",
+            }
         },
     )
 
@@ -77,7 +86,10 @@ class SellPricesCreate(BaseModel):
         json_schema_extra={
             "example": {
                 "effective_from": "2025-01-01",
-                "entries": [{"product_id": "<uuid>", "sku": "CSP-SERVERS", "currency": "USD", "unit_price": "20.50"}],
+                "entries": [
+                    {"product_id": FILES_PRODUCT_ID, "sku": FILES_SKU, "currency": "USD", "unit_price": "2.00"},
+                    {"product_id": FILES_PRODUCT_ID, "sku": FILES_SKU, "currency": "EUR", "unit_price": "1.84"},
+                ],
             }
         },
     )
@@ -115,9 +127,9 @@ class CustomPriceListCreate(BaseModel):
         json_schema_extra={
             "example": {
                 "currency": "EUR",
-                "effective_from": "2024-03-01",
+                "effective_from": "2025-01-01",
                 "adjustment": {"kind": "discount", "percent": "5"},
-                "entries": [{"product_id": "<uuid>", "sku": "CSP-SERVERS", "unit_price": "19.00"}],
+                "entries": [{"product_id": TIER_3_PRODUCT_ID, "sku": "CSP-SERVERS", "unit_price": "19.00"}],
             }
         },
     )
@@ -133,8 +145,8 @@ class PublicationRead(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "example": {
-                "price_book_id": "0b3c…",
-                "publication_id": "5e1f…",
+                "price_book_id": "0b3c5d7e-9f1a-5b2c-8d4e-6f8a0b2c4d6e",
+                "publication_id": "5e1f3a5b-7c9d-4e1f-a3b5-c7d9e1f3a5b7",
                 "effective_from": "2025-01-01",
                 "entries": 1,
                 "batches": 1,
@@ -153,7 +165,7 @@ class PriceRead(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "example": {
-                "product_id": "8a1d…",
+                "product_id": TIER_3_PRODUCT_ID,
                 "tier": "Tier 3",
                 "sku": "CSP-SERVERS",
                 "currency": "EUR",
@@ -194,7 +206,10 @@ class FxRatesCreate(BaseModel):
         json_schema_extra={
             "example": {
                 "effective_from": "2024-01-01",
-                "rates": [{"currency": "CHF", "units_per_usd": "0.8412"}],
+                "rates": [
+                    {"currency": "EUR", "units_per_usd": "0.9050"},
+                    {"currency": "CHF", "units_per_usd": "0.8412"},
+                ],
                 "pairs": [{"base": "EUR", "quote": "SEK", "rate": "11.2"}],
                 "source": "ECB reference rates",
             }
@@ -241,9 +256,12 @@ class FxRatesRead(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "example": {
-                "rate_table_id": "2f0c…",
+                "rate_table_id": "2f0c4e6a-8b1d-5f3a-9c5e-7a9b1d3f5a7c",
                 "effective_from": "2024-01-01",
-                "rates": [{"currency": "CHF", "units_per_usd": "0.8412"}],
+                "rates": [
+                    {"currency": "EUR", "units_per_usd": "0.9050"},
+                    {"currency": "CHF", "units_per_usd": "0.8412"},
+                ],
                 "pairs": [{"base": "EUR", "quote": "SEK", "rate": "11.2"}],
                 "source": "ECB reference rates",
             }
@@ -263,11 +281,30 @@ class ConversionRead(BaseModel):
             "example": {
                 "amount": "100",
                 "currency": "EUR",
-                "converted": "94.44",
+                "converted": "92.95",
                 "to_currency": "CHF",
-                "rate": "0.9444444",
-                "on": "2024-01-15",
-                "rates_used": [],
+                "rate": "0.9295027624309392265193370166",
+                "on": "2025-01-15",
+                "rates_used": [
+                    {
+                        "currency": "EUR",
+                        "units_per_usd": "0.9050",
+                        "base": "USD",
+                        "quote": "EUR",
+                        "rate": "0.9050",
+                        "effective_from": "2024-01-01",
+                        "source": None,
+                    },
+                    {
+                        "currency": "CHF",
+                        "units_per_usd": "0.8412",
+                        "base": "USD",
+                        "quote": "CHF",
+                        "rate": "0.8412",
+                        "effective_from": "2024-01-01",
+                        "source": None,
+                    },
+                ],
             }
         }
     )

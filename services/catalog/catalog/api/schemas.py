@@ -8,18 +8,26 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from bss import money
 from bss.api.input_text import MultiLine, Name, SingleLine, Text
 from bss.events.contracts.value_types import CountryCode, NonNegativeAmount, Uuid
-from bss.money import PRICE_LIST_CURRENCIES, currency_code
+from catalog.api.examples import (
+    FILES_EXCLUSION_SET,
+    FILES_PRODUCT_CODE,
+    FILES_PRODUCT_ID,
+    FILES_TYPE_CODE,
+    TIER_1_PRODUCT_ID,
+    TIER_3_PRODUCT_ID,
+)
 
 _INPUT = ConfigDict(extra="forbid")
 
 
 def price_list_currency(value: str) -> str:
-    code = currency_code(value)
-    if code not in PRICE_LIST_CURRENCIES:
-        raise ValueError(f"{code} is not a price-list currency ({', '.join(PRICE_LIST_CURRENCIES)}); use FX rates")
-    return code
+    try:
+        return money.price_list_currency(value)
+    except money.NotAPriceList as exc:
+        raise ValueError(f"{exc}; use FX rates") from exc
 
 
 PriceListCurrency = Annotated[str, AfterValidator(price_list_currency)]
@@ -49,12 +57,13 @@ class ProductCreate(BaseModel):
         extra="forbid",
         json_schema_extra={
             "example": {
-                "code": "csp-commit-1000",
-                "name": "Acronis Cyber Cloud for Service Providers - Tier 3",
-                "tier": "Tier 3",
-                "effective_from": "2024-01-01",
-                "commitments": [{"currency": "USD", "amount": "1000"}, {"currency": "EUR", "amount": "920"}],
-                "exclusion_set": "acronis-csp-contracts",
+                "code": FILES_PRODUCT_CODE,
+                "name": "Acronis Cyber Files Cloud - Standard",
+                "tier": "Standard",
+                "product_type": FILES_TYPE_CODE,
+                "description": "Acronis Cyber Files Cloud with a minimum commitment of 100 USD a month.",
+                "effective_from": "2025-01-01",
+                "commitments": [{"currency": "USD", "amount": "100"}, {"currency": "EUR", "amount": "92"}],
             }
         },
     )
@@ -74,7 +83,10 @@ class ProductCreate(BaseModel):
 
 
 class ProductUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"marketing_text": "Now with DR."}})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"marketing_text": "Sync and share files securely, from any device."}},
+    )
 
     description: MultiLine | None = None
     marketing_text: MultiLine | None = None
@@ -86,9 +98,9 @@ class VersionCreate(BaseModel):
         extra="forbid",
         json_schema_extra={
             "example": {
-                "effective_from": "2024-01-01",
-                "name": "Acronis Cyber Cloud for Service Providers - Tier 3",
-                "tier": "Tier 3",
+                "effective_from": "2025-07-01",
+                "name": "Acronis Cyber Files Cloud - Advanced",
+                "tier": "Advanced",
             }
         },
     )
@@ -105,7 +117,10 @@ class CommitmentsCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "example": {"effective_from": "2025-01-01", "commitments": [{"currency": "USD", "amount": "1100"}]}
+            "example": {
+                "effective_from": "2025-07-01",
+                "commitments": [{"currency": "USD", "amount": "120"}, {"currency": "EUR", "amount": "110"}],
+            }
         },
     )
 
@@ -115,7 +130,12 @@ class CommitmentsCreate(BaseModel):
 
 
 class Deactivation(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"effective_from": "2025-01-01"}})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {"effective_from": "2026-01-01", "reason": "Replaced by the Cyber Protect Cloud bundle."}
+        },
+    )
 
     effective_from: date | None = Field(default=None, description="First day it cannot be ordered; default today.")
     reason: Text | None = None
@@ -123,7 +143,7 @@ class Deactivation(BaseModel):
 
 
 class ExclusionSetPut(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"product_ids": ["<uuid>", "<uuid>"]}})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"product_ids": [FILES_PRODUCT_ID]}})
 
     product_ids: list[Uuid] = Field(min_length=1)
     requested_at: RequestedAt = None
@@ -143,7 +163,7 @@ class ProductRead(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "example": {
-                "id": "8a1d3a52-2f7c-5d8e-9c53-3b0f1e2d4c5a",
+                "id": TIER_3_PRODUCT_ID,
                 "code": "csp-commit-1000",
                 "product_type": "Acronis Cyber Cloud for Service Providers",
                 "as_of": "2024-02-01",
@@ -203,7 +223,7 @@ class ProductHistoryRead(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "example": {
-                "id": "8a1d…",
+                "id": TIER_3_PRODUCT_ID,
                 "code": "csp-commit-1000",
                 "versions": [
                     {
@@ -231,11 +251,7 @@ class ProductTypeCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "example": {
-                "code": "acronis-ccsp",
-                "name": "Acronis Cyber Cloud for Service Providers",
-                "characteristics": ["Tier"],
-            }
+            "example": {"code": FILES_TYPE_CODE, "name": "Acronis Cyber Files Cloud", "characteristics": ["Edition"]}
         },
     )
 
@@ -272,10 +288,16 @@ class EligibilityRead(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "example": {
-                "product_id": "…",
-                "on": "2024-02-01",
+                "product_id": TIER_1_PRODUCT_ID,
+                "on": "2025-01-01",
                 "orderable": False,
-                "reasons": [{"code": "new_partner_region", "message": "Partners who joined on or after …"}],
+                "reasons": [
+                    {
+                        "code": "new_partner_region",
+                        "message": "Partners who joined on or after 2024-01-01 in AU, GB, IE, US cannot buy or "
+                        "move to this tier.",
+                    }
+                ],
             }
         }
     )
@@ -288,7 +310,7 @@ class EligibilityRead(BaseModel):
 
 class ExclusionSetRead(BaseModel):
     model_config = ConfigDict(
-        json_schema_extra={"example": {"name": "acronis-csp-contracts", "product_ids": ["8a1d…", "e6f4…"]}}
+        json_schema_extra={"example": {"name": FILES_EXCLUSION_SET, "product_ids": [FILES_PRODUCT_ID]}}
     )
 
     name: str
@@ -296,7 +318,7 @@ class ExclusionSetRead(BaseModel):
 
 
 class SyncRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"known_on": None}})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {}})
 
     known_on: date | None = Field(
         default=None, description="Load the definition as the vendor had it on this date (e.g. 2023-12-31)."
@@ -313,7 +335,7 @@ class SyncReport(BaseModel):
                 "commitments_written": 54,
                 "skus_created": 14,
                 "prices_written": 756,
-                "product_events": 9,
+                "product_events": 16,
                 "changed": True,
             }
         }

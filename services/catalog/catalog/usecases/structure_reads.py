@@ -63,7 +63,7 @@ async def exclusion_sets(runtime: CatalogRuntime) -> list[ExclusionSetMembers]:
 
 
 async def product_history(runtime: CatalogRuntime, product_id: str) -> ProductHistory:
-    """The history of a product; `ProductNotFound` when there is none (the api checked first: `deps.ProductId`)."""
+    """The history of a product; `ProductNotFound` when there is none (the api checked: `deps.existing_product`)."""
     async with runtime.sessions() as session:
         product = await session.get(Product, product_id)
         if product is None:

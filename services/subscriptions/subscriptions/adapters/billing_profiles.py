@@ -12,17 +12,16 @@ from datetime import date, datetime
 from pydantic import ConfigDict, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bss.api import examples
 from bss.effective_settings import SettingKind, SettingsStore, SettingVersion, canonical_uuid
 from bss.events.contracts.subscriptions import BillingProfile, PostalAddress
-from bss.money import PRICE_LIST_CURRENCIES
+from bss.money import price_list_currency
 from subscriptions.models import Reseller, setting_versions
 
 
 def vendor_price_list(value: str | None) -> str | None:
     """A profile's price list is one the vendor publishes (or null: the distributor's default)."""
-    if value is not None and value not in PRICE_LIST_CURRENCIES:
-        raise ValueError(f"not a vendor price list; one of {', '.join(PRICE_LIST_CURRENCIES)}, or null")
-    return value
+    return None if value is None else price_list_currency(value)
 
 
 class BillingProfileValue(BillingProfile):
@@ -53,7 +52,7 @@ BILLING_PROFILES = SettingKind(
     value_type=BillingProfileValue,
     scope_label="reseller id (uuid)",
     normalize_scope=_reseller_scope,
-    example_scope="0190c3a1-2000-7000-8000-000000000200",
+    example_scope=examples.RESELLER_ID,
     example_value={
         "legal_name": "Northwind Managed Services GmbH",
         "billing_email": "billing@northwind.example",

@@ -49,7 +49,8 @@ TRIAL_POLICIES = SettingKind(
     value_type=TrialPolicyValue,
     scope_label="contract tier product id (uuid), or * for products without their own policy",
     normalize_scope=product_or_default,
-    example_scope=DEFAULT_SCOPE,
+    # csp-commit-250's own policy (its product id is the uuid5 of its code): `*` cannot be removed, a product's can.
+    example_scope="9f7b84a1-6b8c-51f5-b100-3fa5254570e7",
     example_value={"days": 30, "auto_convert": False},
 )
 _POLICIES = SettingsStore(setting_versions, (TRIAL_POLICIES,))

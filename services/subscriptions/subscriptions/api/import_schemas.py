@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from bss.api.input_text import SingleLine
 from bss.events.contracts.value_types import UtcDatetime, Uuid
+from subscriptions.api import examples
 from subscriptions.api.schemas import ResellerFields
 from subscriptions.domain.book_import import MAX_LINES_PER_IMPORT, ImportedKind, LineStatus
 
@@ -62,22 +63,23 @@ _EXAMPLE: dict[str, Any] = {
     "resellers": [
         {
             "source_id": "C-1001",
-            "legal_name": "Northwind Managed Services GmbH",
-            "billing_email": "billing@northwind.example",
+            "reseller_id": examples.IMPORTED_RESELLER_ID,
+            "legal_name": "Contoso Systemhaus GmbH",
+            "billing_email": "buchhaltung@contoso.example",
             "billing_address": {
-                "lines": ["Hafenstrasse 12"],
-                "city": "Hamburg",
-                "postal_code": "20457",
+                "lines": ["Leopoldstrasse 80"],
+                "city": "München",
+                "postal_code": "80802",
                 "country": "DE",
             },
             "country": "DE",
-            "partner_since": "2021-03-01",
+            "partner_since": "2022-03-01",
             "billing_currency": "EUR",
-            "contract_signed_on": "2021-03-01",
+            "contract_signed_on": "2022-03-01",
             "tax_id": "DE136695976",
             "payment_terms_days": 14,
             "locale": "de-DE",
-            "registered_at": "2021-03-01T09:00:00Z",
+            "registered_at": "2022-03-01T09:00:00Z",
         }
     ],
     "subscriptions": [
@@ -85,15 +87,15 @@ _EXAMPLE: dict[str, Any] = {
             "source_id": "S-5001",
             "reseller_source_id": "C-1001",
             "product": "csp-commit-1000",
-            "started_at": "2021-03-15T00:00:00Z",
-            "billed_through": "2026-11-01",
+            "started_at": "2022-03-15T00:00:00Z",
+            "billed_through": "2024-12-01",
         }
     ],
 }
 
 
 class BookImportIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": _EXAMPLE})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
 
     source: str = Field(
         min_length=1,

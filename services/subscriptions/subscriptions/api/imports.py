@@ -25,12 +25,15 @@ router = APIRouter(prefix="/v1/imports", tags=["imports"], route_class=JsonBodyR
     response_model=BookImportRead,
     responses=problems(401, 403, 422),
     description=(
-        "Each line is checked by the same rules as a registration at its `registered_at` or an order at its "
-        "`started_at`, and answered on its own: `created`, `changed` (a reseller imported before, whose billing "
-        "profile differs: recorded as a profile change), `unchanged`, `conflict` (imported before with facts an "
-        "import cannot change; `fields` names them) or `refused` (`problem` says why; the other lines go on). "
-        "A subscription's `billed_through` is the last month the source system invoiced: no close here invoices "
-        "it or a month before it. Resellers are imported before subscriptions, which may name them by source id."
+        "A distributor moving from another system brings its resellers and paid subscriptions, up to 2,000 lines "
+        "a request; admins only. Each line is checked by the same rules as a registration at its `registered_at` "
+        "or an order at its `started_at`, and answered on its own: `created`, `changed` (a reseller imported "
+        "before, whose billing profile differs: recorded as a profile change), `unchanged`, `conflict` (imported "
+        "before with facts an import cannot change; `fields` names them) or `refused` (`problem` says why; the "
+        "other lines go on). A subscription's `billed_through` is the last month the source system invoiced: no "
+        "close here invoices it or a month before it. Resellers are imported before subscriptions, which may name "
+        "them by source id. Importing the same book again changes nothing; a malformed request (a time without "
+        "its offset, too many lines) is refused whole (422)."
     ),
 )
 async def import_book(

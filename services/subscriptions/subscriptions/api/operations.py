@@ -25,8 +25,12 @@ router = APIRouter(prefix="/v1", tags=["catalog read model", "operations"])
 async def products(
     _caller: CurrentCaller,
     runtime: RuntimeDep,
-    as_of: Annotated[date | None, Query(description="Default: today (UTC).")] = None,
+    as_of: Annotated[date | None, Query(description="Default: today (UTC).", examples=["2025-01-01"])] = None,
 ) -> list[CatalogProductRead]:
+    """The contract tier products this service knows from the catalog's events, each as its version in force on
+    `as_of`: code, name, tier, commitments per currency, upgrade paths, exclusion set, promo cut-off,
+    deactivation and the Tier 1 region rule. What orders and tier changes are checked against. Any caller of the
+    suite."""
     on = as_of or runtime.clock.now().date()
     return [
         CatalogProductRead(
@@ -54,5 +58,8 @@ async def products(
     responses=problems(401, 403),
 )
 async def sweep(caller: Admin, runtime: RuntimeDep) -> SweepRead:
+    """Runs the trial scheduler's pass now instead of waiting for it: every trial past its end converts to paid
+    (its own `auto_convert`) or expires. Answers how many of each. Admins only; a pass with nothing to do answers
+    zeros."""
     result = await lifecycle.sweep_trials(use_case(runtime, caller, None))
     return SweepRead(expired=result.expired, converted=result.converted)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from bss.api import examples
 from bss.api.input_text import Email, Name, Text
 from bss.events.contracts.subscriptions import (
     DEFAULT_LOCALE,
@@ -32,6 +33,7 @@ from bss.events.contracts.subscriptions import (
 from bss.events.contracts.value_types import CountryCode, Currency, LocaleTag, Uuid
 from bss.vat_ids import vat_id_problem
 from subscriptions.adapters.billing_profiles import vendor_price_list
+from subscriptions.api import examples as own
 from subscriptions.domain.countries import country_refusal
 from subscriptions.domain.lifecycle import Status
 from subscriptions.domain.trials import MAX_TRIAL_DAYS, MIN_TRIAL_DAYS
@@ -113,21 +115,49 @@ class ResellerFields(BaseModel):
         )
 
 
-class ResellerCreate(ResellerFields):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "example": {
-                "legal_name": "Northwind Managed Services GmbH",
-                "billing_email": "billing@northwind.example",
-                "billing_address": {"lines": ["Hafenstrasse 12"], "city": "Hamburg", "country": "DE"},
-                "country": "DE",
-                "partner_since": "2022-05-01",
-                "billing_currency": "EUR",
-                "contract_signed_on": "2022-05-02",
-            }
+REGISTRATION_EXAMPLES: dict[str, Any] = {
+    "northwind": {
+        "summary": "A German reseller, registered as of 2025-01-01 with its Acronis tenant id",
+        "value": {
+            "reseller_id": examples.RESELLER_ID,
+            "legal_name": "Northwind Managed Services GmbH",
+            "billing_email": "billing@northwind.example",
+            "billing_address": {"lines": ["Hafenstrasse 12"], "city": "Hamburg", "country": "DE"},
+            "country": "DE",
+            "partner_since": "2022-05-01",
+            "billing_currency": "EUR",
+            "contract_signed_on": "2022-05-02",
+            "requested_at": "2025-01-01T00:00:00Z",
         },
-    )
+    },
+    "fabrikam": {
+        "summary": "A Dutch reseller with a VAT id, payment terms and a locale of its own",
+        "value": {
+            "reseller_id": examples.SECOND_RESELLER_ID,
+            "legal_name": "Fabrikam Cloud Services B.V.",
+            "billing_email": "invoices@fabrikam.example",
+            "billing_address": {
+                "lines": ["Keizersgracht 241"],
+                "city": "Amsterdam",
+                "postal_code": "1016 EA",
+                "country": "NL",
+            },
+            "country": "NL",
+            "partner_since": "2023-03-01",
+            "billing_currency": "EUR",
+            "contract_signed_on": "2023-03-06",
+            "tax_id": "NL004495445B01",
+            "payment_terms_days": 14,
+            "locale": "nl-NL",
+            "requested_at": "2025-01-01T00:00:00Z",
+        },
+    },
+}
+"""`POST /v1/resellers`: the example reseller (`bss.api.examples.RESELLER_ID`) and the second one."""
+
+
+class ResellerCreate(ResellerFields):
+    model_config = _INPUT
 
     requested_at: AwareDatetime | None = Field(default=None, description="Admin backdating (RFC 3339).")
 
@@ -180,17 +210,32 @@ class TrialChoiceIn(BaseModel):
     )
 
 
-class SubscriptionCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "example": {
-                "product_id": "0190c3a0-0003-7000-8000-000000000003",
-                "kind": "trial",
-                "trial": {"days": 14, "auto_convert": True},
-            }
+ORDER_EXAMPLES: dict[str, Any] = {
+    "paid": {
+        "summary": "An admin orders a paid csp-commit-1000 for a reseller, backdated to 2025-01-01",
+        "value": {
+            "reseller_id": examples.RESELLER_ID,
+            "product_id": own.CSP_COMMIT_1000,
+            "kind": "paid",
+            "start_at": "2025-01-01T00:00:00Z",
+            "requested_at": "2025-01-01T00:00:00Z",
         },
-    )
+    },
+    "trial": {
+        "summary": "A 14-day trial of csp-commit-250 from now that converts to paid at its end",
+        "value": {
+            "reseller_id": examples.SECOND_RESELLER_ID,
+            "product_id": own.CSP_COMMIT_250,
+            "kind": "trial",
+            "trial": {"days": 14, "auto_convert": True},
+        },
+    },
+}
+"""`POST /v1/subscriptions`: the example subscription (`bss.api.examples.SUBSCRIPTION_ID`) and the second one."""
+
+
+class SubscriptionCreate(BaseModel):
+    model_config = _INPUT
 
     reseller_id: Uuid | None = Field(default=None, description="Required for admins; a reseller orders for itself.")
     product_id: Uuid
@@ -264,9 +309,7 @@ class CancellationCreate(BackdatedAction):
 
 
 class TierChangeCreate(BackdatedAction):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"example": {"product_id": "0190c3a0-0004-7000-8000-000000000004"}}
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"product_id": own.CSP_COMMIT_1000}]})
 
     product_id: Uuid
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
 
+from bss.api import examples
 from bss.api.caller import Admin, CurrentCaller, tenant_scope
 from bss.api.idempotency import IdempotencyKey, IdempotentRequest
 from bss.api.json_body import JsonBodyRoute
@@ -17,6 +18,7 @@ from bss.identity import Role
 from bss.problems import Forbidden, ValidationProblem, field_error
 from subscriptions.api.responses import preview_read, problems, subscription_read
 from subscriptions.api.schemas import (
+    ORDER_EXAMPLES,
     BackdatedAction,
     CancellationCreate,
     Commitment,
@@ -49,8 +51,19 @@ async def _read(runtime: RuntimeDep, subscription_id: str) -> SubscriptionRead:
     responses=problems(401, 403, 404, 409, 422),
 )
 async def order(
-    body: SubscriptionCreate, caller: AdminOrReseller, runtime: RuntimeDep, key: IdempotencyKey = None
+    body: Annotated[SubscriptionCreate, Body(openapi_examples=ORDER_EXAMPLES)],
+    caller: AdminOrReseller,
+    runtime: RuntimeDep,
+    key: IdempotencyKey = None,
 ) -> SubscriptionRead:
+    """Orders a contract tier product, in quantity 1, as a trial or paid, from `start_at` (default: now). A
+    reseller orders for itself; an admin names the reseller, and may backdate (`requested_at`, a `start_at` long
+    past), set the ramp-up cycles or a trial's length. A trial takes the trial policy in force on its start day
+    unless `trial` chooses its own terms. Refused with every reason at once (422, `errors[].rule`): an unknown or
+    suspended reseller, a product not orderable that day (not yet available, deactivated, past its promo cut-off,
+    the Tier 1 region rule), a reseller already holding a contract (the exclusion set), an invoice currency nothing
+    prices, a non-admin start more than 24 hours past, a ramp-up above its cap; backdating or choosing a ramp-up or
+    trial length as a reseller is 403. With an `Idempotency-Key`, a repeat answers the first order."""
     admin = caller.role is Role.ADMIN
     ctx = use_case(runtime, caller, body.requested_at)
     reseller_id = tenant_scope(caller, body.reseller_id)
@@ -83,11 +96,16 @@ async def order(
 async def list_subscriptions(
     caller: StaffOrReseller,
     runtime: RuntimeDep,
-    reseller_id: str | None = None,
-    status: Status | None = None,
+    reseller_id: Annotated[
+        str | None, Query(description="Only this reseller's subscriptions.", examples=[examples.RESELLER_ID])
+    ] = None,
+    status: Annotated[Status | None, Query(description="Only those in this state.", examples=["active"])] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[SubscriptionRead]:
+    """Subscriptions with their tier in force and any pending change, a page at a time (`next_cursor` fetches the
+    next), filtered by reseller and state. Staff see every reseller's; a reseller sees its own only (naming
+    another reseller answers 404)."""
     key = decode_cursor(cursor)
     scope = tenant_scope(caller, reseller_id)
     now = runtime.clock.now()
@@ -103,6 +121,8 @@ async def list_subscriptions(
     responses=problems(401, 404),
 )
 async def read(subscription: SubscriptionInPath, runtime: RuntimeDep) -> SubscriptionRead:
+    """One subscription: its state, trial terms, ramp-up, the product (tier) in force in the current period and
+    any tier change pending from a later one. Any caller of the suite; a reseller finds only its own (404)."""
     return await _read(runtime, subscription.id)
 
 
@@ -115,6 +135,9 @@ async def read(subscription: SubscriptionInPath, runtime: RuntimeDep) -> Subscri
 async def convert(
     subscription: SubscriptionInPath, body: BackdatedAction, caller: AdminOrReseller, runtime: RuntimeDep
 ) -> SubscriptionRead:
+    """Converts a trial to paid from now (or an admin's `requested_at`), up to and including the trial's last day;
+    the subscription owes its commitment from then on. The reseller or an admin; refused (409) when the
+    subscription is not a trial or the trial has ended."""
     ctx = use_case(runtime, caller, body.requested_at)
     await lifecycle.convert_trial(ctx, subscription.id)
     return await _read(runtime, subscription.id)
@@ -129,6 +152,9 @@ async def convert(
 async def preview(
     subscription: SubscriptionInPath, body: TierChangeCreate, caller: AdminOrReseller, runtime: RuntimeDep
 ) -> TierChangePreview:
+    """What `POST .../tier-change` with this body would do, without doing it: the direction, the first billing
+    period at the new tier, both commitments, the pending changes it would replace, or every reason it would be
+    refused (`allowed: false`, `refusals`). The reseller or an admin (who may preview as of `requested_at`)."""
     ctx = use_case(runtime, caller, body.requested_at)
     view = await tier_changes.preview_tier_change(runtime, subscription.id, body.product_id, ctx.effective)
     return preview_read(view, body.product_id)
@@ -143,6 +169,11 @@ async def preview(
 async def change_tier(
     subscription: SubscriptionInPath, body: TierChangeCreate, caller: AdminOrReseller, runtime: RuntimeDep
 ) -> TierChangeRead:
+    """Moves an active subscription to another tier of its contract: an upgrade (a higher commitment) applies to
+    the current billing period, a downgrade from the next one; the subscription keeps its id. A change replaces any
+    change pending from its period on. The reseller or an admin (who may backdate with `requested_at`). Refused
+    with its reasons (422, `errors[].rule`): not active, the same tier, an unknown product, one outside the
+    upgrade paths, not yet available or deactivated, the Tier 1 region rule."""
     ctx = use_case(runtime, caller, body.requested_at)
     view = await tier_changes.change_tier(ctx, subscription.id, body.product_id)
     preview_part = preview_read(view, body.product_id)
@@ -158,6 +189,9 @@ async def change_tier(
 async def suspend(
     subscription: SubscriptionInPath, body: SuspensionCreate, caller: Admin, runtime: RuntimeDep
 ) -> SubscriptionRead:
+    """Suspends an active subscription, for non-payment: it keeps its tier and exclusion set, its usage is still
+    accepted and billed and its months still owe the commitment. Admins only (who may backdate with
+    `requested_at`); refused (409) unless the subscription is active."""
     ctx = use_case(runtime, caller, body.requested_at)
     await lifecycle.suspend(ctx, subscription.id, body.reason, body.detail)
     return await _read(runtime, subscription.id)
@@ -172,6 +206,8 @@ async def suspend(
 async def resume(
     subscription: SubscriptionInPath, body: BackdatedAction, caller: Admin, runtime: RuntimeDep
 ) -> SubscriptionRead:
+    """Makes a suspended subscription active again. Admins only (who may backdate with `requested_at`); refused
+    (409) unless the subscription is suspended."""
     ctx = use_case(runtime, caller, body.requested_at)
     await lifecycle.resume(ctx, subscription.id)
     return await _read(runtime, subscription.id)
@@ -186,6 +222,11 @@ async def resume(
 async def cancel(
     subscription: SubscriptionInPath, body: CancellationCreate, caller: AdminOrReseller, runtime: RuntimeDep
 ) -> SubscriptionRead:
+    """Cancels a trial, active or suspended subscription: it is `cancelled` at once and ends at the end of the
+    current billing period (00:00 UTC on the 1st of the next month) by default, or at once when an admin says
+    `at_period_end: false`; a cancelled trial ends at once. Its contract is free for an order from its end. The
+    reseller or an admin (who alone may choose the timing or backdate); refused (409) when already cancelled or
+    expired."""
     if body.at_period_end is not None and caller.role is not Role.ADMIN:
         raise Forbidden("Only admins choose when a cancellation takes effect; leave at_period_end out.")
     ctx = use_case(runtime, caller, body.requested_at)
@@ -206,6 +247,10 @@ async def periods(
     from_: Annotated[date | None, Query(alias="from", description="Default: the first period.")] = None,
     to: Annotated[date | None, Query(description="Default: the current period.")] = None,
 ) -> list[PeriodRead]:
+    """The subscription month by month: the product (named as on the 1st of the month), its commitment, whether
+    the month is a ramp-up cycle, the state it ended in and whether the minimum commitment is owed (a paid month
+    outside ramp-up). Any caller of the suite; a reseller sees only its own (404). At most 120 months at a time;
+    `to` before `from` is refused (422)."""
     first = from_ or period_of(subscription.started_at)
     last = to or period_of(runtime.clock.now())
     if last < first:

@@ -17,6 +17,7 @@ from typing import Any, cast
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bss.api import examples
 from bss.effective_settings import InvalidScope, SettingKind, SettingsStore, uuid_or_default
 from bss.events.contracts.value_types import Severity
 from support_sla.domain.business_calendar import BusinessCalendar, parse_working_hours
@@ -204,7 +205,8 @@ SLA_CALENDAR_ASSIGNMENTS = SettingKind(
     value_type=CalendarAssignmentValue,
     scope_label="reseller id (uuid), or * for every reseller without its own",
     normalize_scope=uuid_or_default("a reseller id"),
-    example_scope="*",
+    # A reseller's own assignment: `*` may be changed but never removed.
+    example_scope=examples.RESELLER_ID,
     example_value={"calendar": "tokyo"},
 )
 SLA_TARGETS = SettingKind(

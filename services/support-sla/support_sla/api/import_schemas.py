@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from bss.api import examples
 from bss.api.input_text import MultiLine, SingleLine
 from bss.events.contracts.support import TicketResolution
 from bss.events.contracts.value_types import Severity
@@ -119,27 +120,27 @@ _EXAMPLE: dict[str, Any] = {
         {
             "source": "zendesk",
             "source_id": "48213",
-            "reseller_id": "0190c3a1-2000-7000-8000-000000000200",
+            "reseller_id": examples.RESELLER_ID,
             "subject": "Recovery fails with 'Archive is corrupted'",
             "severity": "B",
-            "opened_at": "2024-02-05T09:12:00+01:00",
+            "opened_at": "2025-02-05T09:12:00+01:00",
             "history": [
                 {
                     "kind": "message",
-                    "at": "2024-02-05T10:02:00+01:00",
+                    "at": "2025-02-05T10:02:00+01:00",
                     "by": "support",
                     "body": "Which build is the agent on?",
                     "wait_on_reseller": True,
                 },
-                {"kind": "message", "at": "2024-02-05T13:40:00+01:00", "by": "reseller", "body": "24.3.37719"},
-                {"kind": "severity_change", "at": "2024-02-06T08:00:00+01:00", "severity": "A", "reason": "Data loss"},
+                {"kind": "message", "at": "2025-02-05T13:40:00+01:00", "by": "reseller", "body": "24.3.37719"},
+                {"kind": "severity_change", "at": "2025-02-06T08:00:00+01:00", "severity": "A", "reason": "Data loss"},
                 {
                     "kind": "state_change",
-                    "at": "2024-02-08T16:30:00+01:00",
+                    "at": "2025-02-08T16:30:00+01:00",
                     "state": "resolved",
                     "resolution": "solved",
                 },
-                {"kind": "state_change", "at": "2024-02-12T09:00:00+01:00", "state": "closed"},
+                {"kind": "state_change", "at": "2025-02-12T09:00:00+01:00", "state": "closed"},
             ],
         }
     ]
@@ -147,7 +148,7 @@ _EXAMPLE: dict[str, Any] = {
 
 
 class TicketImportBatch(_Input):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": _EXAMPLE})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
 
     tickets: list[TicketImport] = Field(
         min_length=1,

@@ -47,6 +47,13 @@ async def import_tickets(
     caller: Admin,
     dry_run: Annotated[bool, Query(description="Check and answer line by line, but write nothing")] = False,
 ) -> TicketImportRead:
+    """Brings tickets from another system with their whole history (messages, pauses, severity changes,
+    escalation, state changes), at most 500 tickets and 10,000 history steps a request. Each ticket is replayed
+    through the live ticket rules at its historical instants, with the policy in force on its opening day, and
+    answered on its own: `created`, `unchanged` (imported before with the same content), `conflict` (imported
+    before with other content; never rewritten) or `refused` (its `problem` says why, as opening it would: an
+    unknown reseller, no calendar that day, a step its state did not allow). An import publishes no event and
+    charges nothing. Admins only (403); a malformed request or one over a limit is refused whole (422)."""
     result = await ticket_import.import_tickets(
         use_case(runtime, caller), [mapping.to_imported_ticket(ticket) for ticket in body.tickets], dry_run=dry_run
     )

@@ -7,14 +7,16 @@ import io
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from bss.api import examples
 from bss.api.caller import Admin
 from bss.api.input_text import SingleLine
 from bss.api.json_body import JsonBodyRoute
 from bss.problems import PROBLEM_JSON
+from support_sla.api import examples as own
 from support_sla.deps import RuntimeDep, Staff, use_case
 from support_sla.domain.tier_one import STEPS, engineers_required
 from support_sla.errors import InvalidField
@@ -33,9 +35,13 @@ def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"description": _ERRORS[code], "content": {PROBLEM_JSON: {}}} for code in codes}
 
 
+ResellerId = Annotated[str, Path(description="The reseller id (its tenant id).", examples=[examples.RESELLER_ID])]
+ProgramId = Annotated[str, Path(description="The Tier 1 program id.", examples=[own.PROGRAM_ID])]
+
+
 class CertifiedEmployeeCreate(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"example": {"name": "Ana Weber", "certified_on": "2024-05-02"}}
+        extra="forbid", json_schema_extra={"examples": [{"name": "Ana Weber", "certified_on": "2025-01-20"}]}
     )
     name: SingleLine = Field(min_length=1, max_length=200)
     certified_on: date
@@ -56,8 +62,12 @@ class CertificationRead(BaseModel):
     responses=_problems(404, 422),
 )
 async def add_certified_employee(
-    reseller_id: str, body: CertifiedEmployeeCreate, runtime: RuntimeDep, caller: Staff
+    reseller_id: ResellerId, body: CertifiedEmployeeCreate, runtime: RuntimeDep, caller: Staff
 ) -> CertificationRead:
+    """Records that one of the reseller's employees was certified on a day: a certification is valid 18 months,
+    and a reseller with at least two valid ones is certified (no ticket fee) until the day the count falls below
+    two. Answers the reseller's certification status. Staff only (403 for a reseller); a reseller support does
+    not know is 404, a certification date in the future 422."""
     ctx = use_case(runtime, caller)
     r = await certification.add_certified_employee(ctx, reseller_id, body.name, body.certified_on)
     return CertificationRead(
@@ -80,7 +90,10 @@ class ResellerRead(CertificationRead):
     response_model=ResellerRead,
     responses=_problems(404),
 )
-async def get_reseller(reseller_id: str, runtime: RuntimeDep, caller: Staff) -> ResellerRead:
+async def get_reseller(reseller_id: ResellerId, runtime: RuntimeDep, caller: Staff) -> ResellerRead:
+    """What support knows of a reseller from subscriptions' events and its own records: its country, contract
+    date (the incident quota's year), its contract subscription and its certification (certified engineers,
+    valid until). Staff only (403 for a reseller); a reseller support does not know is 404."""
     r = await certification.known_reseller(runtime, reseller_id)
     return ResellerRead(
         reseller_id=r.id,
@@ -94,21 +107,23 @@ async def get_reseller(reseller_id: str, runtime: RuntimeDep, caller: Staff) -> 
 
 
 class ProgramCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"name": "Tier 1 EU", "accounts": 120}})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Tier 1 EU", "accounts": 120}]})
     name: SingleLine = Field(min_length=1, max_length=200)
     accounts: int = Field(ge=0, le=2_147_483_647, description="Accounts served (the column is a 32-bit INTEGER)")
 
 
 class EngineerCreate(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"example": {"name": "Ben Ito", "languages": ["en", "ja"]}}
+        extra="forbid", json_schema_extra={"examples": [{"name": "Ben Ito", "languages": ["en", "ja"]}]}
     )
     name: SingleLine = Field(min_length=1, max_length=200)
     languages: list[SingleLine] = Field(min_length=1, description="ISO 639-1 codes, e.g. ['en', 'de']")
 
 
 class StepCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"step": 5, "completed_on": "2024-04-02"}})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"step": 1, "completed_on": "2025-01-15"}]}
+    )
     step: int = Field(ge=1, le=7)
     completed_on: date
 
@@ -148,6 +163,10 @@ async def _program(runtime: RuntimeDep, program_id: str) -> ProgramRead:
     responses=_problems(422),
 )
 async def create_program(body: ProgramCreate, runtime: RuntimeDep, caller: Admin) -> ProgramRead:
+    """Starts the distributor's Tier 1 support program for a number of accounts served: it needs at least one
+    support engineer per 50 accounts (at least one), one of them English-speaking, and seven onboarding steps
+    completed in order; step 7 activates the 10% discount on the cost price. Answers the program with what it
+    still misses. Admins only (403)."""
     return await _program(runtime, await tier_one.create_program(use_case(runtime, caller), body.name, body.accounts))
 
 
@@ -157,7 +176,10 @@ async def create_program(body: ProgramCreate, runtime: RuntimeDep, caller: Admin
     response_model=ProgramRead,
     responses=_problems(404),
 )
-async def compliance(program_id: str, runtime: RuntimeDep, caller: Staff) -> ProgramRead:
+async def compliance(program_id: ProgramId, runtime: RuntimeDep, caller: Staff) -> ProgramRead:
+    """Where a Tier 1 program stands: engineers required and present, the steps completed and when, whether it
+    is compliant and what it misses, and when it was activated. Staff only (403 for a reseller); an unknown
+    program is 404."""
     return await _program(runtime, program_id)
 
 
@@ -168,7 +190,9 @@ async def compliance(program_id: str, runtime: RuntimeDep, caller: Staff) -> Pro
     response_model=ProgramRead,
     responses=_problems(404, 422),
 )
-async def add_engineer(program_id: str, body: EngineerCreate, runtime: RuntimeDep, caller: Admin) -> ProgramRead:
+async def add_engineer(program_id: ProgramId, body: EngineerCreate, runtime: RuntimeDep, caller: Admin) -> ProgramRead:
+    """Adds a support engineer, with the languages they speak (ISO 639-1), to a Tier 1 program's team; answers the
+    program with what it still misses. Admins only (403); an unknown program is 404."""
     languages = [lang.lower() for lang in body.languages]
     await tier_one.add_engineer(use_case(runtime, caller), program_id, body.name, languages)
     return await _program(runtime, program_id)
@@ -181,7 +205,12 @@ async def add_engineer(program_id: str, body: EngineerCreate, runtime: RuntimeDe
     response_model=ProgramRead,
     responses=_problems(404, 409, 422),
 )
-async def complete_step(program_id: str, body: StepCreate, runtime: RuntimeDep, caller: Admin) -> ProgramRead:
+async def complete_step(program_id: ProgramId, body: StepCreate, runtime: RuntimeDep, caller: Admin) -> ProgramRead:
+    """Completes the next onboarding step of a Tier 1 program on a day: 1 addendum and questionnaire, 2
+    certification, 3 advanced trainings, 4 pre-check, 5 mentoring, 6 checkpoint (at least 2 months after 5), 7
+    finished, which activates the 10% discount from its date. Admins only (403). Refused (409): a step out of
+    order, dated before the previous one, already completed, or step 7 while the team misses a requirement; a
+    date in the future is 422."""
     await tier_one.complete_step(use_case(runtime, caller), program_id, body.step, body.completed_on)
     return await _program(runtime, program_id)
 
@@ -196,13 +225,28 @@ async def complete_step(program_id: str, body: StepCreate, runtime: RuntimeDep, 
     },
 )
 async def report(
-    report: Literal["a", "b", "c", "d", "e"],
+    report: Annotated[
+        Literal["a", "b", "c", "d", "e"],
+        Path(description="The report: a, b, c, d or e (see the description).", examples=["a"]),
+    ],
     runtime: RuntimeDep,
     caller: Staff,
-    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    start: Annotated[
+        AwareDatetime | None,
+        Query(alias="from", description="Start of the period (RFC 3339).", examples=["2025-01-01T00:00:00Z"]),
+    ] = None,
+    end: Annotated[
+        AwareDatetime | None,
+        Query(alias="to", description="End of the period, excluded (RFC 3339).", examples=["2026-01-01T00:00:00Z"]),
+    ] = None,
     format: Literal["json", "csv"] = "json",
 ) -> Any:
+    """The Tier 1 program's reports over an optional period, in JSON or CSV (`format=csv`): (A) cases and
+    resolution time per reseller, (B) per reseller's country and month opened, (C) the age of open cases in
+    buckets, (D) time to support's first public reply, (E) resolution time less paused time per severity. Each
+    row gives the number of cases and, for its measure, the count, mean, median and 90th percentile in seconds,
+    the SLA attainment in percent and the number of breaches. Staff only (403 for a reseller); `to` not after
+    `from` is refused (422)."""
     if start and end and end <= start:
         raise InvalidField("to", "the period ends after it starts")
     answer = await reports.run_report(runtime, report, reports.Period(start, end))

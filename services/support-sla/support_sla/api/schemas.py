@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from bss.api import examples
 from bss.api.input_text import MultiLine, SingleLine
 from bss.events.contracts.support import TicketResolution
 from bss.events.contracts.value_types import Severity
@@ -26,13 +27,16 @@ class TicketCreate(_Input):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "example": {
-                "subject": "Recovery fails with 'Archive is corrupted'",
-                "description": "All Hyper-V machines fail to recover since Monday.",
-                "product": "Acronis Cyber Protect Cloud",
-                "build_number": "24.3.37719",
-                "severity": "A",
-            }
+            "examples": [
+                {
+                    "subject": "Recovery fails with 'Archive is corrupted'",
+                    "description": "All Hyper-V machines fail to recover since Monday.",
+                    "product": "Acronis Cyber Protect Cloud",
+                    "build_number": "24.3.37719",
+                    "severity": "A",
+                    "reseller_id": examples.RESELLER_ID,
+                }
+            ]
         },
     )
 
@@ -48,12 +52,20 @@ class TicketCreate(_Input):
     requested_at: AwareDatetime | None = Field(default=None, description="Admin only: backdate (imports)")
 
 
-class MessageCreate(_Input):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"example": {"body": "Please send the logs of the failed job.", "wait_on_reseller": True}},
-    )
+MESSAGE_EXAMPLES: dict[str, Any] = {
+    "wait_on_reseller": {
+        "summary": "Support asks the reseller and waits: the SLA clocks pause",
+        "value": {"body": "Please send the logs of the failed job.", "wait_on_reseller": True},
+    },
+    "reseller_reply": {
+        "summary": "The reseller answers: the SLA clocks run again",
+        "value": {"body": "The logs of last night's job are attached to the case in the portal."},
+    },
+}
+"""`POST /v1/tickets/{ticket_id}/messages`: a pause and the reply that resumes it."""
 
+
+class MessageCreate(_Input):
     body: MultiLine = Field(min_length=1, max_length=20_000)
     internal: bool = Field(default=False, description="Staff only: an internal note the reseller never sees")
     wait_on_reseller: bool = Field(default=False, description="Staff only: ask the reseller; the SLA clock pauses")
@@ -71,11 +83,17 @@ class SeverityChange(_Input):
     requested_at: AwareDatetime | None = None
 
 
-class StateChange(_Input):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"example": {"state": "resolved", "resolution": "workaround"}}
-    )
+STATE_EXAMPLES: dict[str, Any] = {
+    "resolve": {
+        "summary": "Resolved, with a workaround",
+        "value": {"state": "resolved", "resolution": "workaround"},
+    },
+    "close": {"summary": "Closed, once resolved", "value": {"state": "closed"}},
+}
+"""`POST /v1/tickets/{ticket_id}/state`: resolving a ticket, then closing it."""
 
+
+class StateChange(_Input):
     state: Literal["temporary_solution_provided", "resolved", "closed"]
     resolution: TicketResolution | None = Field(default=None, description="Required to resolve")
     confirmed_defect: bool = Field(default=False, description="A confirmed product defect: no ticket fee")
@@ -131,7 +149,7 @@ class PolicyReapply(_Input):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"reason": "The Tokyo calendar was corrected retroactively: 2024-03-20 is a holiday"},
+                {"reason": "The reseller's calendar was corrected retroactively: its opening week had a holiday"},
                 {"reason": "Move the ticket to the targets and calendar in force today", "as_of": "now"},
                 {
                     "reason": "Holiday calendar corrected",
