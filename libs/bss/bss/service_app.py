@@ -70,6 +70,9 @@ class ServiceDefinition(Generic[S]):
     background: Callable[[Runtime[S]], Sequence[BackgroundTask]] = lambda _runtime: ()
     on_start: Callable[[Runtime[S]], Awaitable[None]] | None = None
     """Run once the database is migrated, before the app serves: e.g. seed a fresh database's settings."""
+    on_stop: Callable[[Runtime[S]], Awaitable[None]] | None = None
+    """Run at shutdown, once the background tasks and messaging have stopped, before the database closes: e.g.
+    close a connection a read cache keeps of its own."""
     version: str = "0.1.0"
     openapi_tags: list[dict[str, Any]] = field(default_factory=list)
 
@@ -109,6 +112,8 @@ def create_service_app(definition: ServiceDefinition[S], *, clock: Clock | None 
             finally:
                 await stop_background(runtime.tasks)
                 await _stop_messaging(runtime, connector)
+                if definition.on_stop is not None:
+                    await definition.on_stop(runtime)
         finally:
             await engine.dispose()
 

@@ -20,7 +20,7 @@ from catalog.usecases.product_reads import require_product
 from catalog.usecases.storefront import StorefrontCache
 
 
-def get_storefront_cache(request: Request) -> StorefrontCache:
+async def get_storefront_cache(request: Request) -> StorefrontCache:
     cache: StorefrontCache = request.app.state.storefront_cache
     return cache
 
@@ -39,6 +39,3 @@ async def existing_product(
 ) -> str:
     """The canonical id of an existing product, else 404 (`ProductNotFound`)."""
     return await require_product(runtime, product_id)
-
-
-ProductId = Annotated[str, Depends(existing_product)]

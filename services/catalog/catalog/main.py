@@ -19,6 +19,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
 def create_app(settings: CatalogSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
+    storefront = StorefrontCache()
     app = create_service_app(
         ServiceDefinition(
             name="catalog",
@@ -29,8 +30,10 @@ def create_app(settings: CatalogSettings | None = None, *, clock: Clock | None =
             tables=messaging,
             migrations_dir=settings.migrations_dir or MIGRATIONS_DIR,
             routers=[products.router, catalog_structure.router, prices.router, groups.router],
+            on_start=storefront.open,
+            on_stop=storefront.close,
         ),
         clock=clock,
     )
-    app.state.storefront_cache = StorefrontCache()
+    app.state.storefront_cache = storefront
     return app

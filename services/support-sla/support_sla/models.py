@@ -6,7 +6,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bss.db import new_metadata
@@ -58,12 +71,20 @@ class Ticket(Base):
     """A support ticket; the SLA columns at the end are denormalized for the Tier 1 reports."""
 
     __tablename__ = "tickets"
-    # Covering indexes for the Tier 1 reports: each report is an index-only scan on PostgreSQL.
+    # The Tier 1 reports read the rollups below; these indexes serve the rollups' upkeep (a cell's tickets) and
+    # the ends of a period that no whole cell covers, each an index-only scan on PostgreSQL.
     __table_args__ = (
         Index(
             "ix_tickets_opened_at",
             "opened_at",
-            postgresql_include=["first_response_seconds", "first_response_met"],
+            postgresql_include=[
+                "reseller_id",
+                "country",
+                "first_response_seconds",
+                "first_response_met",
+                "resolution_seconds",
+                "resolution_met",
+            ],
         ),
         Index(
             "ix_tickets_reseller_id_opened_at",
@@ -72,18 +93,19 @@ class Ticket(Base):
             postgresql_include=["resolution_seconds", "resolution_met"],
         ),
         Index(
-            "ix_tickets_country_opened_at",
-            "country",
-            "opened_at",
-            postgresql_include=["resolution_seconds", "resolution_met"],
-        ),
-        Index(
-            "ix_tickets_severity_resolved_at",
-            "severity",
+            "ix_tickets_resolved_at",
             "resolved_at",
-            postgresql_include=["resolution_seconds", "resolution_met"],
+            postgresql_include=["severity", "resolution_seconds", "resolution_met"],
+            postgresql_where=text("resolved_at IS NOT NULL"),
+            sqlite_where=text("resolved_at IS NOT NULL"),
         ),
-        Index("ix_tickets_open_opened_at", "opened_at", postgresql_where=text("resolved_at IS NULL")),
+        # partial on SQLite too: else its planner reads every open ticket through the index above (resolved_at=NULL)
+        Index(
+            "ix_tickets_open_opened_at",
+            "opened_at",
+            postgresql_where=text("resolved_at IS NULL"),
+            sqlite_where=text("resolved_at IS NULL"),
+        ),
         # An imported ticket once per id in its source system; tickets opened here have neither (NULLs never clash).
         Index("ix_tickets_source_source_id", "source", "source_id", unique=True),
     )
@@ -139,6 +161,90 @@ class TicketEvent(Base):
     from_severity: Mapped[str | None] = mapped_column(String(1))
     to_severity: Mapped[str | None] = mapped_column(String(1))
     state: Mapped[str | None] = mapped_column(String(40))
+
+
+Seconds = ARRAY(Integer).with_variant(JSON(), "sqlite")
+"""Durations in seconds, ascending: an integer array on PostgreSQL, a JSON list on SQLite."""
+
+
+class _ResolutionSums:
+    """Cases opened, their resolution times (paused time excluded, ascending) and how many met the
+    permanent-resolution target: what reports A and B read of a rollup row."""
+
+    cases: Mapped[int] = mapped_column(Integer)
+    resolved: Mapped[int] = mapped_column(Integer)
+    resolution_seconds_sum: Mapped[int] = mapped_column(BigInteger)
+    resolution_met: Mapped[int] = mapped_column(Integer)
+    resolution_seconds: Mapped[list[int]] = mapped_column(Seconds)
+
+
+class ReportResellerMonth(_ResolutionSums, Base):
+    """Report A summed per reseller, country and UTC month of opening (`adapters/report_rollups.py` keeps the
+    rollups in the transaction that changes a ticket; docs/decisions/0020)."""
+
+    __tablename__ = "report_reseller_months"
+    __table_args__ = (Index("ix_report_reseller_months_country_month", "country", "month"),)  # a country-month's rows
+
+    reseller_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class ReportReseller(_ResolutionSums, Base):
+    """Report A over every ticket of a reseller (its months together), for a period that holds them all."""
+
+    __tablename__ = "report_resellers"
+
+    reseller_id: Mapped[str] = mapped_column(ID, primary_key=True)
+
+
+class ReportCountryMonth(_ResolutionSums, Base):
+    """Report B summed per region (the ticket's country) and UTC month of opening, from its reseller-month rows."""
+
+    __tablename__ = "report_country_months"
+
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class ReportOpenDay(Base):
+    """Report C summed per UTC day of opening: the cases still open, and the sum of their opening instants in
+    seconds since 1970 (exact, to the microsecond), from which the mean age follows."""
+
+    __tablename__ = "report_open_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    open_cases: Mapped[int] = mapped_column(Integer)
+    opened_epoch_sum: Mapped[Decimal] = mapped_column(ExactDecimal)
+
+
+class ReportFirstResponseBucket(Base):
+    """Report D summed per UTC day of opening and bucket of the time to first reply (`domain/report_cells.py`;
+    bucket -1: not answered yet): cases, replies, their times and how many met the first-response target."""
+
+    __tablename__ = "report_first_response_buckets"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer)
+    seconds_sum: Mapped[int] = mapped_column(BigInteger)
+    met: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[list[int]] = mapped_column(Seconds)
+
+
+class ReportResolutionBucket(Base):
+    """Report E summed per severity (fixed once resolved), UTC day of resolution and bucket of the resolution
+    time: cases, their times and how many met the permanent-resolution target."""
+
+    __tablename__ = "report_resolution_buckets"
+
+    severity: Mapped[str] = mapped_column(String(1), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer)
+    seconds_sum: Mapped[int] = mapped_column(BigInteger)
+    met: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[list[int]] = mapped_column(Seconds)
 
 
 class SlaTarget(Base):

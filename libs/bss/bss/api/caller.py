@@ -25,8 +25,9 @@ from bss.identity import (
 from bss.problems import Forbidden, Unauthorized
 
 
-def get_caller(request: Request) -> Caller:
-    """The verified caller, or 401 problem+json: the identity must be made for this service and this request."""
+async def get_caller(request: Request) -> Caller:
+    """The verified caller, or 401 problem+json: the identity must be made for this service and this request.
+    (`async` though it never waits: FastAPI runs a plain `def` dependency in a worker thread, a hop per request.)"""
     value = request.headers.get(IDENTITY_HEADER)
     signature = request.headers.get(SIGNATURE_HEADER)
     if not value or not signature:

@@ -12,8 +12,9 @@ from bss.runtime import Runtime
 from bss.settings import ServiceSettings
 
 
-def get_runtime(request: Request) -> Runtime[ServiceSettings]:
-    """The `Runtime` the app's lifespan set up (engine, sessions, clock, outbox, settings).
+async def get_runtime(request: Request) -> Runtime[ServiceSettings]:
+    """The `Runtime` the app's lifespan set up (engine, sessions, clock, outbox, settings); `async` so that FastAPI
+    calls it inline rather than in a worker thread.
 
     A service's own dependency alias names its runtime type with it
     (`RuntimeDep = Annotated[BillingRuntime, Depends(get_runtime)]`), so its routes see their settings typed."""

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bss.availability import NewPartnerRule
 from catalog.domain.pricing import FxQuote
@@ -91,9 +91,18 @@ async def fx_quotes(session: AsyncSession, currencies: Collection[str], on: date
     return [FxQuote(r.currency, r.effective_from, r.units_per_usd) for r in rows]
 
 
+_VERSION = select(func.coalesce(func.max(CatalogChange.seq), 0))
+
+
 async def catalog_version(session: AsyncSession) -> int:
     """The catalog version: the number of the latest change (0 for an empty catalog)."""
-    return int((await session.execute(select(func.coalesce(func.max(CatalogChange.seq), 0)))).scalar_one())
+    return int((await session.execute(_VERSION)).scalar_one())
+
+
+async def current_catalog_version(engine: AsyncEngine) -> int:
+    """The catalog version on a pooled connection of its own, without a session: what a cached read pays."""
+    async with engine.connect() as connection:
+        return int((await connection.execute(_VERSION)).scalar_one())
 
 
 def record_change(

@@ -1,15 +1,17 @@
 """The storefront read: published groups with the products a buyer can order today, cached per catalog version.
 
 The storefront is the hot read. The answer depends only on the catalog's content and the day, so it is built
-once per (catalog version, day) and kept as ready JSON bytes (and gzipped bytes, with an ETag); any catalog write
-bumps the version (one row in `catalog_changes`, in the writing transaction), so every replica sees a change on
-its next read. A cached read costs one indexed `max(seq)` query.
+once per (catalog version, UTC day) and kept encoded (`bss.encoded_answer`: the JSON bytes, gzipped bytes and a
+strong ETag for each). Any catalog write bumps the version (one row in `catalog_changes`, in the writing
+transaction), so every replica sees a change on its next read; every dated attribute the storefront shows
+(versions, commitments, purchase windows, deactivation) takes effect at the start of a UTC day, so a version
+written ahead of its date is shown from that day's first read on. A cached read costs one `max(seq)` read on a
+connection the version probe keeps of its own (`adapters/catalog_version.py`, docs/decisions/0021).
 """
 
 from __future__ import annotations
 
 import asyncio
-import gzip
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -19,7 +21,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bss.encoded_answer import EncodedAnswer
 from bss.events.contracts.value_types import decimal_text
+from catalog.adapters.catalog_version import VersionProbe, version_probe
 from catalog.adapters.repository import catalog_version
 from catalog.domain.timeline import Commitment, ProductVersion, commitments_on, in_force
 from catalog.models import CommitmentRow, Product, ProductGroup, ProductGroupMember, ProductVersionRow
@@ -30,38 +34,46 @@ from catalog.runtime import CatalogRuntime
 class StorefrontAnswer:
     version: int
     day: date
-    body: bytes
-    gzipped: bytes
-
-    @property
-    def etag(self) -> str:
-        return f'"catalog-{self.version}-{self.day.isoformat()}"'
+    encoded: EncodedAnswer
 
 
 class StorefrontCache:
-    """The last storefront answer, keyed by (catalog version, day)."""
+    """The last storefront answer, keyed by (catalog version, day), and the probe that reads the version."""
 
     def __init__(self) -> None:
         self._answer: StorefrontAnswer | None = None
         self._lock = asyncio.Lock()
+        self._probe: VersionProbe | None = None
         self.builds = 0
 
+    async def open(self, runtime: CatalogRuntime) -> None:
+        """At start: the version probe for the runtime's database (its connection opens on the first read)."""
+        self._probe = version_probe(runtime.engine)
+
+    async def close(self, _runtime: CatalogRuntime) -> None:
+        probe, self._probe = self._probe, None
+        if probe is not None:
+            await probe.close()
+
     async def get(self, runtime: CatalogRuntime, today: date) -> StorefrontAnswer:
-        """The storefront on `today` (a read use case: it opens its own session)."""
-        async with runtime.sessions() as session:
-            version = await catalog_version(session)
-            answer = self._answer
-            if answer is not None and (answer.version, answer.day) == (version, today):
-                return answer
-            async with self._lock:
-                answer = self._answer
-                if answer is None or (answer.version, answer.day) != (version, today):
-                    built = await build_storefront(session, version, today)
-                    body = json.dumps(built, separators=(",", ":")).encode()
-                    answer = StorefrontAnswer(version, today, body, gzip.compress(body, compresslevel=6))
-                    self._answer = answer
-                    self.builds += 1
+        """The storefront on `today` (a read use case: it reads the version, and builds in a session of its own)."""
+        if self._probe is None:
+            self._probe = version_probe(runtime.engine)
+        version = await self._probe.current()
+        answer = self._answer
+        if answer is not None and answer.version >= version and answer.day == today:
             return answer
+        async with self._lock:
+            answer = self._answer
+            if answer is None or answer.version < version or answer.day != today:
+                async with runtime.sessions() as session:
+                    built_version = await catalog_version(session)
+                    built = await build_storefront(session, built_version, today)
+                body = json.dumps(built, separators=(",", ":")).encode()
+                answer = StorefrontAnswer(built_version, today, EncodedAnswer.of(body))
+                self._answer = answer
+                self.builds += 1
+        return answer
 
 
 async def build_storefront(session: AsyncSession, version: int, today: date) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bss.events.contracts.support import SlaDueTimes
 from bss.events.contracts.value_types import Severity
+from support_sla.adapters.report_rollups import refresh_ticket_rollups, report_facts
 from support_sla.adapters.ticket_rows import entries_of
 from support_sla.domain.sla_clock import TargetClock, TicketHistory, ticket_clocks
 from support_sla.domain.sla_policy import PolicySnapshot
@@ -51,7 +52,9 @@ def due_times(clocks: Sequence[TargetClock]) -> SlaDueTimes:
 
 
 async def store_clocks(session: AsyncSession, ticket: Ticket, now: datetime) -> tuple[TargetClock, ...]:
-    """Recompute and store every target's due, warning and breach times; breached/warned flags never reset."""
+    """Recompute and store every target's due, warning and breach times; breached/warned flags never reset. The
+    report columns follow, and the reports' rollups with them, in the same transaction."""
+    before = report_facts(ticket)  # as the rollups last counted it (the report columns are written only here)
     clocks = await current_clocks(session, ticket, now)
     existing = {
         row.target: row for row in await session.scalars(select(SlaTarget).where(SlaTarget.ticket_id == ticket.id))
@@ -72,6 +75,7 @@ async def store_clocks(session: AsyncSession, ticket: Ticket, now: datetime) -> 
         if clock.target not in existing:
             session.add(row)
     _report_columns(ticket, clocks)
+    await refresh_ticket_rollups(session, ticket, before if existing else None)  # no targets yet: a new ticket
     return clocks
 
 
