@@ -46,6 +46,12 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def concurrent_writers(engine: AsyncEngine, wanted: int) -> int:
+    """How many write transactions may usefully run at once: `wanted`, but one on SQLite, which writes one
+    transaction at a time (a second would only wait on the database lock)."""
+    return 1 if engine.dialect.name == "sqlite" else wanted
+
+
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     """The service's engine. SQLite gets WAL, foreign keys, a busy timeout and the exact-decimal functions."""
     parsed = make_url(url)

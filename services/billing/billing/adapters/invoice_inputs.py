@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,7 @@ from billing.adapters.read_model import (
     profiles_in_force,
     resellers_with_custom_prices,
 )
+from billing.adapters.usage_aggregates import UsageAggregate
 from billing.adapters.usage_store import UsageStore
 from billing.domain.aggregation import CustomerUsage, LatestValue, sku_quantity
 from billing.domain.billing_terms import BillingTerms, Buyer, Seller
@@ -34,14 +36,17 @@ from billing.domain.distributor_margin import cost_factor
 from billing.domain.fx import FxQuote, MissingRate, NoFxRate, RateTable, quote
 from billing.domain.invoice_estimate import UnpricedSupport
 from billing.domain.invoice_math import InvoiceInput, RatedUsage, SupportItem, invoice_date_of
-from billing.models import ResellerRow, SupportItemRow, UsageAggregateRow
+from billing.models import ResellerRow, SupportItemRow
 from billing.settings import BillingSettings
 from bss.calendar_months import days_in_period
+from bss.db import among
 from bss.events.contracts.billing import InvoiceBuyer
 from bss.events.contracts.subscriptions import DEFAULT_LOCALE, DEFAULT_PAYMENT_TERMS_DAYS, BillingProfile
 from bss.events.contracts.value_types import Aggregation
 from bss.money import round_money
 from bss.ramp_up import in_ramp_up
+
+_ZERO = Decimal(0)
 
 
 class CannotInvoice(Exception):
@@ -73,6 +78,7 @@ class ReadCache:
     prices: dict[tuple[str | None, str, str], PriceSources] = field(default_factory=dict)
     custom_resellers: set[str] | None = None
     terms: dict[date, BillingTerms] = field(default_factory=dict)
+    ratings: dict[tuple[str | None, str, str, date], PeriodRating] = field(default_factory=dict)
 
     async def terms_of(self, session: AsyncSession, period: date) -> BillingTerms:
         """The settings in force for `period` (`adapters/billing_settings.py`), read once per close."""
@@ -94,20 +100,60 @@ class ReadCache:
     async def price_sources(
         self, session: AsyncSession, reseller_id: str, product_id: str, currency: str
     ) -> PriceSources:
+        key = (await self._owner(session, reseller_id), product_id, currency)
+        if key not in self.prices:
+            self.prices[key] = await load_prices(session, key[0], product_id, currency)
+        return self.prices[key]
+
+    async def rating(
+        self, session: AsyncSession, reseller_id: str, product_id: str, currency: str, usage_period: date
+    ) -> PeriodRating:
+        """How `product_id`'s SKUs are rated for `usage_period` in `currency` for this reseller: shared by every
+        reseller without custom prices, so a close looks each SKU's terms up once, not once per invoice."""
+        key = (await self._owner(session, reseller_id), product_id, currency, usage_period)
+        if key not in self.ratings:
+            product = (await self.load_products(session, {product_id})).get(product_id)
+            skus, units = product.sku_units_on(usage_period) if product else ({}, {})
+            sources = await self.price_sources(session, reseller_id, product_id, currency)
+            self.ratings[key] = PeriodRating(product_id, usage_period, skus, units, sources)
+        return self.ratings[key]
+
+    async def _owner(self, session: AsyncSession, reseller_id: str) -> str | None:
+        """The reseller, when it has custom prices; None (the sell prices) otherwise."""
         if self.custom_resellers is None:
             self.custom_resellers = await resellers_with_custom_prices(session)
-        owner = reseller_id if reseller_id in self.custom_resellers else None
-        key = (owner, product_id, currency)
-        if key not in self.prices:
-            self.prices[key] = await load_prices(session, owner, product_id, currency)
-        return self.prices[key]
+        return reseller_id if reseller_id in self.custom_resellers else None
+
+
+@dataclass(slots=True)
+class PeriodRating:
+    """A product's SKUs (name, aggregation, unit) and one reseller's unit prices for them in one usage period."""
+
+    product_id: str
+    period: date
+    skus: dict[str, tuple[str, Aggregation]]
+    units: dict[str, str]
+    sources: PriceSources
+    days: int = 0
+    unit_prices: dict[str, Decimal | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.days = days_in_period(self.period)
+
+    def unit_price(self, sku: str) -> Decimal | None:
+        if sku not in self.unit_prices:
+            sources = self.sources
+            self.unit_prices[sku] = reseller_unit_price_on(
+                sources.sell.get(sku, []), sources.custom.get(sku, []), sources.adjustments, self.period
+            )
+        return self.unit_prices[sku]
 
 
 @dataclass
 class Prefetch:
     """Rows of a group of subscriptions read together (a month close reads a chunk at a time)."""
 
-    usage: dict[str, list[UsageAggregateRow]]
+    usage: dict[str, list[UsageAggregate]]
     resellers: dict[str, ResellerRow]
     support: dict[str, list[SupportItemRow]]
     profiles: dict[str, BillingProfile] = field(default_factory=dict)
@@ -126,18 +172,18 @@ async def prefetch(
     """Three queries for the usage, resellers and support items of many subscriptions; usage billed on
     `period`'s invoice or earlier, and after `billed_after` (the earliest period the group has invoiced
     through; each subscription then keeps only what its own invoice carries), read by the database's `store`."""
-    usage: dict[str, list[UsageAggregateRow]] = {s: [] for s in subscription_ids}
+    usage: dict[str, list[UsageAggregate]] = {s: [] for s in subscription_ids}
     for row in await store.aggregates_of(session, subscription_ids, period, billed_after):
         usage[row.subscription_id].append(row)
     resellers = {
         row.reseller_id: row
         for row in (
-            await session.execute(select(ResellerRow).where(ResellerRow.reseller_id.in_(reseller_ids)))
+            await session.execute(select(ResellerRow).where(among(session, ResellerRow.reseller_id, reseller_ids)))
         ).scalars()
     }
     support: dict[str, list[SupportItemRow]] = {s: [] for s in subscription_ids}
     items = select(SupportItemRow).where(
-        SupportItemRow.subscription_id.in_(subscription_ids),
+        among(session, SupportItemRow.subscription_id, subscription_ids),
         func.coalesce(SupportItemRow.billed_in, SupportItemRow.period) <= period,
     )
     for item in (await session.execute(items.order_by(SupportItemRow.kind, SupportItemRow.item_id))).scalars():
@@ -164,7 +210,7 @@ async def resolve_invoice(
     row = view.row
     product_id = view.product_for(period)
     usage_rows = [r for r in rows.usage[row.subscription_id] if billed_after is None or r.billed_in > billed_after]
-    schedule_products = {product_id} | {view.product_for(r.period) for r in usage_rows}
+    schedule_products = {product_id} | {view.product_for(p) for p in {r.period for r in usage_rows}}
     cache = cache or ReadCache()
     products = await cache.load_products(session, schedule_products)
     product = products.get(product_id)
@@ -181,7 +227,7 @@ async def resolve_invoice(
     commitment = commitment_on(product.versions, period, pl_currency)
     if commitment is None:
         raise CannotInvoice(f"product {product_id} has no commitment in {pl_currency}")
-    usage, adjustments = await _usage(session, view, products, period, usage_rows, pl_currency, cache)
+    usage, adjustments = await _usage(session, view, period, usage_rows, pl_currency, cache)
     reseller = rows.resellers.get(row.reseller_id)
     buyer = _buyer(reseller, profile)
     tax = terms.tax_for(Buyer(buyer.country, buyer.vat_id) if buyer else Buyer("", None))
@@ -259,26 +305,48 @@ def _fx(
 async def _usage(
     session: AsyncSession,
     view: SubscriptionView,
-    products: dict[str, ProductInfo],
     period: date,
-    usage_rows: list[UsageAggregateRow],
+    usage_rows: list[UsageAggregate],
     pl_currency: str,
     cache: ReadCache,
 ) -> tuple[list[RatedUsage], list[RatedUsage]]:
     grouped: dict[tuple[date, str], dict[str, CustomerUsage]] = {}
     for row in usage_rows:
         customers = grouped.setdefault((row.period, row.sku), {})
-        customers[row.customer_id] = merge_aggregate_row(customers.get(row.customer_id, CustomerUsage()), row)
+        earlier = customers.get(row.customer_id)
+        customers[row.customer_id] = _first_usage(row) if earlier is None else merge_aggregate_row(earlier, row)
+    ratings = {
+        usage_period: await cache.rating(
+            session, view.row.reseller_id, view.product_for(usage_period), pl_currency, usage_period
+        )
+        for usage_period in {usage_period for usage_period, _ in grouped}
+    }
     usage: list[RatedUsage] = []
     adjustments: list[RatedUsage] = []
     for (usage_period, sku), customers in sorted(grouped.items()):
-        sources = await cache.price_sources(session, view.row.reseller_id, view.product_for(usage_period), pl_currency)
-        item = _rate(view, products, sources, usage_period, sku, customers.values(), pl_currency, period)
+        item = _rate(ratings[usage_period], sku, customers.values(), pl_currency, period)
         (usage if usage_period == period else adjustments).append(item)
     return usage, adjustments
 
 
-def merge_aggregate_row(usage: CustomerUsage, row: UsageAggregateRow) -> CustomerUsage:
+class AggregateFigures(Protocol):
+    """What an aggregate row tells of one customer's usage of a SKU on a day (a `UsageAggregate`, or the ORM row)."""
+
+    @property
+    def day(self) -> date: ...
+    @property
+    def total(self) -> Decimal: ...
+    @property
+    def peak(self) -> Decimal: ...
+    @property
+    def last_value(self) -> Decimal: ...
+    @property
+    def last_at(self) -> datetime: ...
+    @property
+    def readings(self) -> int: ...
+
+
+def merge_aggregate_row(usage: CustomerUsage, row: AggregateFigures) -> CustomerUsage:
     latest = LatestValue(row.last_at, row.last_value)
     daily = dict(usage.daily)
     daily[row.day] = daily[row.day].later_of(latest) if row.day in daily else latest
@@ -291,28 +359,26 @@ def merge_aggregate_row(usage: CustomerUsage, row: UsageAggregateRow) -> Custome
     )
 
 
-def _rate(
-    view: SubscriptionView,
-    products: dict[str, ProductInfo],
-    sources: PriceSources,
-    usage_period: date,
-    sku: str,
-    customers: Iterable[CustomerUsage],
-    pl_currency: str,
-    invoiced_period: date,
-) -> RatedUsage:
-    product_id = view.product_for(usage_period)
-    product = products.get(product_id)
-    skus, units = product.sku_units_on(usage_period) if product else ({}, {})
-    if sku not in skus:
-        raise CannotInvoice(f"SKU {sku} is not billed under product {product_id}")
-    name, rule = skus[sku]
-    price = reseller_unit_price_on(
-        sources.sell.get(sku, []), sources.custom.get(sku, []), sources.adjustments, usage_period
+def _first_usage(row: AggregateFigures) -> CustomerUsage:
+    """`merge_aggregate_row(CustomerUsage(), row)`, without building the empty one first (a close does it for
+    nearly every row)."""
+    latest = LatestValue(row.last_at, row.last_value)
+    return CustomerUsage(
+        total=_ZERO + row.total, peak=row.peak, last=latest, daily={row.day: latest}, readings=row.readings
     )
+
+
+def _rate(
+    rating: PeriodRating, sku: str, customers: Iterable[CustomerUsage], pl_currency: str, invoiced_period: date
+) -> RatedUsage:
+    product_id, usage_period = rating.product_id, rating.period
+    if sku not in rating.skus:
+        raise CannotInvoice(f"SKU {sku} is not billed under product {product_id}")
+    name, rule = rating.skus[sku]
+    price = rating.unit_price(sku)
     if price is None:
         raise CannotInvoice(f"no {pl_currency} price for {sku} under product {product_id} on {usage_period}")
-    quantity = sku_quantity(rule, customers, days_in_period(usage_period))
+    quantity = sku_quantity(rule, customers, rating.days)
     late = usage_period != invoiced_period
     description = f"{name}, {usage_period:%b %Y}" if late else name
     return RatedUsage(
@@ -321,7 +387,7 @@ def _rate(
         quantity=quantity,
         unit_price=price,
         original_period=usage_period if late else None,
-        unit=units.get(sku),
+        unit=rating.units.get(sku),
     )
 
 

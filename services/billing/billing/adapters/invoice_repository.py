@@ -7,14 +7,18 @@ so the sequence has no gaps, and concurrent issuers queue on the row lock.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.errors import InvoiceNotFound
-from billing.models import CreditNoteRow, InvoiceRow, NumberSequenceRow, ResellerRow
-from bss.db import insert_for
+from billing.models import CreditNoteRow, InvoiceRow, NumberSequenceRow, ResellerRow, SubscriptionRow
+from bss.db import among, insert_for
+
+_INVOICES = cast(Table, InvoiceRow.__table__)
 
 
 async def next_number(session: AsyncSession, name: str, year: int) -> str:
@@ -37,6 +41,20 @@ async def next_numbers(session: AsyncSession, name: str, year: int, count: int) 
     )
     last = int(result.scalar_one())
     return [f"{name}-{year}-{value:06d}" for value in range(last - count + 1, last + 1)]
+
+
+async def add_invoices(session: AsyncSession, invoices: Sequence[dict[str, Any]]) -> None:
+    """New invoices (their columns' values), written with one statement."""
+    await session.execute(insert(_INVOICES), invoices)
+
+
+async def close_subscriptions(session: AsyncSession, subscription_ids: Sequence[str], period: date) -> None:
+    """The subscriptions are invoiced through `period` (their `closed_through`)."""
+    await session.execute(
+        update(SubscriptionRow)
+        .where(among(session, SubscriptionRow.subscription_id, subscription_ids))
+        .values(closed_through=period)
+    )
 
 
 async def load_credit_note(session: AsyncSession, credit_note_id: str) -> CreditNoteRow | None:

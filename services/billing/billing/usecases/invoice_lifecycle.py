@@ -2,14 +2,16 @@
 
 Each use case (`issue`, `pay`, `void`, `credit`) takes the call's context (`BillingUseCase`), loads the invoice
 locked, moves it on and commits, in one transaction of its own. The steps they take (`issue_invoices`, ...)
-run in the caller's transaction: the month close issues its invoices with them. The numbers come from
+run in the caller's transaction: the month close numbers and announces its new invoices with
+`numbered_documents`, the step `issue_invoices` takes too. The numbers come from
 `adapters/invoice_repository.py`: a counter row updated in the issuing transaction, so a rolled-back issue
 returns its number and the sequence has no gaps.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
@@ -36,23 +38,35 @@ async def issue_invoice(session: AsyncSession, ctx: BillingUseCase, invoice: Inv
 
 
 async def issue_invoices(session: AsyncSession, ctx: BillingUseCase, invoices: list[InvoiceRow]) -> None:
-    """Issue drafts together (a month close): numbers in order, one counter update per year, one outbox write.
+    """Issue drafts together: numbers in order, one counter update per year, one outbox write.
     They are issued at `ctx.effective` (a backdated month close's `requested_at`); the event is sent now."""
-    now, outbox = ctx.now, ctx.runtime.outbox
     for invoice in invoices:
         if invoice.status != "draft":
             raise InvalidTransition(invoice.status, "issued")
+    documents = await numbered_documents(session, ctx, [(i.invoice_date, i.document) for i in invoices])
+    for invoice, document in zip(invoices, documents, strict=True):
+        invoice.status, invoice.number, invoice.document = "issued", document["invoice_number"], document
+        invoice.issued_at = ctx.effective
+    await session.flush()
+
+
+async def numbered_documents(
+    session: AsyncSession, ctx: BillingUseCase, drafts: Sequence[tuple[date, dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The documents of drafts being issued, each with its gapless number (in the drafts' order within each
+    invoice-date year, one counter update per year), and their `InvoiceIssued` events in the outbox. The month
+    close issues its new invoices with it before it writes them; `issue_invoices` issues stored drafts."""
+    now, outbox = ctx.now, ctx.runtime.outbox
+    documents: list[dict[str, Any]] = [{} for _ in drafts]
     envelopes = []
-    for year in sorted({invoice.invoice_date.year for invoice in invoices}):
-        of_year = [invoice for invoice in invoices if invoice.invoice_date.year == year]
-        for invoice, number in zip(of_year, await next_numbers(session, "INV", year, len(of_year)), strict=True):
-            document = dict(invoice.document, invoice_number=number)
-            invoice.status, invoice.number, invoice.document = "issued", number, document
-            invoice.issued_at = ctx.effective
+    for year in sorted({invoice_date.year for invoice_date, _ in drafts}):
+        of_year = [index for index, (invoice_date, _) in enumerate(drafts) if invoice_date.year == year]
+        for index, number in zip(of_year, await next_numbers(session, "INV", year, len(of_year)), strict=True):
+            document = documents[index] = dict(drafts[index][1], invoice_number=number)
             event = make_event(InvoiceIssuedV1.model_validate(document), source=outbox.source, time=now)
             envelopes.append((event, InvoiceIssuedV1.topic, event.subject))
-    await session.flush()
     await outbox.add_envelopes(session, envelopes, now=now)
+    return documents
 
 
 async def mark_paid(session: AsyncSession, invoice: InvoiceRow) -> None:
