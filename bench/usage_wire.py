@@ -2,8 +2,9 @@
 
 Reading a 10,000-event batch as the HTTP intake does (and, for comparison, with the UUID pattern in the type,
 as before: a regular-expression match per id and event); reading one `bss.usage` record as the usage consumer
-does; the fingerprint; the envelope written for the broker. With a PostgreSQL `DATABASE_URL` (or `--database`),
-also what asyncpg costs the client to send 2,000 values as an array parameter, and as one `packed` string.
+does; the fingerprint; the ledger key of an event id; the envelope written for the broker. With a PostgreSQL
+`DATABASE_URL` (or `--database`), also what asyncpg costs the client to send 2,000 values as an array parameter,
+and as one `packed` string.
 
     python -m bench usage_wire
     DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres python -m bench usage_wire
@@ -25,7 +26,14 @@ from typing import Annotated
 import msgspec
 
 from bench.reporting import Figure, print_result_line, print_table, rounded
-from billing.adapters.usage_wire import decode_batch, decode_usage_envelope, encode_envelope, instant_text, read_usage
+from billing.adapters.usage_wire import (
+    decode_batch,
+    decode_usage_envelope,
+    encode_envelope,
+    event_key,
+    instant_text,
+    read_usage,
+)
 from bss.db import packed, unpacked
 
 _PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -102,6 +110,7 @@ def _reading(events: int, repeats: int) -> list[tuple[str, float]]:
             read_usage(decode_usage_envelope(value)[3])
 
     settled = [read_usage(usage) for usage in usages]
+    ids = [str(uuid.uuid4()) for _ in usages]
 
     def written() -> None:
         for usage in settled:
@@ -113,6 +122,7 @@ def _reading(events: int, repeats: int) -> list[tuple[str, float]]:
         ("HTTP intake: settle a decoded event (ids canonical)", lambda: [read_usage(u) for u in usages]),
         ("usage consumer: read a bss.usage record", consumer),
         ("fingerprint of an event", lambda: [u.fingerprint() for u in settled]),
+        ("ledger key of an event id (a canonical UUID)", lambda: [event_key(i) for i in ids]),
         ("envelope written for the broker", written),
     ]
     return [(name, _cpu_us(work, events, repeats)) for name, work in steps]

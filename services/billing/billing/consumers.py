@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.adapters import read_model
 from billing.adapters.usage_store import UsageStore
 from billing.runtime import BillingRuntime
-from billing.usecases.usage_counting import count_usage_records, usage_consumer_name
+from billing.usecases.usage_counting import count_usage_records, record_dead_letter, usage_consumer_name
 from bss.events import topics
 from bss.events.contracts.catalog import (
     FxRatesPublishedV1,
@@ -90,10 +90,14 @@ def billing_consumers(runtime: BillingRuntime, store: UsageStore) -> list[Consum
     async def usage_records(session: AsyncSession, records: list[Record]) -> list[tuple[Record, str]]:
         return await count_usage_records(session, runtime, store, records)
 
+    async def dead_lettered(record: Record, reason: str) -> None:
+        await record_dead_letter(runtime, record, reason)
+
     usage = ConsumerSpec(
         name=usage_consumer_name(settings),
         topics=(topics.USAGE,),
         record_handlers={topics.USAGE: usage_records},
+        dead_lettered=dead_lettered,
     )
     read_models = ConsumerSpec(
         name="billing.read-models" + settings.consumer_group_suffix,

@@ -12,11 +12,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from billing.domain.acronis_report import VALUE_FIELDS
-from billing.domain.usage_rules import USAGE_FATES
 from bss.db import new_metadata, sql_in_list
 from bss.effective_settings import define_table
 from bss.exact_numeric import ExactDecimal
@@ -202,25 +201,27 @@ class SupportItemRow(Base):
 
 
 class UsageEventRow(Base):
-    """Every usage event id ever seen, forever: the first version counts; its fate is `status`."""
+    """Every usage event id billing ever decided on, forever: the first version counts (ADR 0009, 0022).
+
+    A counted event's row is its key, its fingerprint and when it was counted (`reason_code` None); the rest is
+    left empty, so the consumer writes as little as it can per event. A refused or dead-lettered event keeps its
+    reason and what it named. Rows written before migration 0013 keep every column they had.
+    """
 
     __tablename__ = "usage_events"
-    __table_args__ = (CheckConstraint(sql_in_list("status", USAGE_FATES), name="status_known"),)
 
-    event_id: Mapped[str] = mapped_column(_EVENT_ID, primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(10))
-    reason_code: Mapped[str | None] = mapped_column(String(40))
+    event_key: Mapped[str] = mapped_column(UuidText(), primary_key=True)  # `usage_wire.event_key(event_id)`
+    fingerprint: Mapped[int] = mapped_column(BigInteger)  # `usage_wire.fingerprint_of`
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())  # when it was decided
+    event_id: Mapped[str | None] = mapped_column(_EVENT_ID)  # the id as sent, kept when it is not its own key
+    reason_code: Mapped[str | None] = mapped_column(String(40))  # None: counted; `fate_of` gives the fate
     detail: Mapped[str | None] = mapped_column(Text)
     subscription_id: Mapped[str | None] = mapped_column(UuidText())
     sku: Mapped[str | None] = mapped_column(String(100))
     customer_id: Mapped[str | None] = mapped_column(UuidText())
     quantity: Mapped[Decimal | None] = mapped_column(ExactDecimal())
     measured_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    aggregated: Mapped[bool] = mapped_column(Boolean, default=False)
-    billed_in: Mapped[date | None] = mapped_column(Date)  # the period whose invoice carries it
-    conflicts: Mapped[int] = mapped_column(Integer, default=0)  # later versions with another payload
-    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    conflicts: Mapped[int | None] = mapped_column(Integer)  # later versions with another payload (None: none)
 
 
 class UsageAggregateRow(Base):

@@ -8,10 +8,10 @@ a tie, count), across batches, and an id seen before must count nothing.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 import pytest
 import pytest_asyncio
@@ -27,7 +27,7 @@ from billing.adapters.usage_aggregates import (
     add_to_aggregates,
     record_and_count,
 )
-from billing.adapters.usage_ledger import Decided, record_accepted
+from billing.adapters.usage_ledger import record_accepted
 from billing.adapters.usage_wire import Usage
 from billing.domain.aggregation import LatestValue
 from billing.domain.usage_rules import billed_in, bucket_day
@@ -59,7 +59,16 @@ async def engine(databases: DatabaseFactory) -> AsyncIterator[AsyncEngine]:
         await engine.dispose()
 
 
-def reading(n: int, customer: int, sku: str, quantity: str, hours: int, closed_through: date | None = None) -> Decided:
+class Reading(NamedTuple):
+    """A counted event as the usage consumer hands it over: its id (a canonical UUID: its own ledger key),
+    fingerprint and usage."""
+
+    event_id: str
+    fingerprint: int
+    usage: Usage
+
+
+def reading(n: int, customer: int, sku: str, quantity: str, hours: int, closed_through: date | None = None) -> Reading:
     usage = Usage(
         reseller_id=RESELLER,
         subscription_id=SUB,
@@ -69,11 +78,10 @@ def reading(n: int, customer: int, sku: str, quantity: str, hours: int, closed_t
         measured_at=START + timedelta(hours=hours),
         source="test",
     )
-    event_id = f"00000000-0000-4000-9000-{n:012d}"
-    return Decided(event_id, hashlib.blake2b(event_id.encode(), digest_size=16).hexdigest(), usage)
+    return Reading(f"00000000-0000-4000-9000-{n:012d}", usage.fingerprint(), usage)
 
 
-def accepted(event: Decided, closed_through: date | None) -> AcceptedUsage:
+def accepted(event: Reading, closed_through: date | None) -> AcceptedUsage:
     usage = event.usage
     assert usage is not None
     return AcceptedUsage(
@@ -82,22 +90,25 @@ def accepted(event: Decided, closed_through: date | None) -> AcceptedUsage:
     )  # fmt: skip
 
 
-async def count(session: AsyncSession, events: Sequence[Decided], closed_through: date | None) -> set[str]:
-    """The usage consumer's path on this database."""
+async def count(session: AsyncSession, events: Sequence[Reading], closed_through: date | None) -> set[str]:
+    """The usage consumer's path on this database; returns the event keys written now."""
+    keys = [event.event_id for event in events]
+    fingerprints = [event.fingerprint for event in events]
     if session.get_bind().dialect.name == "postgresql":
         placements = []
         for event in events:
-            assert event.usage is not None
             period = period_of(event.usage.measured_at)
             day = bucket_day(RULES[event.usage.sku], event.usage.measured_at)
             placements.append(Placement(RESELLER, billed_in(period, closed_through), period, day))
-        return await record_and_count(session, events, placements, now=NOW)
-    written = await record_accepted(session, events, now=NOW)
+        usages = [event.usage for event in events]
+        already = await record_and_count(session, keys, fingerprints, usages, placements, now=NOW)
+        return set(keys) - set(already)
+    written = await record_accepted(session, list(zip(keys, fingerprints, strict=True)), now=NOW)
     await add_to_aggregates(session, [accepted(e, closed_through) for e in events if e.event_id in written])
     return written
 
 
-def expected_merge(batches: Sequence[tuple[Sequence[Decided], date | None]]) -> dict[Key, _Bucket]:
+def expected_merge(batches: Sequence[tuple[Sequence[Reading], date | None]]) -> dict[Key, _Bucket]:
     """Every reading merged one by one, each id once (the first time it is seen)."""
     seen: set[str] = set()
     buckets: dict[Key, _Bucket] = {}
@@ -146,7 +157,7 @@ async def test_counting_equals_merging_each_reading_once_across_batches_ties_day
         reading(11, 0, "SKU-AVG", "80", 30),
     ]
     late = [reading(12, 0, "SKU-SUM", "4", 6), reading(13, 1, "SKU-AVG", "5", 2)]  # February closed: March bills
-    batches: list[tuple[list[Decided], date | None]] = [(first, None), (second, None), (late, date(2024, 2, 1))]
+    batches: list[tuple[list[Reading], date | None]] = [(first, None), (second, None), (late, date(2024, 2, 1))]
     sessions = session_factory(engine)
     written: list[set[str]] = []
     for done, (events, closed_through) in enumerate(batches, start=1):
@@ -157,5 +168,27 @@ async def test_counting_equals_merging_each_reading_once_across_batches_ties_day
     assert written[0] == {e.event_id for e in first}
     assert written[1] == {e.event_id for e in second} - {first[2].event_id}
     async with sessions() as session:
-        ledger = (await session.execute(select(UsageEventRow.event_id, UsageEventRow.status))).all()
-    assert sorted(ledger) == sorted((f"00000000-0000-4000-9000-{n:012d}", "accepted") for n in range(1, 14))
+        ledger = (await session.execute(select(UsageEventRow.event_key, UsageEventRow.reason_code))).all()
+    assert sorted(ledger) == sorted((f"00000000-0000-4000-9000-{n:012d}", None) for n in range(1, 14))
+
+
+async def test_counting_answers_the_keys_it_did_not_write_with_the_entry_the_ledger_holds(engine: AsyncEngine) -> None:
+    sessions = session_factory(engine)
+    first = reading(21, 0, "SKU-SUM", "5", 3)
+    async with sessions() as session, session.begin():
+        assert await count(session, [first], None) == {first.event_id}
+    resent = Reading(first.event_id, first.fingerprint ^ 1, first.usage)  # another payload under the same id
+    async with sessions() as session, session.begin():
+        if session.get_bind().dialect.name == "postgresql":
+            period = period_of(first.usage.measured_at)
+            placement = Placement(RESELLER, period, period, period)
+            already = await record_and_count(
+                session, [resent.event_id], [resent.fingerprint], [resent.usage], [placement], now=NOW
+            )
+            entry = already[resent.event_id]  # what the consumer compares the resend with, without asking again
+            assert entry is not None
+            assert (entry.fingerprint, entry.reason_code, entry.decided) == (first.fingerprint, None, True)
+        else:
+            assert await count(session, [resent], None) == set()
+    async with sessions() as session:
+        assert await stored(session) == expected_merge([([first], None)])  # the resend counted nothing

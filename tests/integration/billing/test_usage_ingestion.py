@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
+from billing.adapters.usage_wire import read_usage
 from billing.api.usage import UsageBatchRead
 from billing.models import UsageAggregateRow, UsageEventRow
 from bss.embedded_broker import EmbeddedBroker
@@ -217,8 +219,8 @@ async def _rejected(world: BillingWorld, event_id: str) -> bool:
 
 async def _counted(world: BillingWorld, event_id: str) -> bool:
     async with world.runtime.sessions() as session:
-        row = await session.get(UsageEventRow, event_id)
-        return row is not None and row.aggregated
+        row = await session.get(UsageEventRow, event_id)  # a canonical UUID is its own ledger key
+        return row is not None and row.reason_code is None
 
 
 async def test_http_accepted_events_reach_the_usage_topic_for_other_consumers(world: BillingWorld) -> None:
@@ -276,3 +278,62 @@ async def test_resellers_cannot_post_usage(world: BillingWorld) -> None:
         "/v1/usage", json={"events": []}, headers=headers_for(reseller(str(uuid.uuid4())))
     )
     assert response.status_code == 403
+
+
+async def test_a_counted_event_keeps_only_its_key_fingerprint_and_time_in_the_ledger(world: BillingWorld) -> None:
+    ids = await world.subscribe()
+    sent = item(world, ids, quantity="2.50")
+    assert (await world.post_usage([sent])).json()["accepted"] == 1
+    await world.wait_counted(1, ids[1])
+    async with world.runtime.sessions() as session:
+        row = await session.get(UsageEventRow, sent["event_id"])  # a canonical UUID is its own key
+    assert row is not None
+    assert row.fingerprint == read_usage({k: v for k, v in sent.items() if k != "event_id"}).fingerprint()
+    assert (row.reason_code, row.event_id, row.conflicts) == (None, None, None)
+    assert (row.subscription_id, row.sku, row.customer_id, row.quantity, row.measured_at) == (None,) * 5
+    fate = (await world.client.get(f"/v1/usage/{sent['event_id']}", headers=headers_for(SYSTEM))).json()
+    assert (fate["status"], fate["counted"], fate["reason_code"]) == ("accepted", True, None)
+    assert (fate["subscription_id"], fate["sku"], fate["quantity"]) == (None, None, None)  # not kept when counted
+    assert fate["received_at"] is not None
+
+
+async def test_an_id_that_is_not_a_uuid_is_counted_once_for_good_and_tells_its_fate(world: BillingWorld) -> None:
+    ids = await world.subscribe()
+    event_id = f"collector-7.report-{uuid.uuid4().hex[:8]}.LINE-0042"
+    upper = str(uuid.uuid4()).upper()  # another id than its lower-case form, as any text id is
+    sent = item(world, ids, quantity="3", event_id=event_id)
+    assert (await world.post_usage([sent, item(world, ids, quantity="4", event_id=upper)])).json()["accepted"] == 2
+    await world.wait_counted(2, ids[1])
+    again = (await world.post_usage([sent, {**sent, "quantity": "30"}])).json()["results"]
+    assert [(r["status"], r["reason_code"]) for r in again] == [
+        ("duplicate", None),
+        ("duplicate", "conflicting_duplicate"),
+    ]
+    await world.publish(world.usage(*ids, BACKUP_JOBS, "3", utc(2024, 2, 3)), event_id=event_id)  # via Kafka too
+    for shown in (event_id, upper):
+        fate = (await world.client.get(f"/v1/usage/{shown}", headers=headers_for(SYSTEM))).json()
+        assert (fate["event_id"], fate["status"], fate["counted"]) == (shown, "accepted", True)
+    assert (await world.client.get(f"/v1/usage/{upper.lower()}", headers=headers_for(SYSTEM))).status_code == 404
+    await asyncio.sleep(0.5)  # the Kafka copy has had the time to be (wrongly) counted again
+    assert await jobs_total(world, ids[1]) == "7"
+
+
+async def test_a_dead_lettered_record_tells_its_fate_and_a_readable_copy_under_its_id_counts(
+    world: BillingWorld,
+) -> None:
+    ids = await world.subscribe()
+    event_id = str(uuid.uuid4())
+    unreadable = msgspec.json.encode({"specversion": "1.0", "id": event_id, "type": "bss.billing.UsageRecorded.v1"})
+    await world.producer.send_and_wait(topics.USAGE, unreadable, key=ids[1].encode())  # no source: no envelope
+    await eventually(lambda: _fate_is(world, event_id, "dead_lettered"), what="the dead letter's fate")
+    fate = (await world.client.get(f"/v1/usage/{event_id}", headers=headers_for(SYSTEM))).json()
+    assert fate["counted"] is False
+    assert "missing required field `source`" in fate["detail"]  # the reason it was set aside
+    await world.publish(world.usage(*ids, BACKUP_JOBS, "9", utc(2024, 2, 3)), event_id=event_id)
+    await eventually(lambda: _fate_is(world, event_id, "accepted"), what="the readable copy counted")
+    assert await jobs_total(world, ids[1]) == "9"
+
+
+async def _fate_is(world: BillingWorld, event_id: str, status: str) -> bool:
+    response = await world.client.get(f"/v1/usage/{event_id}", headers=headers_for(SYSTEM))
+    return response.status_code == 200 and response.json()["status"] == status

@@ -37,6 +37,8 @@ BatchHandler = Callable[[AsyncSession, list[CloudEvent]], Awaitable[None]]
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 RecordHandler = Callable[[AsyncSession, list[Record]], Awaitable[list[tuple[Record, str]]]]
 """Takes a poll's records of one topic raw; returns the records it could not read, each with the reason."""
+DeadLetterHook = Callable[[Record, str], Awaitable[None]]
+"""Told of each record the consumer set aside on a dead-letter topic, with the reason (after it was sent)."""
 
 
 class PoisonMessage(Exception):
@@ -73,6 +75,9 @@ class ConsumerSpec:
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     batch_handlers: Mapping[str, BatchHandler] = field(default_factory=dict)
     record_handlers: Mapping[str, RecordHandler] = field(default_factory=dict)
+    dead_lettered: DeadLetterHook | None = None
+    """Called for each record this consumer dead-lettered, in no transaction of the runner's; a failure is logged,
+    never a reason to stop (billing's usage consumer records the fate of the event id it can read)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +315,11 @@ class EventConsumer:
         ):
             digest = dict(letter.headers)["dlq_payload_sha256"].decode()
             log.error("dead letter could not be written; the record stays in its topic", **where, sha256=digest)
+        if self.spec.dead_lettered is not None:
+            try:
+                await self.spec.dead_lettered(record, reason)
+            except Exception as exc:  # a fate not noted is logged; the consumer carries on (ADR 0013)
+                log.error("a dead letter's fate could not be recorded", **where, error=_first_line(exc))
 
     def _remember(self, tp: TopicPartition, record: ConsumerRecord[bytes, bytes]) -> None:
         event_id = dict(record.headers or ()).get(ID_HEADER)
@@ -358,6 +368,7 @@ __all__ = [
     "BatchHandler",
     "ConsumerConfig",
     "ConsumerSpec",
+    "DeadLetterHook",
     "EventConsumer",
     "Handler",
     "PoisonMessage",

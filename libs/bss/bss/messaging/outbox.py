@@ -2,7 +2,10 @@
 
 High-volume writers add a *bundle*: one outbox row carrying many ready-encoded messages of one type for one
 topic (usage ingestion writes one row per HTTP batch instead of one per event). The relay expands a bundle
-and publishes its messages like single rows: same acknowledgement, retention and replay rules.
+and publishes its messages like single rows: same acknowledgement, retention and replay rules. Once the
+transaction that wrote a bundle commits, its messages are also handed to the relays of this process
+(`on_bundles_commit`), which send them from memory instead of reading the row back (ADR 0022); the row stays
+the record, and whatever the relay does not take from memory it reads as before.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from bss.events.envelope import CloudEvent, EventData, make_event
 from bss.messaging.tables import MessagingTables
 
 _PENDING_FLAG = "bss_outbox_pending"
+_PENDING_BUNDLES = "bss_outbox_bundles"
 BUNDLE_PREFIX = "bundle:"
 """An outbox row whose `event_type` starts with this holds many messages of the type that follows."""
 
@@ -45,7 +49,19 @@ def decode_bundle(payload: bytes) -> list[BundledMessage]:
     return _BUNDLE.decode(payload)
 
 
+class CommittedBundle(NamedTuple):
+    """A bundle whose transaction committed: its outbox row (`seq`) and its messages, as written, and the engine
+    it was written through (a relay takes only its own database's bundles)."""
+
+    seq: int
+    topic: str
+    event_type: str
+    messages: Sequence[BundledMessage]
+    bind: object
+
+
 _wake_callbacks: list[Callable[[], None]] = []
+_bundle_callbacks: list[Callable[[list[CommittedBundle]], None]] = []
 
 
 class Outbox:
@@ -113,8 +129,11 @@ class Outbox:
             "payload": encode_bundle(messages),
             "created_at": now,
         }
-        await session.execute(insert(self._table), [row])
-        session.sync_session.info[_PENDING_FLAG] = True
+        seq = (await session.execute(insert(self._table).values(row).returning(self._table.c.seq))).scalar_one()
+        info = session.sync_session.info
+        info[_PENDING_FLAG] = True
+        bundle = CommittedBundle(seq, topic, event_type, messages, session.sync_session.get_bind())
+        info.setdefault(_PENDING_BUNDLES, []).append(bundle)
 
     async def find_bundled(
         self, session: AsyncSession, event_type: str, event_id: str, *, chunk: int = 20
@@ -154,8 +173,26 @@ def on_outbox_commit(callback: Callable[[], None]) -> Callable[[], None]:
     return unregister
 
 
+def on_bundles_commit(callback: Callable[[list[CommittedBundle]], None]) -> Callable[[], None]:
+    """Call `callback` with the bundles of each commit that wrote some (a relay sends them from memory).
+
+    Returns a function that unregisters it.
+    """
+    _bundle_callbacks.append(callback)
+
+    def unregister() -> None:
+        if callback in _bundle_callbacks:
+            _bundle_callbacks.remove(callback)
+
+    return unregister
+
+
 @event.listens_for(Session, "after_commit")
 def _wake_relays(session: Session) -> None:
+    bundles = session.info.pop(_PENDING_BUNDLES, None)
+    if bundles:
+        for bundle_callback in list(_bundle_callbacks):
+            bundle_callback(bundles)
     if session.info.pop(_PENDING_FLAG, False):
         for callback in list(_wake_callbacks):
             callback()
@@ -164,3 +201,4 @@ def _wake_relays(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_pending(session: Session) -> None:
     session.info.pop(_PENDING_FLAG, None)
+    session.info.pop(_PENDING_BUNDLES, None)

@@ -5,12 +5,19 @@ loses nothing: the relay backs off and tries again. Sent rows are kept for a ret
 the relay sees the broker came back empty (acknowledged offsets went backwards, or the last records
 it acknowledged are gone: see `log_marks`), it marks that window unsent again and re-sends it.
 Consumers' inboxes make the replay harmless.
+
+A bundle written by this process is sent from memory once its transaction committed (`Outbox` hands it
+over): the relay claims its row by `seq` (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so a row another
+relay took first stays with it) without reading the payload back. Such a bundle may go out before rows that
+other transactions committed earlier; bundles carry high-volume events (usage) whose consumers do not depend
+on order across transactions (ADR 0022).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,7 +37,13 @@ from bss.db import insert_for
 from bss.events.topics import spec_for
 from bss.kafka import KafkaError, TopicsNotAsDeclared, prepare_topics
 from bss.messaging.log_marks import ID_HEADER, LogMark, Verdict, check_marks
-from bss.messaging.outbox import BUNDLE_PREFIX, decode_bundle, on_outbox_commit
+from bss.messaging.outbox import (
+    BUNDLE_PREFIX,
+    CommittedBundle,
+    decode_bundle,
+    on_bundles_commit,
+    on_outbox_commit,
+)
 from bss.messaging.tables import MessagingTables
 from bss.metrics import OUTBOX_ERRORS, OUTBOX_PUBLISHED, OUTBOX_REPLAYS
 
@@ -38,6 +51,8 @@ log = structlog.get_logger("bss.outbox")
 
 _PARTITIONER = DefaultPartitioner()  # the producer's default: murmur2 of the key, as the Java client
 _TRANSIENT = (KafkaError, OSError, TimeoutError, OperationalError, DBAPIError)
+_CONTENT_TYPE = ("content-type", b"application/cloudevents+json")
+_HANDED_LIMIT = 200_000  # messages of committed bundles a relay keeps in memory to send (the rest it reads back)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,15 +82,27 @@ def _expand(rows: Sequence[Row[Any, Any, Any, Any, Any, Any]]) -> list[_Outgoing
     messages: list[_Outgoing] = []
     for row in rows:
         if row.event_type.startswith(BUNDLE_PREFIX):
-            topic, event_type = row.topic, row.event_type[len(BUNDLE_PREFIX) :].encode()
-            messages.extend(
-                _Outgoing(topic, key.encode() if key else None, value, event_id, event_type)
-                for event_id, key, value in decode_bundle(row.payload)
-            )
+            _expand_bundle(messages, row.topic, row.event_type[len(BUNDLE_PREFIX) :], decode_bundle(row.payload))
         else:
             key = row.key.encode() if row.key else None
             messages.append(_Outgoing(row.topic, key, row.payload, row.event_id, row.event_type.encode()))
     return messages
+
+
+def _expand_bundle(
+    messages: list[_Outgoing], topic: str, event_type: str, bundled: Sequence[tuple[str, str | None, bytes]]
+) -> None:
+    type_header = event_type.encode()
+    messages.extend(
+        _Outgoing(topic, key.encode() if key else None, value, event_id, type_header)
+        for event_id, key, value in bundled
+    )
+
+
+class _Claimed(NamedTuple):
+    """An outbox row the relay took from memory (what `_mark_sent` needs of a row)."""
+
+    seq: int
 
 
 class BrokerEmptied(Exception):
@@ -104,9 +131,22 @@ class OutboxRelay:
         self._stopping = asyncio.Event()
         self._marks: dict[TopicPartition, LogMark] = {}
         self._partitions: dict[str, list[int]] = {}
-        self._key_partitions: dict[tuple[str, bytes], int] = {}
+        self._key_partitions: dict[str, dict[bytes, int]] = {}  # per topic: each key's partition
         self._lost_verdicts = 0
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._handed: deque[CommittedBundle] = deque()  # committed bundles of this process, not sent yet
+        self._handed_messages = 0
+        bind = getattr(session_factory, "kw", {}).get("bind")
+        self._bind = getattr(bind, "sync_engine", bind)  # bundles written through another engine are not ours
+
+    def take_bundles(self, bundles: list[CommittedBundle]) -> None:
+        """Called after a commit that wrote bundles: send them from memory (a bounded backlog; what does not
+        fit is read from the outbox like any row)."""
+        for bundle in bundles:
+            if bundle.bind is not self._bind or self._handed_messages + len(bundle.messages) > _HANDED_LIMIT:
+                continue
+            self._handed.append(bundle)
+            self._handed_messages += len(bundle.messages)
 
     def wake(self) -> None:
         """Called after a commit that wrote outbox rows; safe from any thread."""
@@ -123,6 +163,7 @@ class OutboxRelay:
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
         unregister = on_outbox_commit(self.wake)
+        unregister_bundles = on_bundles_commit(self.take_bundles)
         backoff = 0.1
         next_check = next_cleanup = 0.0
         try:
@@ -147,10 +188,11 @@ class OutboxRelay:
                     await self._sleep(backoff)
                     backoff = min(backoff * 2, self._config.max_backoff_s)
                     continue
-                if sent < self._config.batch_size:
+                if sent < self._config.batch_size and not self._handed:
                     await self._sleep(self._config.poll_interval_s)
         finally:
             unregister()
+            unregister_bundles()
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -158,7 +200,10 @@ class OutboxRelay:
         self._wakeup.clear()
 
     async def publish_once(self) -> int:
-        """Publish the oldest unsent rows; return how many were published."""
+        """Publish the bundles handed over from memory, else the oldest unsent rows; return how many rows were
+        published (or taken from memory)."""
+        if self._handed:
+            return await self._publish_handed()
         query = (
             select(
                 self._outbox.c.seq,
@@ -190,6 +235,41 @@ class OutboxRelay:
             await self._mark_sent(session, rows, marks, published)
         return len(rows)
 
+    async def _publish_handed(self) -> int:
+        """Claim the rows of bundles handed over from memory and send those still unsent (another relay may have
+        taken one, a replay may have re-read it): one transaction holds the claims while sending (PostgreSQL)."""
+        bundles: list[CommittedBundle] = []
+        size = 0
+        while self._handed and (not bundles or size + len(self._handed[0].messages) <= self._config.batch_size):
+            bundle = self._handed.popleft()
+            self._handed_messages -= len(bundle.messages)
+            bundles.append(bundle)
+            size += len(bundle.messages)
+        outbox = self._outbox
+        query = select(outbox.c.seq).where(outbox.c.seq.in_([b.seq for b in bundles]), outbox.c.sent_at.is_(None))
+        if self._row_locking:
+            query = query.with_for_update(skip_locked=True)
+            async with self._sessions() as session, session.begin():
+                claimed = set((await session.execute(query)).scalars())
+                taken = [bundle for bundle in bundles if bundle.seq in claimed]
+                if taken:
+                    await self._send_handed(session, taken)
+                return len(bundles)
+        async with self._sessions() as session, session.begin():
+            claimed = set((await session.execute(query)).scalars())
+        taken = [bundle for bundle in bundles if bundle.seq in claimed]
+        if taken:
+            async with self._sessions() as session, session.begin():
+                await self._send_handed(session, taken)
+        return len(bundles)
+
+    async def _send_handed(self, session: AsyncSession, bundles: list[CommittedBundle]) -> None:
+        messages: list[_Outgoing] = []
+        for bundle in bundles:
+            _expand_bundle(messages, bundle.topic, bundle.event_type, bundle.messages)
+        marks, published = await self._send_messages(messages)
+        await self._mark_sent(session, [_Claimed(bundle.seq) for bundle in bundles], marks, published)
+
     async def _send(self, rows: Sequence[Row[Any, Any, Any, Any, Any, Any]]) -> tuple[list[LogMark], int]:
         """Publish the rows' messages in record batches per partition, in order.
 
@@ -198,12 +278,27 @@ class OutboxRelay:
         `create_batch`/`send_batch` per partition costs less than half of `send()` per message. The key picks
         the partition with the producer's own partitioner, so a key lands where `send()` would put it.
         """
-        messages = _expand(rows)
-        for topic in {message.topic for message in messages}:
-            await self._load_partitions(topic)
+        return await self._send_messages(_expand(rows))
+
+    async def _send_messages(self, messages: list[_Outgoing]) -> tuple[list[LogMark], int]:
         by_partition: dict[tuple[str, int], list[_Outgoing]] = {}
-        for message in messages:
-            by_partition.setdefault((message.topic, self._partition_of(message)), []).append(message)
+        for topic in {message.topic for message in messages}:
+            partitions = await self._load_partitions(topic)
+            of_key = self._key_partitions.setdefault(topic, {})
+            groups: dict[int, list[_Outgoing]] = {}
+            for message in messages:
+                if message.topic != topic:
+                    continue
+                key = message.key
+                partition = of_key.get(key) if key is not None else None
+                if partition is None:
+                    partition = self._partition_of(of_key, key, partitions)
+                group = groups.get(partition)
+                if group is None:
+                    groups[partition] = [message]
+                else:
+                    group.append(message)
+            by_partition.update(((topic, partition), group) for partition, group in groups.items())
         sends: list[tuple[TopicPartition, _Outgoing, asyncio.Future[RecordMetadata]]] = []
         for (topic, partition), group in by_partition.items():
             tp = TopicPartition(topic, partition)
@@ -214,31 +309,29 @@ class OutboxRelay:
         marks = [LogMark(tp, ack.offset, first.event_id) for (tp, first, _), ack in zip(sends, acks, strict=True)]
         return marks, len(messages)
 
-    async def _load_partitions(self, topic: str) -> None:
+    async def _load_partitions(self, topic: str) -> list[int]:
         if topic not in self._partitions:
             self._partitions[topic] = sorted(await self._producer.partitions_for(topic))
-            self._key_partitions.clear()
+            self._key_partitions.pop(topic, None)
+        return self._partitions[topic]
 
-    def _partition_of(self, message: _Outgoing) -> int:
-        partitions = self._partitions[message.topic]
-        if message.key is None:
+    @staticmethod
+    def _partition_of(of_key: dict[bytes, int], key: bytes | None, partitions: list[int]) -> int:
+        if key is None:
             return int(_PARTITIONER(None, partitions, partitions))
-        cached = (message.topic, message.key)
-        partition = self._key_partitions.get(cached)
-        if partition is None:  # murmur2 is pure Python in aiokafka: hash each key once
-            if len(self._key_partitions) >= 100_000:
-                self._key_partitions.clear()
-            partition = self._key_partitions[cached] = int(_PARTITIONER(message.key, partitions, partitions))
+        if len(of_key) >= 100_000:  # murmur2 is pure Python in aiokafka: hash each key once
+            of_key.clear()
+        partition = of_key[key] = int(_PARTITIONER(key, partitions, partitions))
         return partition
 
     def _batches(self, messages: list[_Outgoing]) -> Iterator[tuple[BatchBuilder, _Outgoing]]:
         batch, first = self._producer.create_batch(), None
+        type_headers: dict[bytes, tuple[str, bytes]] = {}
         for message in messages:
-            headers = [
-                (ID_HEADER, message.event_id.encode()),
-                ("ce_type", message.event_type),
-                ("content-type", b"application/cloudevents+json"),
-            ]
+            type_header = type_headers.get(message.event_type)
+            if type_header is None:
+                type_header = type_headers[message.event_type] = ("ce_type", message.event_type)
+            headers = [(ID_HEADER, message.event_id.encode()), type_header, _CONTENT_TYPE]
             if batch.append(key=message.key, value=message.value, timestamp=None, headers=headers) is None:
                 if first is None:
                     raise ValueError(f"event {message.event_id} is larger than the producer's batch size")
@@ -254,7 +347,7 @@ class OutboxRelay:
     async def _mark_sent(
         self,
         session: AsyncSession,
-        rows: Sequence[Row[Any, Any, Any, Any, Any, Any]],
+        rows: Sequence[Any],  # rows read, or `_Claimed` ones: their `seq`
         marks: Sequence[LogMark],
         published: int,
     ) -> None:
@@ -267,20 +360,21 @@ class OutboxRelay:
         if went_back:
             # These rows are on the new log and stay sent; the replay re-sends the window before them.
             raise BrokerEmptied(f"acknowledged offsets went backwards on {sorted(map(str, went_back))}")
-        insert = insert_for(session)
-        for tp, mark in latest.items():
-            statement = insert(self._offsets_table).values(
-                topic=tp.topic, partition=tp.partition, high_offset=mark.offset, event_id=mark.event_id
-            )
-            statement = statement.on_conflict_do_update(
+        if latest:  # one statement for every partition's mark (executemany)
+            insert = insert_for(session)(self._offsets_table)
+            statement = insert.on_conflict_do_update(
                 index_elements=["topic", "partition"],
-                set_={"high_offset": statement.excluded.high_offset, "event_id": statement.excluded.event_id},
+                set_={"high_offset": insert.excluded.high_offset, "event_id": insert.excluded.event_id},
             )
-            await session.execute(statement)
-            self._marks[tp] = mark
+            values = [
+                {"topic": tp.topic, "partition": tp.partition, "high_offset": mark.offset, "event_id": mark.event_id}
+                for tp, mark in sorted(latest.items())
+            ]
+            await session.execute(statement, values)
+            self._marks.update(latest)
         OUTBOX_PUBLISHED.labels(self._config.service).inc(published)
 
-    async def _mark_rows(self, session: AsyncSession, rows: Sequence[Row[Any, Any, Any, Any, Any, Any]]) -> None:
+    async def _mark_rows(self, session: AsyncSession, rows: Sequence[Any]) -> None:
         await session.execute(
             update(self._outbox)
             .where(self._outbox.c.seq.in_([row.seq for row in rows]))

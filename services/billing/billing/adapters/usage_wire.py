@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import struct
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -55,22 +57,52 @@ class Usage(msgspec.Struct, frozen=True):
     measured_at: datetime
     source: _NAME
 
-    def fingerprint(self) -> str:
+    def fingerprint(self) -> int:
         """Equal for equal payloads (`1.50` equals `1.5`, one instant in any zone): a resend; another
-        fingerprint is a conflict."""
+        fingerprint is a conflict (`fingerprint_of`)."""
+        quantity = str(self.quantity)
+        if quantity[-1] == "0" or "E" in quantity:  # else it has no trailing zero to drop: it is its normal form
+            quantity = str(self.quantity.normalize(EXACT))  # exact: an accepted quantity has at most 64 digits
         fields = (
             self.reseller_id,
             self.subscription_id,
             self.customer_id,
             self.sku,
-            str(self.quantity.normalize(EXACT)),  # exact: an accepted quantity has at most 64 digits
+            quantity,
             self.measured_at,  # msgpack writes the instant itself (a timestamp), whatever the zone
             self.source,
         )
-        return hashlib.blake2b(_MSGPACK.encode(fields), digest_size=16).hexdigest()
+        return fingerprint_of(_MSGPACK.encode(fields))
 
 
 _MSGPACK = msgspec.msgpack.Encoder()
+
+
+def fingerprint_of(payload: bytes) -> int:
+    """The ledger's fingerprint of a payload: the first 64 bits of its BLAKE2b-128 digest, as a signed integer
+    (a `bigint`). Ledger rows written before migration 0013 kept the whole digest in hex; their first 16 hex
+    digits are this number, so a resend of an event counted then still compares equal. Two different payloads
+    under one id share a fingerprint with a probability of 2^-64: that conflict would go unreported (the first
+    version counts either way)."""
+    digest = _BLAKE2B_128.copy()  # a copy of a fresh hasher costs less than making one with its parameters
+    digest.update(payload)
+    return int(_FIRST_64_BITS.unpack_from(digest.digest())[0])
+
+
+_BLAKE2B_128 = hashlib.blake2b(digest_size=16)
+_FIRST_64_BITS = struct.Struct(">q")
+
+
+def event_key(event_id: str) -> str:
+    """The ledger's key of an event id: the id itself when it is a canonical (lower-case) UUID, as ids nearly
+    always are; else a UUID derived from the id's SHA-256 (version 8, "custom", so it is never a v1-v7 UUID that
+    a producer could send). Ids stay unique for all time: two ids share a key only by a SHA-256 collision."""
+    if len(event_id) == 36 and _CANONICAL_ID.fullmatch(event_id) is not None:
+        return event_id
+    digest = bytearray(hashlib.sha256(event_id.encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x80  # version 8
+    digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 9562 variant
+    return str(uuid.UUID(bytes=bytes(digest)))
 
 
 class InvalidUsage(ValueError):
@@ -245,6 +277,21 @@ def decode_usage_envelope(value: bytes) -> tuple[str, str, str, object]:
     if usual.specversion != "1.0":
         raise ValueError("not a CloudEvents 1.0 envelope: specversion must be 1.0")
     return usual.id, usual.source, usual.type, usual.data
+
+
+class _IdOnly(msgspec.Struct):
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+_ID_ONLY = msgspec.json.Decoder(_IdOnly)
+
+
+def read_event_id(value: bytes) -> str | None:
+    """The event id of a record no reader could make sense of, if its envelope names one (1-200 characters)."""
+    try:
+        return _ID_ONLY.decode(value).id
+    except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
+        return None
 
 
 def decode_envelope(value: bytes) -> Envelope:

@@ -110,9 +110,9 @@ class UsageFateRead(BaseModel):
                 "reason_code": None,
                 "detail": None,
                 "conflicting_duplicates": 0,
-                "subscription_id": examples.SUBSCRIPTION_ID,
-                "sku": "CSP-DR-COMPUTE",
-                "quantity": "12.5",
+                "subscription_id": None,
+                "sku": None,
+                "quantity": None,
                 "received_at": "2026-12-01T09:00:00.123456+00:00",
             }
         }
@@ -124,9 +124,12 @@ class UsageFateRead(BaseModel):
     reason_code: str | None
     detail: str | None
     conflicting_duplicates: int = Field(description="Resends of this id with another payload (the first counts).")
-    subscription_id: str | None
-    sku: str | None
-    quantity: Decimal | None
+    subscription_id: str | None = Field(
+        description="What the event carried, while it is on its way to be counted (null once counted: the ledger "
+        "keeps a counted event's id and fingerprint only, ADR 0022; the usage is in the aggregates)."
+    )
+    sku: str | None = Field(description="As subscription_id.")
+    quantity: Decimal | None = Field(description="As subscription_id.")
     received_at: str
 
 

@@ -11,9 +11,13 @@ from billing.domain.subscription_timeline import PaidWindow, is_billed_instant
 from bss.calendar_months import next_period, period_of
 from bss.events.contracts.value_types import Aggregation
 
-UsageFate = Literal["accepted", "rejected"]
-"""What became of a usage event id, for good: counted (or waiting for its subscription), or refused."""
+UsageFate = Literal["accepted", "rejected", "dead_lettered"]
+"""What became of a usage event id: counted (or on its way), refused with a reason, or set aside on the dead-letter
+topic because no reader could make sense of its record (docs/domain.md, "Usage ingestion")."""
 USAGE_FATES: tuple[UsageFate, ...] = get_args(UsageFate)
+DEAD_LETTERED = "dead_lettered"
+"""The ledger's reason for an event id whose record went to the dead-letter topic (ADR 0013): not a refusal of
+the event, which a later readable copy under the same id may still have counted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,16 +83,30 @@ def billed_in(period: date, closed_through: date | None) -> date:
     return next_period(closed_through)
 
 
+def keeps_days(rule: Aggregation) -> bool:
+    """`average` SKUs keep one value per day; the other rules one per period."""
+    return rule == "average"
+
+
 def bucket_day(rule: Aggregation, measured_at: datetime) -> date:
-    """`average` SKUs keep one value per day; the other rules one per period (named by its 1st)."""
-    return measured_at.date() if rule == "average" else period_of(measured_at)
+    """The day bucket a reading counts in: its UTC date for a rule that keeps days, else its period (its 1st)."""
+    return measured_at.date() if keeps_days(rule) else period_of(measured_at)
 
 
-RETRYABLE_REFUSALS = frozenset({"unknown_subscription"})
+RETRYABLE_REFUSALS = frozenset({"unknown_subscription", DEAD_LETTERED})
 
 
 def is_final_refusal(reason_code: str | None) -> bool:
     """Whether a refusal decides an event id for good. `unknown_subscription` does not: the subscription's own
     events travel on another topic and may not have reached billing yet, so the same event sent again later is
-    judged afresh (ADR 0010). Every other refusal is final: fix the event and send it under a new id."""
+    judged afresh (ADR 0010). Nor does a dead letter: its record could not be read, which says nothing of the
+    event, so a readable copy under the same id is judged afresh (ADR 0022). Every other refusal is final: fix
+    the event and send it under a new id."""
     return reason_code not in RETRYABLE_REFUSALS
+
+
+def fate_of(reason_code: str | None) -> UsageFate:
+    """The fate a ledger row's reason gives: none is an accepted (counted) event."""
+    if reason_code is None:
+        return "accepted"
+    return "dead_lettered" if reason_code == DEAD_LETTERED else "rejected"

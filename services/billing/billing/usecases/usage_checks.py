@@ -9,8 +9,6 @@ so an event that passed still passes, and one that no longer does is refused wit
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
@@ -19,29 +17,31 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.read_model import ProductInfo, SubscriptionView, load_products, load_subscriptions, usage_facts
 from billing.adapters.usage_ledger import Decided
-from billing.adapters.usage_wire import InvalidUsage, Usage, read_usage
+from billing.adapters.usage_wire import InvalidUsage, Usage, event_key, fingerprint_of, read_usage
 from billing.domain.usage_rules import Rejection, SubscriptionFacts, check_usage
 from billing.runtime import BillingRuntime
 from billing.settings import BillingSettings
 from bss.calendar_months import period_of
 from bss.events import topics
 from bss.events.contracts.billing import UsageRejectedV1
+from bss.events.contracts.value_types import Aggregation
 from bss.events.envelope import make_event
 
 
-@dataclass(slots=True)
-class Incoming:
-    """One event as received: its usage if valid, else (or if refused) the rejection and the field at fault."""
+class Incoming(msgspec.Struct):
+    """One event as received: its usage if valid, else (or if refused) the rejection and the field at fault (a
+    struct: made for every event of every batch, at a tenth of a dataclass's cost)."""
 
     event_id: str
+    event_key: str  # the ledger's key of `event_id` (`usage_wire.event_key`)
     raw: object
     usage: Usage | None
-    known_fingerprint: str | None  # of an invalid payload; a valid one's is computed when first needed
+    known_fingerprint: int | None  # of an invalid payload; a valid one's is computed when first needed
     rejection: Rejection | None = None
     field: str | None = None
 
     @property
-    def fingerprint(self) -> str:
+    def fingerprint(self) -> int:
         if self.known_fingerprint is None:
             assert self.usage is not None
             self.known_fingerprint = self.usage.fingerprint()
@@ -53,9 +53,14 @@ def read_incoming(event_id: str, raw: object) -> Incoming:
         usage = read_usage(raw)
     except InvalidUsage as exc:
         raw = msgspec.to_builtins(raw) if isinstance(raw, Usage) else raw
-        fingerprint = hashlib.blake2b(repr(raw).encode(), digest_size=16).hexdigest()
-        return Incoming(event_id, raw, None, fingerprint, Rejection(exc.reason_code, exc.detail), exc.field)
-    return Incoming(event_id, raw, usage, None)
+        rejection = Rejection(exc.reason_code, exc.detail)
+        return Incoming(
+            event_id, event_key(event_id), raw, None, fingerprint_of(repr(raw).encode()), rejection, exc.field
+        )
+    return Incoming(event_id, event_key(event_id), raw, usage, None)
+
+
+_UNSEEN = object()
 
 
 def check_against(
@@ -68,15 +73,19 @@ def check_against(
 ) -> None:
     """Check each valid event against the read model; a refused one gets its rejection."""
     tolerance = timedelta(seconds=settings.usage_future_tolerance_s)
-    facts: dict[tuple[str, date], SubscriptionFacts | None] = {}
+    facts: dict[tuple[str, int, int], SubscriptionFacts | None] = {}
+    rules: dict[tuple[str, date], dict[str, Aggregation]] = {}
     for item in items:
         usage = item.usage
         assert usage is not None
-        key = (usage.subscription_id, period_of(usage.measured_at))
-        if key not in facts:
-            facts[key] = usage_facts(views.get(usage.subscription_id), products, key[1])
+        measured_at = usage.measured_at  # in UTC: its period is its year and month
+        key = (usage.subscription_id, measured_at.year, measured_at.month)
+        found = facts.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            period = period_of(measured_at)
+            found = facts[key] = usage_facts(views.get(usage.subscription_id), products, period, rules)
         item.rejection = check_usage(
-            facts[key],
+            found,  # type: ignore[arg-type]
             subscription_id=usage.subscription_id,
             reseller_id=usage.reseller_id,
             sku=usage.sku,
@@ -96,15 +105,11 @@ async def load_context(
     return views, await load_products(session, product_ids)
 
 
-def decided(item: Incoming) -> Decided:
-    rejection = item.rejection
-    return Decided(
-        item.event_id,
-        item.fingerprint,
-        item.usage,
-        rejection.reason_code if rejection else None,
-        rejection.detail if rejection else None,
-    )
+def decided(item: Incoming, reason: Rejection | None = None) -> Decided:
+    """A refused event's ledger entry (its own rejection, or `reason`)."""
+    rejection = reason or item.rejection
+    assert rejection is not None
+    return Decided(item.event_id, item.event_key, item.fingerprint, item.usage, rejection.reason_code, rejection.detail)
 
 
 async def publish_rejections(

@@ -1,7 +1,10 @@
 """`GET /v1/usage/{event_id}`: what billing knows of a usage event id (a read: `usage_fate` opens its session).
 
-The ledger's verdict if the event was decided; else an accepted event still on its way to the usage consumer,
-found in a usage bundle of the outbox (`Outbox.find_bundled`), answered "accepted, not counted yet".
+The ledger's verdict if the event was decided (counted, refused with its reason, or dead-lettered); else an
+accepted event still on its way to the usage consumer, found in a usage bundle of the outbox
+(`Outbox.find_bundled`), answered "accepted, not counted yet". A counted event's ledger row keeps only its key,
+fingerprint and time (ADR 0022): its subscription, SKU and quantity are answered for events refused, on their
+way, or counted before migration 0013, and are null otherwise.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.adapters.usage_wire import USAGE_TYPE, decode_envelope
+from billing.adapters.usage_wire import USAGE_TYPE, decode_envelope, event_key
+from billing.domain.usage_rules import fate_of
 from billing.models import UsageEventRow
 from billing.runtime import BillingRuntime
 from billing.usecases.usage_checks import read_incoming
@@ -44,16 +48,16 @@ async def usage_fate(runtime: BillingRuntime, event_id: str) -> Fate | None:
 
 async def find_fate(session: AsyncSession, outbox: Outbox, event_id: str) -> Fate | None:
     """`usage_fate` in the caller's session, in a transaction or not (it sees what that transaction wrote)."""
-    row = await session.get(UsageEventRow, event_id)
+    row = await session.get(UsageEventRow, event_key(event_id))
     if row is not None:
-        counted = row.status == "accepted"
+        status = fate_of(row.reason_code)
         return Fate(
-            row.event_id,
-            row.status,
-            counted,
-            row.reason_code,
+            event_id,
+            status,
+            status == "accepted",
+            row.reason_code if status == "rejected" else None,
             row.detail,
-            row.conflicts,
+            row.conflicts or 0,
             row.subscription_id,
             row.sku,
             row.quantity,
