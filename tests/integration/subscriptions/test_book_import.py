@@ -303,9 +303,10 @@ async def test_book_import_finds_a_product_by_the_code_its_version_in_force_has(
         ],
     }
 
-    async def learned() -> dict[str, Any] | None:
+    async def learned() -> bool:
+        # Until the rename is read, the legacy code is still in force in June 2024: wait for the renamed one.
         answer = await imported(service, book, dry_run=True)
-        return answer if answer["created"] == 5 else None
+        return any(line["source_id"] == "S-new" and line["status"] == "created" for line in answer["lines"])
 
     await eventually(learned, what="the read model to learn the renamed product")
     verdicts = {line["source_id"]: line for line in (await imported(service, book))["lines"]}
