@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import msgspec
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -26,10 +25,10 @@ from bss.db import create_engine, session_factory
 from bss.exact_numeric import ExactDecimal
 from bss.messaging.outbox import Outbox
 from bss.migrations import alembic_config
-from bss.quantities import EXACT
 from bss.utc_datetime import UtcDateTime
 from bss.uuid_text import UuidText
 from tests.harness.databases import DatabaseFactory
+from tests.harness.legacy_usage_ledger import legacy_fingerprint
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -66,26 +65,13 @@ legacy = sa.Table(
 )
 
 
-def legacy_fingerprint(data: dict[str, Any]) -> str:
-    """The hex fingerprint the ledger kept before 0013 (ADR 0010)."""
-    usage = read_usage(data)
-    fields = (
-        usage.reseller_id,
-        usage.subscription_id,
-        usage.customer_id,
-        usage.sku,
-        str(usage.quantity.normalize(EXACT)),
-        usage.measured_at,
-        usage.source,
-    )
-    return hashlib.blake2b(msgspec.msgpack.encode(fields), digest_size=16).hexdigest()
-
-
 def legacy_row(event_id: str, status: str, reason: str | None, conflicts: int) -> dict[str, Any]:
     counted = status == "accepted"
     return {
         "event_id": event_id,
-        "fingerprint": legacy_fingerprint(DATA) if counted else hashlib.blake2b(event_id.encode()).hexdigest()[:32],
+        "fingerprint": legacy_fingerprint(read_usage(DATA))
+        if counted
+        else hashlib.blake2b(event_id.encode()).hexdigest()[:32],
         "status": status,
         "reason_code": reason,
         "detail": None if counted else f"refused: {reason}",

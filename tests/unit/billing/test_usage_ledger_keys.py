@@ -11,12 +11,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import msgspec
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing.adapters.usage_wire import Usage, event_key, fingerprint_of, read_usage
-from bss.quantities import EXACT
+from billing.adapters.usage_wire import event_key, fingerprint_of, read_usage
+from tests.harness.legacy_usage_ledger import legacy_fingerprint
 
 MIGRATION = Path(__file__).resolve().parents[3] / "services/billing/migrations/versions/0013_slim_usage_ledger.py"
 GOOD: dict[str, Any] = {
@@ -40,21 +39,6 @@ def _migration() -> ModuleType:
 
 
 migration = _migration()
-
-
-def legacy_fingerprint(usage: Usage) -> str:
-    """The fingerprint the ledger kept before migration 0013 (ADR 0010): the hex BLAKE2b-128 digest of the
-    canonical fields."""
-    fields = (
-        usage.reseller_id,
-        usage.subscription_id,
-        usage.customer_id,
-        usage.sku,
-        str(usage.quantity.normalize(EXACT)),
-        usage.measured_at,
-        usage.source,
-    )
-    return hashlib.blake2b(msgspec.msgpack.encode(fields), digest_size=16).hexdigest()
 
 
 def test_a_canonical_uuid_is_its_own_key_and_any_other_id_gets_a_version_8_uuid() -> None:
