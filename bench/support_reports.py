@@ -27,14 +27,13 @@ from functools import partial
 from typing import Any
 
 import asyncpg
-from alembic import command
-from sqlalchemy import Connection, select, text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bench.reporting import print_result_line, print_table, rounded
 from bss.db import create_engine, session_factory
-from bss.migrations import alembic_config, upgrade_to_head
+from bss.migrations import upgrade_to_head
 from bss.throwaway_databases import DATABASE_URL_ENV, ThrowawayDatabases
 from support_sla.adapters import reports
 from support_sla.adapters.report_rollups import refresh_ticket_rollups, report_facts
@@ -131,17 +130,6 @@ async def timed(
     return best, result
 
 
-async def upgrade_to(engine: AsyncEngine, revision: str) -> None:
-    config = alembic_config(MIGRATIONS_DIR, engine.url.render_as_string(hide_password=False))
-
-    def upgrade(connection: Connection) -> None:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-
-    async with engine.begin() as connection:
-        await connection.run_sync(upgrade)
-
-
 def report_calls(module: Any, session: AsyncSession, period: reports.Period) -> dict[str, Report]:
     """Reports A-E of `module` (the service's adapter, or the oracle) over `period`, as of NOW."""
     calls: dict[str, Report] = {
@@ -198,7 +186,7 @@ async def run(count: int, resellers: int, repeats: int) -> int:
     url = await databases.create("support_reports")
     engine = create_engine(url)
     try:
-        await upgrade_to(engine, BEFORE_ROLLUPS)
+        await upgrade_to_head(engine, MIGRATIONS_DIR, BEFORE_ROLLUPS)
         sessions = session_factory(engine)
         started = time.perf_counter()
         if databases.backend == "postgresql":

@@ -33,13 +33,14 @@ def alembic_config(migrations_dir: Path, url: str) -> Config:
     return config
 
 
-async def upgrade_to_head(engine: AsyncEngine, migrations_dir: Path) -> None:
-    """Apply every pending migration on the engine's database."""
+async def upgrade_to_head(engine: AsyncEngine, migrations_dir: Path, revision: str = "head") -> None:
+    """Apply every pending migration on the engine's database (up to `revision`: a benchmark or a test that
+    needs the schema as an older release left it)."""
     config = alembic_config(migrations_dir, engine.url.render_as_string(hide_password=False))
 
     def upgrade(connection: Connection) -> None:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
 
     async with engine.begin() as connection:
         await connection.run_sync(upgrade)

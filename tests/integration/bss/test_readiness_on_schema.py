@@ -12,13 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from alembic import command
-from sqlalchemy import Connection, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import text
 
 from bss.db import create_engine
 from bss.embedded_broker import EmbeddedBroker
-from bss.migrations import alembic_config, code_heads, database_schema, upgrade_to_head
+from bss.migrations import code_heads, database_schema, upgrade_to_head
 from catalog.main import MIGRATIONS_DIR
 from tests.harness.databases import DatabaseFactory
 from tests.harness.services import running, service_factory, service_settings, wait_ready
@@ -29,17 +27,6 @@ ROOT = Path(__file__).resolve().parents[3]
 OLDER = "0002"  # catalog's revision before its head (0003, the FX pairs)
 
 
-async def migrate_to(engine: AsyncEngine, revision: str) -> None:
-    config = alembic_config(MIGRATIONS_DIR, engine.url.render_as_string(hide_password=False))
-
-    def upgrade(connection: Connection) -> None:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-
-    async with engine.begin() as connection:
-        await connection.run_sync(upgrade)
-
-
 async def test_a_database_below_the_head_is_behind_at_the_head_current_and_past_it_ahead(
     databases: DatabaseFactory,
 ) -> None:
@@ -48,7 +35,7 @@ async def test_a_database_below_the_head_is_behind_at_the_head_current_and_past_
     try:
         revision = await database_schema(engine, MIGRATIONS_DIR)
         assert (revision.current, revision.state) == ((), "behind"), "an empty database"
-        await migrate_to(engine, OLDER)
+        await upgrade_to_head(engine, MIGRATIONS_DIR, OLDER)
         revision = await database_schema(engine, MIGRATIONS_DIR)
         assert revision.as_json() == {"current": OLDER, "expected": "0003", "state": "behind"}
         await upgrade_to_head(engine, MIGRATIONS_DIR)
@@ -69,7 +56,7 @@ async def test_readyz_is_503_naming_both_revisions_until_the_migration_runs(
     settings = (await service_settings("catalog", databases, broker)).model_copy(update={"migrate_on_start": False})
     engine = create_engine(settings.database_url)
     try:
-        await migrate_to(engine, OLDER)
+        await upgrade_to_head(engine, MIGRATIONS_DIR, OLDER)
         async with running(create_app(settings)) as server, httpx.AsyncClient(base_url=server.base_url) as client:
             for _ in range(50):  # until the broker is connected: then only the schema holds readiness back
                 answer = await client.get("/readyz")
@@ -127,7 +114,7 @@ async def test_wait_for_schema_gives_up_with_one_line_and_exit_2_while_the_schem
     url = await databases.create("wait_behind")
     engine = create_engine(url)
     try:
-        await migrate_to(engine, OLDER)
+        await upgrade_to_head(engine, MIGRATIONS_DIR, OLDER)
     finally:
         await engine.dispose()
     result = await asyncio.to_thread(wait_for_schema, url, tmp_path, "0.5")
@@ -143,7 +130,7 @@ async def test_wait_for_schema_returns_once_the_migration_has_run(databases: Dat
     url = await databases.create("wait_behind_then_migrated")
     engine = create_engine(url)
     try:
-        await migrate_to(engine, OLDER)
+        await upgrade_to_head(engine, MIGRATIONS_DIR, OLDER)
         waiting = asyncio.create_task(asyncio.to_thread(wait_for_schema, url, tmp_path, "30"))
         await asyncio.sleep(1.0)
         assert not waiting.done(), "it returned while the schema was behind"
